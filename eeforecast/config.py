@@ -1,0 +1,26 @@
+"""Every path the package reads or writes, in one place.
+
+The bundled IRCC feed lives in ``data/raw``; everything under ``data/processed`` and ``reports`` is
+derived and can be rebuilt. ``EEFORECAST_HOME`` overrides the project root (useful when the package is
+installed elsewhere than a checkout).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(os.environ.get("EEFORECAST_HOME", Path(__file__).resolve().parent.parent))
+DATA_DIR = ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+RAW_FEED = RAW_DIR / "ee_rounds_snapshot_2025-12-17.json"
+PROCESSED_DIR = DATA_DIR / "processed"
+REPORTS_DIR = ROOT / "reports"
+FIGURES_DIR = REPORTS_DIR / "figures"
+
+#: IRCC's public address of the rounds feed (the file ``eeforecast update`` fetches).
+FEED_URL = "https://www.canada.ca/content/dam/ircc/documents/json/ee_rounds_123_en.json"
+#: Hosts ``eeforecast update`` may download from.
+ALLOWED_HOSTS = frozenset({"www.canada.ca"})
+#: Where ``eeforecast update`` saves the live feed; read instead of RAW_FEED once it exists.
+LIVE_FEED = RAW_DIR / "ee_rounds_live.json"
