@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as one line, without the source location."""
+    print(f"eeforecast: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``eeforecast`` command; return its exit status."""
     parser = build_parser()
@@ -157,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
             return int(args.func(args) or 0)
     except EEForecastError as exc:
         print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)

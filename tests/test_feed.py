@@ -1,0 +1,440 @@
+import io
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eeforecast import config
+from eeforecast.errors import FeedError, UpdateError
+from eeforecast.feed import (
+    BANDS,
+    FeedWarning,
+    load_feed,
+    parse_feed,
+    parse_timestamp,
+    update,
+    write_processed,
+)
+
+
+def parse(payload):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        return parse_feed(json.dumps(payload))
+
+
+def by_number(feed, number):
+    return feed.rounds.set_index("draw_number").loc[number]
+
+
+# --- known facts of the bundled feed ------------------------------------------------------------
+
+
+def test_every_bundled_round_parses(feed):
+    rounds = feed.rounds
+    assert len(rounds) == 389
+    assert rounds["draw_number"].iloc[-1] == "388"
+    assert {"91a", "91b"} <= set(rounds["draw_number"])
+    assert rounds["date"].is_monotonic_increasing
+    assert rounds["date"].min() == pd.Timestamp("2015-01-31")
+    assert rounds["date"].max() == pd.Timestamp("2025-12-17")
+    assert list(rounds.columns) == [
+        "draw_number",
+        "date",
+        "name",
+        "category",
+        "invitations",
+        "cutoff",
+        "tie_break",
+        "programs",
+        "distribution_as_of",
+    ]
+    assert rounds["invitations"].dtype == np.int64 and rounds["cutoff"].dtype == np.int64
+    assert str(rounds["tie_break"].dt.tz) == "UTC"
+
+
+def test_round_291_french(feed):
+    row = by_number(feed, "291")
+    assert row["date"] == pd.Timestamp("2024-03-26")
+    assert row["category"] == "french"
+    assert row["invitations"] == 1500
+    assert row["cutoff"] == 388
+    assert row["distribution_as_of"] == pd.Timestamp("2024-03-24")
+
+
+def test_largest_round_ever_is_176(feed):
+    top = feed.rounds.loc[feed.rounds["invitations"].idxmax()]
+    assert (top["draw_number"], top["date"], top["invitations"]) == (
+        "176",
+        pd.Timestamp("2021-02-13"),
+        27332,
+    )
+    french = feed.rounds[feed.rounds["category"] == "french"]
+    assert french["invitations"].max() == 7500  # #341, 2025-03-21
+    assert by_number(feed, "282")["invitations"] == 7000
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("208", "2021-10-07 16:38:21"),  # "October 7 at 16:38:21 UTC": no year
+        ("210", "2021-06-22 20:19:59"),  # "20:19:59 PM UTC"
+        ("244", "2022-05-19 06:48:41"),  # "May 19,2022 06:48:41 UTC"
+        ("258", "2023-06-15 23:49:05"),  # no "UTC"
+        ("270", "2023-09-30 04:22:17"),  # "04:22:17 AM UTC"
+        ("277", "2023-08-30 17:30:21"),  # "August 30. 2023"
+        ("322", "2024-03-02 01:58:34"),  # "March 02. 2024"
+        ("386", "2025-10-18 07:18:52"),  # two spaces before the hour
+        ("215", "2021-02-18 05:05:15"),  # "February 18 2021" without comma
+    ],
+)
+def test_free_text_tie_break_times(feed, number, expected):
+    assert by_number(feed, number)["tie_break"] == pd.Timestamp(expected, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("June 4th 2025 at 12:35:37 UTC", "2025-06-04 12:35:37"),
+        ("January 11, 2023 16:14:19 UTC", "2023-01-11 16:14:19"),
+        ("May 31, 2024 at12:48:30 UTC", "2024-05-31 12:48:30"),
+        ("October 25, 2023 at 15:48:39 AM UTC", "2023-10-25 15:48:39"),
+        ("August 15, 2024 at 2024-08-15 15:11:54 UTC", "2024-08-15 15:11:54"),
+        ("  March 02. 2024 at 01:58:34  ", "2024-03-02 01:58:34"),
+        ("March 5, 2024 at 3:05:00 PM UTC", "2024-03-05 15:05:00"),
+        ("December 31 at 23:00:00 UTC", "2024-12-31 23:00:00"),  # before the Jan reference
+    ],
+)
+def test_parse_timestamp_forms(text, expected):
+    got = parse_timestamp(text, reference=pd.Timestamp("2025-01-15"), where="t")
+    assert got == pd.Timestamp(expected, tz="UTC")
+
+
+def test_blank_tie_break_is_missing(feed):
+    early = feed.rounds[feed.rounds["date"] < "2015-06-01"]
+    assert early["tie_break"].isna().all()
+
+
+def test_snapshots_are_tidy_and_unique(feed):
+    snaps = feed.snapshots
+    assert list(snaps.columns) == ["as_of", "band_lo", "band_hi", "candidates"]
+    counts = snaps.groupby("as_of").size()
+    assert (counts == 15).all()
+    assert snaps["as_of"].nunique() == len(feed.totals)
+    first = snaps[snaps["as_of"] == snaps["as_of"].min()]
+    assert list(zip(first["band_lo"], first["band_hi"], strict=True)) == BANDS
+    # Snapshots begin with round #214 (2022-01-19, pool of 2022-01-17).
+    assert snaps["as_of"].min() == pd.Timestamp("2022-01-17")
+    latest = feed.snapshot()
+    assert latest["as_of"].iloc[0] == pd.Timestamp("2025-12-15")
+    assert latest["candidates"].sum() == 237302
+    assert latest.set_index("band_lo").loc[601, "candidates"] == 390
+
+
+def test_zeroed_bands_mean_not_published(feed):
+    row = by_number(feed, "223")  # 2022-05-25: all bands "0"
+    assert pd.isna(row["distribution_as_of"])
+    assert pd.Timestamp("2022-05-23") not in set(feed.snapshots["as_of"])
+    assert feed.snapshots["candidates"].sum() > 0
+    assert (feed.totals["leaves_total"] > 100_000).all()
+
+
+def test_subtotal_mismatch_warns_naming_round_and_leaves_win(raw_payload):
+    with pytest.warns(FeedWarning, match=r"round #247: subtotal dd3 = 55,867"):
+        feed = parse_feed(json.dumps(raw_payload))
+    snap = feed.snapshots[feed.snapshots["as_of"] == "2023-04-26"]
+    assert snap["candidates"].sum() == 230009
+    total = feed.totals.set_index("as_of").loc["2023-04-26"]
+    assert (total["total"], total["leaves_total"]) == (230189, 230009)
+    assert any("#247" in issue for issue in feed.issues)
+
+
+def test_snapshot_after_round_is_noted(raw_copy):
+    row = next(r for r in raw_copy["rounds"] if r["drawNumber"] == "388")
+    row["drawDistributionAsOn"] = "December 20, 2025"
+    with pytest.warns(FeedWarning, match="round #388: pool snapshot dated 2025-12-20, after"):
+        parse_feed(json.dumps(raw_copy))
+
+
+def test_thousands_separators_and_stray_spaces():
+    rounds = [_round("5", size=" 1,500 ", crs=" 471", date=" 2024-01-02 ")]
+    feed = parse({"rounds": rounds})
+    assert feed.rounds["invitations"].iloc[0] == 1500 and feed.rounds["cutoff"].iloc[0] == 471
+    assert feed.rounds["date"].iloc[0] == pd.Timestamp("2024-01-02")
+
+
+def test_renamed_and_new_round_types(recwarn):
+    rounds = [
+        _round("1", name="Healthcare and social services occupations, 2026-Version 3"),
+        _round("2", name="Senior managers with Canadian work experience (Version 1)"),
+    ]
+    feed = parse({"rounds": rounds})
+    assert feed.rounds["category"].tolist() == [
+        "healthcare",
+        "senior-managers-with-canadian-work-experience",
+    ]
+    assert any("Senior managers" in issue for issue in feed.issues)
+
+
+# --- bad input: one clear error naming the round and field --------------------------------------
+
+
+def _round(
+    number, *, name="Canadian Experience Class", size="1,000", crs="520", date="2025-01-08", **extra
+):
+    base = {
+        "drawNumber": number,
+        "drawDate": date,
+        "drawName": name,
+        "drawSize": size,
+        "drawCRS": crs,
+        "drawCutOff": "January 1, 2025 at 10:00:00 UTC",
+        "drawDistributionAsOn": "January 6, 2025",
+    }
+    base.update({f"dd{i}": "0" for i in range(1, 19)})
+    base.update(extra)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("payload", "match"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"rounds": [{"drawNumber": "1"', "not valid JSON"),
+        ("[]", "no 'rounds' list"),
+        ('{"classes": "wb-tables"}', "no 'rounds' list"),
+        ('{"rounds": {}}', "'rounds' is a dict"),
+    ],
+)
+def test_malformed_documents(payload, match):
+    with pytest.raises(FeedError, match=match):
+        parse_feed(payload)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda r: r.pop("drawCRS"), r"round #7: missing field 'drawCRS'"),
+        (lambda r: r.update(drawSize="about 500"), r"round #7, field 'drawSize'.*'about 500'"),
+        (lambda r: r.update(drawSize="-5"), r"round #7, field 'drawSize'"),
+        (lambda r: r.update(drawCRS="1,250"), r"round #7, field 'drawCRS'.*above 1200"),
+        (lambda r: r.update(drawDate="someday"), r"round #7, field 'drawDate'.*'someday'"),
+        (lambda r: r.update(drawDate="2025-02-30"), r"round #7, field 'drawDate'.*invalid date"),
+        (lambda r: r.update(drawCutOff="yesterday noon"), r"round #7, field 'drawCutOff'"),
+        (
+            lambda r: r.update(dd1="12", drawDistributionAsOn="soon"),
+            r"round #7, field 'drawDistributionAsOn'",
+        ),
+        (lambda r: (r.update(dd2="40"), r.pop("dd5")), r"round #7: missing field 'dd5'"),
+        (lambda r: r.update(dd4="n/a"), r"round #7, field 'dd4'"),
+    ],
+)
+def test_bad_fields_name_round_and_field(edit, match):
+    row = _round("7")
+    edit(row)
+    with pytest.raises(FeedError, match=match):
+        parse({"rounds": [_round("6"), row]})
+
+
+def test_duplicate_round_number():
+    with pytest.raises(FeedError, match=r"round #6: duplicate round number"):
+        parse({"rounds": [_round("6"), _round("6")]})
+
+
+def test_non_object_round():
+    with pytest.raises(FeedError, match="round at index 1: expected an object"):
+        parse({"rounds": [_round("6"), "oops"]})
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FeedError, match="no such feed file"):
+        load_feed(tmp_path / "absent.json")
+    with pytest.raises(FeedError, match="is a folder"):
+        load_feed(tmp_path)
+
+
+_text = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["1,500", "0", "-3", "2024-01-02", "March 02. 2024", "", " 7 ", "1200", "12.0", "9" * 30]
+    ),
+)
+_value = st.one_of(
+    _text,
+    st.integers(-5, 10**6),
+    st.none(),
+    st.booleans(),
+    st.floats(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    n_rounds=st.integers(1, 4),
+)
+def test_malformed_feeds_give_a_frame_or_our_error(data, n_rounds):
+    rounds = []
+    for i in range(n_rounds):
+        row = _round(str(i + 1), dd1=str(i * 7), dd2="100", dd4="5")
+        for _ in range(data.draw(st.integers(0, 3))):
+            key = data.draw(st.sampled_from(sorted(row)))
+            if data.draw(st.booleans()):
+                row[key] = data.draw(_value)
+            else:
+                row.pop(key)
+        rounds.append(row)
+    text = json.dumps({"rounds": rounds})
+    if data.draw(st.booleans()):
+        text = text[: data.draw(st.integers(0, len(text)))]
+    try:
+        feed = parse_feed(text)
+    except FeedError:
+        return
+    assert list(feed.rounds.columns)[:2] == ["draw_number", "date"]
+    assert (feed.rounds["invitations"] >= 0).all()
+    assert feed.rounds["draw_number"].is_unique
+
+
+# --- as-of: behave as if it were that day ------------------------------------------------------
+
+
+def test_as_of_keeps_rounds_and_snapshots_on_or_before(feed):
+    cut = load_feed(config.RAW_FEED, as_of="2024-03-25")
+    assert cut.rounds["date"].max() <= pd.Timestamp("2024-03-25")
+    assert "291" not in set(cut.rounds["draw_number"])
+    assert cut.snapshots["as_of"].max() == pd.Timestamp("2024-03-24")
+    assert cut.snapshot()["as_of"].iloc[0] == pd.Timestamp("2024-03-24")
+    assert len(cut.rounds) == (feed.rounds["date"] <= "2024-03-25").sum()
+    assert cut.as_of == pd.Timestamp("2024-03-25")
+    with pytest.raises(FeedError, match="no pool snapshot"):
+        cut.snapshot(on_or_before="2021-01-01")
+
+
+def test_as_of_accepts_timestamps_and_rejects_garbage(feed):
+    assert len(feed.truncate(pd.Timestamp("2015-02-07")).rounds) == 2
+    with pytest.raises(FeedError, match="as_of"):
+        feed.truncate("not a date")
+
+
+# --- processed files ----------------------------------------------------------------------------
+
+
+def test_write_processed(tmp_path, feed):
+    paths = write_processed(feed, tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == ["rounds.csv", "snapshot_totals.csv", "snapshots.csv", "snapshots_wide.csv"]
+    rounds = pd.read_csv(tmp_path / "rounds.csv", dtype={"draw_number": str})
+    assert len(rounds) == 389 and "91a" in set(rounds["draw_number"])
+    wide = pd.read_csv(tmp_path / "snapshots_wide.csv")
+    assert wide.shape == (feed.totals.shape[0], 16)
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+# --- update -------------------------------------------------------------------------------------
+
+
+class _Response(io.BytesIO):
+    def __init__(self, payload: bytes, url: str = config.FEED_URL):
+        super().__init__(payload)
+        self._url = url
+
+    def geturl(self):
+        return self._url
+
+
+def _opener(payload: bytes, url: str = config.FEED_URL, calls=None):
+    def opener(request, timeout):
+        if calls is not None:
+            calls.append((request.full_url, timeout))
+        return _Response(payload, url)
+
+    return opener
+
+
+def test_update_replaces_atomically_and_keeps_previous(tmp_path, raw_payload):
+    dest = tmp_path / "live.json"
+    dest.write_text('{"rounds": []}')
+    calls = []
+    payload = json.dumps(raw_payload).encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        path = update(dest=dest, opener=_opener(payload, calls=calls), timeout=5)
+    assert path == dest and dest.read_bytes() == payload
+    assert (tmp_path / "live.previous.json").read_text() == '{"rounds": []}'
+    assert calls == [(config.FEED_URL, 5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        assert len(load_feed(dest).rounds) == 389
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"url": "http://www.canada.ca/feed.json"}, "only https"),
+        ({"url": "https://example.org/feed.json"}, "not in"),
+        ({"opener": _opener(b"{broken")}, "invalid.*not valid JSON"),
+        ({"opener": _opener(b'{"rounds": []}')}, "holds no rounds"),
+        ({"opener": _opener(b"x" * 100), "max_bytes": 50}, "larger than 50"),
+        ({"opener": _opener(b"{}", url="https://evil.example/x")}, "not in"),
+    ],
+)
+def test_update_failures_leave_data_untouched(tmp_path, kwargs, match):
+    dest = tmp_path / "live.json"
+    dest.write_text("old")
+    with pytest.raises(UpdateError, match=match):
+        update(dest=dest, **kwargs)
+    assert dest.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.json"]
+
+
+def test_update_offline(tmp_path):
+    def offline(request, timeout):
+        raise OSError("Network is unreachable")
+
+    with pytest.raises(UpdateError, match="cannot fetch.*unreachable.*unchanged"):
+        update(dest=tmp_path / "live.json", opener=offline)
+    assert not (tmp_path / "live.json").exists()
+
+
+def test_update_against_local_server(tmp_path, raw_payload):
+    """A real HTTP exchange on loopback: the opener sends the request to a local server."""
+    import http.server
+    import threading
+    import urllib.request
+
+    body = json.dumps(raw_payload).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        local = f"http://127.0.0.1:{server.server_port}/feed.json"
+
+        def opener(request, timeout):
+            response = urllib.request.urlopen(local, timeout=timeout)
+            return _Response(response.read(), request.full_url)
+
+        dest = tmp_path / "live.json"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FeedWarning)
+            update(dest=dest, opener=opener, timeout=5)
+        assert dest.read_bytes() == body
+    finally:
+        server.shutdown()
+        server.server_close()
