@@ -1,0 +1,114 @@
+"""The foundation commands: rounds, pool, data, update, and the shared options."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from eeforecast import cli, config
+
+
+def run(argv, capsys):
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_rounds_csv_with_category_and_as_of(capsys):
+    status, out, _ = run(
+        ["rounds", "--category", "french", "--as-of", "2024-03-26", "--format", "csv"], capsys
+    )
+    assert status == 0
+    frame = pd.read_csv(io.StringIO(out), dtype={"draw_number": str})
+    assert set(frame["category"]) == {"french"}
+    last = frame.iloc[-1]
+    assert (last["draw_number"], last["date"], last["invitations"], last["cutoff"]) == (
+        "291",
+        "2024-03-26",
+        1500,
+        388,
+    )
+    assert last["tie_break"] == "2024-03-10T20:06:26Z"
+
+
+def test_rounds_json_is_machine_readable(capsys):
+    status, out, _ = run(["rounds", "--format", "json", "--as-of", "2015-02-07"], capsys)
+    assert status == 0
+    records = json.loads(out)
+    assert [r["draw_number"] for r in records] == ["1", "2"]
+    assert records[0]["date"] == "2015-01-31" and records[0]["tie_break"] is None
+
+
+def test_rounds_table_default(capsys):
+    status, out, _ = run(["rounds", "--category", "fsw"], capsys)
+    assert status == 0 and "Federal Skilled Worker" in out and "489" in out
+
+
+def test_pool_prints_latest_snapshot_on_or_before_as_of(capsys):
+    status, out, _ = run(["pool", "--as-of", "2024-03-25", "--format", "csv"], capsys)
+    frame = pd.read_csv(io.StringIO(out))
+    assert status == 0 and len(frame) == 15
+    assert set(frame["as_of"]) == {"2024-03-24"}
+
+
+def test_pool_before_any_snapshot_is_a_clear_error(capsys):
+    status, out, err = run(["pool", "--as-of", "2020-01-01"], capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert errors == ["eeforecast pool: error: no pool snapshot was published"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["rounds", "--source", "/nonexistent/feed.json"], "no such feed file"),
+        (["rounds", "--as-of", "yesterday-ish"], "as_of: expected a date"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(argv, match, capsys):
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and match in errors[0]
+    assert all(line.startswith("eeforecast") for line in err.splitlines())
+
+
+def test_bad_source_file(tmp_path, capsys):
+    bad = tmp_path / "feed.json"
+    bad.write_text('{"rounds": [{"drawNumber": "3", "drawDate": "2025-01-01"}]}')
+    status, _, err = run(["rounds", "--source", str(bad)], capsys)
+    assert status == 2 and "round #3: missing field 'drawName'" in err
+
+
+def test_data_writes_processed_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(config, "PROCESSED_DIR", tmp_path)
+    status, out, _ = run(["data"], capsys)
+    assert status == 0
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "rounds.csv",
+        "snapshots.csv",
+        "snapshot_totals.csv",
+        "snapshots_wide.csv",
+    }
+    assert str(tmp_path / "rounds.csv") in out
+
+
+def test_update_refuses_foreign_host_without_touching_data(capsys):
+    before = config.RAW_FEED.read_bytes()
+    status, _, err = run(["update", "--url", "https://example.org/x.json"], capsys)
+    assert status == 2 and "not in ['www.canada.ca']" in err
+    assert config.RAW_FEED.read_bytes() == before
+    assert not config.LIVE_FEED.exists()
+
+
+def test_python_dash_m_and_version():
+    done = subprocess.run(
+        [sys.executable, "-m", "eeforecast", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("eeforecast ")
