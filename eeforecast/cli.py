@@ -87,11 +87,15 @@ def _cmd_pool(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from .feed import write_processed
+    from .feed import FeedWarning, write_processed
 
-    paths = write_processed(_load(args))
-    for path in paths:
+    with warnings.catch_warnings():  # the findings go to issues.txt, listed once below
+        warnings.simplefilter("ignore", FeedWarning)
+        feed = _load(args)
+    for path in write_processed(feed):
         print(path)
+    if feed.issues:
+        print(f"{len(feed.issues)} data-quality finding(s) in the feed, listed in issues.txt")
     return 0
 
 

@@ -586,8 +586,8 @@ def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> lis
     """Write the tidy frames as CSV files in ``out_dir`` (default ``data/processed``).
 
     Files: ``rounds.csv``, ``snapshots.csv`` (long: as_of, band_lo, band_hi, candidates),
-    ``snapshot_totals.csv`` and ``snapshots_wide.csv`` (one row per snapshot, one column per band).
-    Each is written atomically.
+    ``snapshot_totals.csv``, ``snapshots_wide.csv`` (one row per snapshot, one column per band) and
+    ``issues.txt`` (the feed's data-quality findings, one a line). Each is written atomically.
     """
     out = Path(out_dir) if out_dir is not None else config.PROCESSED_DIR
     wide = feed.snapshots.assign(
@@ -603,6 +603,7 @@ def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> lis
     paths = []
     for name, frame in frames.items():
         paths.append(atomic_write(out / name, frame.to_csv(index=False, lineterminator="\n")))
+    paths.append(atomic_write(out / "issues.txt", "".join(f"{issue}\n" for issue in feed.issues)))
     return paths
 
 

@@ -328,7 +328,9 @@ def test_as_of_accepts_timestamps_and_rejects_garbage(feed):
 def test_write_processed(tmp_path, feed):
     paths = write_processed(feed, tmp_path)
     names = sorted(p.name for p in paths)
-    assert names == ["rounds.csv", "snapshot_totals.csv", "snapshots.csv", "snapshots_wide.csv"]
+    assert names == [
+        "issues.txt", "rounds.csv", "snapshot_totals.csv", "snapshots.csv", "snapshots_wide.csv"]
+    assert "round #247" in (tmp_path / "issues.txt").read_text()
     rounds = pd.read_csv(tmp_path / "rounds.csv", dtype={"draw_number": str})
     assert len(rounds) == 389 and "91a" in set(rounds["draw_number"])
     wide = pd.read_csv(tmp_path / "snapshots_wide.csv")
