@@ -88,6 +88,7 @@ def test_data_writes_processed_files(tmp_path, monkeypatch, capsys):
     status, out, _ = run(["data"], capsys)
     assert status == 0
     assert {p.name for p in tmp_path.iterdir()} == {
+        "issues.txt",
         "rounds.csv",
         "snapshots.csv",
         "snapshot_totals.csv",
