@@ -270,14 +270,25 @@ class Feed:
     issues: tuple[str, ...] = field(default=())
 
     def truncate(self, as_of: object) -> Feed:
-        """The feed as it stood on ``as_of``: rounds dated on or before it and snapshots whose
-        ``distribution_as_of`` is on or before it. ``None`` returns the feed unchanged."""
+        """The feed as it stood on ``as_of``.
+
+        Keeps the rounds dated on or before ``as_of`` and the pool snapshots whose
+        ``distribution_as_of`` is on or before it *and* that one of those rounds carries: IRCC
+        publishes a snapshot (taken a day or a few before a round) with the round, so a snapshot
+        dated before ``as_of`` but published with a later round was not known yet. This makes
+        ``load_feed(path, as_of=d)`` equal to reading the feed as it was downloaded on day ``d``.
+        ``None`` returns the feed unchanged.
+        """
         if as_of is None:
             return self
         day = _as_day(as_of, "as_of")
         rounds = self.rounds[self.rounds["date"] <= day].reset_index(drop=True)
-        snapshots = self.snapshots[self.snapshots["as_of"] <= day].reset_index(drop=True)
-        totals = self.totals[self.totals["as_of"] <= day].reset_index(drop=True)
+        carried = rounds["distribution_as_of"].dropna().unique()
+        known = self.snapshots["as_of"].isin(carried) & (self.snapshots["as_of"] <= day)
+        snapshots = self.snapshots[known].reset_index(drop=True)
+        totals = self.totals[
+            self.totals["as_of"].isin(carried) & (self.totals["as_of"] <= day)
+        ].reset_index(drop=True)
         return replace(self, rounds=rounds, snapshots=snapshots, totals=totals, as_of=day)
 
     def snapshot(self, on_or_before: object = None) -> pd.DataFrame:
@@ -552,7 +563,8 @@ def load_feed(source: str | os.PathLike | None = None, as_of: object = None) -> 
         An IRCC-format JSON feed. Default: :func:`default_source`.
     as_of : str or pandas.Timestamp, optional
         Behave as if it were that day: keep rounds dated on or before it and pool snapshots whose
-        ``distribution_as_of`` is on or before it.
+        ``distribution_as_of`` is on or before it and that were published by then (with one of
+        those rounds); see :meth:`Feed.truncate`.
 
     Returns
     -------

@@ -329,7 +329,12 @@ def test_write_processed(tmp_path, feed):
     paths = write_processed(feed, tmp_path)
     names = sorted(p.name for p in paths)
     assert names == [
-        "issues.txt", "rounds.csv", "snapshot_totals.csv", "snapshots.csv", "snapshots_wide.csv"]
+        "issues.txt",
+        "rounds.csv",
+        "snapshot_totals.csv",
+        "snapshots.csv",
+        "snapshots_wide.csv",
+    ]
     assert "round #247" in (tmp_path / "issues.txt").read_text()
     rounds = pd.read_csv(tmp_path / "rounds.csv", dtype={"draw_number": str})
     assert len(rounds) == 389 and "91a" in set(rounds["draw_number"])
@@ -440,3 +445,27 @@ def test_update_against_local_server(tmp_path, raw_payload):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_as_of_hides_a_snapshot_until_its_round_publishes_it(feed):
+    # Round #386 (2025-12-15) carries the pool of 2025-12-15; #383-#385 carry 2025-12-07's.
+    # The pool of 2025-12-14 was published with #387 on 2025-12-16.
+    cut = feed.truncate("2025-12-15")
+    assert cut.snapshots["as_of"].max() == pd.Timestamp("2025-12-15")
+    assert pd.Timestamp("2025-12-14") not in set(cut.snapshots["as_of"])
+    assert feed.truncate("2025-12-16").snapshots["as_of"].nunique() == (
+        cut.snapshots["as_of"].nunique() + 1
+    )
+
+
+def test_truncated_file_equals_as_of(tmp_path, raw_copy, feed):
+    """Reading a feed downloaded on a day equals cutting the full feed at that day."""
+    day = pd.Timestamp("2024-07-16")
+    raw_copy["rounds"] = [r for r in raw_copy["rounds"] if pd.Timestamp(r["drawDate"]) <= day]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(raw_copy))
+    old = load_feed(path)
+    cut = feed.truncate(day)
+    pd.testing.assert_frame_equal(old.rounds, cut.rounds)
+    pd.testing.assert_frame_equal(old.snapshots, cut.snapshots)
+    pd.testing.assert_frame_equal(old.totals, cut.totals)
