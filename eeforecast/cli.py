@@ -107,6 +107,110 @@ def _cmd_update(args) -> int:
     return 0
 
 
+def _cmd_simulate(args) -> int:
+    from .errors import ParameterError
+    from .simulate import Schedule, parse_draw, simulate_feed
+
+    if not args.draw and not args.schedule:
+        raise ParameterError("simulate: give at least one --draw CATEGORY:N or a --schedule")
+    if args.n_paths < 1:
+        raise ParameterError(f"--paths: must be >= 1, got {args.n_paths}")
+    feed = _load(args)
+    day = (
+        feed.as_of
+        if feed.as_of is not None
+        else max(feed.rounds["date"].max(), feed.snapshots["as_of"].max())
+    )
+    schedule = Schedule(tuple(parse_draw(text, day) for text in args.draw))
+    if args.schedule:
+        schedule = schedule + Schedule.from_toml(args.schedule)
+    rounds = sorted(schedule.expand(day), key=lambda r: r.date)
+    n_paths = None if args.n_paths == 1 else args.n_paths
+    result = simulate_feed(feed, rounds, as_of=day, n_paths=n_paths, rng=args.seed)
+    frame = result.to_frame()
+    cols = ["date", "category", "invitations", "cutoff"]
+    if n_paths:
+        cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]
+    frame = frame[cols + ["pool"]].copy()
+    frame["pool"] = frame["pool"].round().astype("int64")
+    emit(frame, args.format)
+    return 0
+
+
+# --- forecast commands (forecast engineer) ----------------------------------------------------
+
+
+def _progress_flag(args):
+    return False if getattr(args, "quiet", False) else None
+
+
+def _models(args):
+    from .forecast import DEFAULT_MODELS, Structural
+
+    return DEFAULT_MODELS + ((Structural(),) if args.structural else ())
+
+
+def _cmd_forecast(args) -> int:
+    from .forecast import forecast
+
+    result = forecast(
+        _load(args),
+        horizon=args.horizon,
+        categories=args.category,
+        levels=args.level,
+        models=_models(args),
+        n_jobs=args.jobs,
+        progress=_progress_flag(args),
+    )
+    table = result.forecast()
+    for col in [c for c in table.columns if c.startswith("cutoff")]:
+        table[col] = table[col].round(1)
+    emit(table, args.format)
+    return 0
+
+
+def _cmd_backtest(args) -> int:
+    from .backtest import cross_validation, summarize
+
+    cv = cross_validation(
+        _load(args),
+        start=args.start,
+        end=args.end,
+        horizon=args.horizon,
+        levels=args.level,
+        categories=args.category,
+        models=_models(args),
+        n_jobs=args.jobs,
+        progress=_progress_flag(args),
+    )
+    if args.rows:
+        emit(cv.round(2), args.format)
+        return 0
+    table = summarize(cv, by=("category", "step"))
+    if not args.all_models:
+        table = table[table["model"].isin(["auto", "naive"])]
+    emit(table.round(3).reset_index(drop=True), args.format)
+    return 0
+
+
+def _cmd_backlog(args) -> int:
+    from .forecast import backlog
+
+    result = backlog(
+        _load(args),
+        weeks=args.weeks,
+        thresholds=args.threshold,
+        n_paths=args.n_paths,
+        rng=args.seed,
+    )
+    frame = result.clearance if args.clearance else result.weekly
+    emit(frame.round(1), args.format)
+    if args.format == "table" and not args.clearance:
+        print()
+        emit(result.clearance.round(1), args.format)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``eeforecast`` command."""
     parser = argparse.ArgumentParser(
@@ -147,11 +251,192 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- pool & simulation commands (pool/simulate engineers) ---------------------------------
 
+    sub = subparsers.add_parser(
+        "simulate", help="simulate rounds of invitations from the pool as it stood on --as-of"
+    )
+    _common(sub)
+    sub.add_argument(
+        "--draw",
+        action="append",
+        default=[],
+        metavar="CATEGORY:N[@YYYY-MM-DD]",
+        help="a round: category slug, invitations and day (default: the as-of day); repeatable",
+    )
+    sub.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="TOML file of rounds and repeating rules ([[round]] / [[rule]], see the README)",
+    )
+    sub.add_argument(
+        "--paths",
+        type=int,
+        default=1,
+        dest="n_paths",
+        help="Monte Carlo paths; 1 (default) = the deterministic expected path",
+    )
+    sub.add_argument("--seed", type=int, default=None, help="seed of the Monte Carlo draws")
+    sub.set_defaults(func=_cmd_simulate)
+
     # --- forecast commands (forecast engineer) ------------------------------------------------
+
+    def _levels_and_jobs(sub):
+        sub.add_argument(
+            "--level",
+            type=int,
+            nargs="+",
+            default=[80, 95],
+            metavar="L",
+            help="prediction interval levels [%%] (default: 80 95)",
+        )
+        sub.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="processes for the rolling-origin backtest (default: up to 2)",
+        )
+        sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+        sub.add_argument(
+            "--structural",
+            action="store_true",
+            help="add the structural model (pool engine on forecast sizes; slower)",
+        )
+        sub.add_argument(
+            "--category",
+            action="extend",
+            nargs="+",
+            metavar="C",
+            help="only these category slugs (default: categories active in the last year)",
+        )
+
+    sub = subparsers.add_parser(
+        "forecast", help="forecast the next rounds' dates, sizes and cutoffs per category"
+    )
+    _common(sub)
+    sub.add_argument("--horizon", type=int, default=3, help="rounds ahead per category")
+    _levels_and_jobs(sub)
+    sub.set_defaults(func=_cmd_forecast)
+
+    sub = subparsers.add_parser(
+        "backtest", help="rolling-origin backtest of the cutoff models (metrics table)"
+    )
+    _common(sub)
+    sub.add_argument(
+        "--start",
+        default="2023-01-01",
+        metavar="YYYY-MM-DD",
+        help="evaluate rounds after this day (default 2023-01-01)",
+    )
+    sub.add_argument(
+        "--end",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="evaluate rounds up to this day (default: the last round)",
+    )
+    sub.add_argument("--horizon", type=int, default=3, help="rounds ahead per origin")
+    sub.add_argument(
+        "--rows", action="store_true", help="print the per-round forecasts instead of the summary"
+    )
+    sub.add_argument(
+        "--all-models",
+        action="store_true",
+        dest="all_models",
+        help="summarise every model (default: the chosen 'auto' model and naive)",
+    )
+    _levels_and_jobs(sub)
+    sub.set_defaults(func=_cmd_backtest)
+
+    sub = subparsers.add_parser(
+        "backlog", help="projected pool and candidates above scores over the coming weeks"
+    )
+    _common(sub)
+    sub.add_argument("--weeks", type=int, default=26, help="weeks to project")
+    sub.add_argument(
+        "--threshold",
+        type=int,
+        nargs="+",
+        default=[500],
+        metavar="S",
+        help="count candidates at or above these CRS scores (default 500)",
+    )
+    sub.add_argument("--paths", type=int, default=400, dest="n_paths", help="Monte Carlo paths")
+    sub.add_argument("--seed", type=int, default=None, help="seed of the Monte Carlo draws")
+    sub.add_argument("--clearance", action="store_true", help="print only the time-to-clear table")
+    sub.set_defaults(func=_cmd_backlog)
 
     # --- report commands (report engineer) ----------------------------------------------------
 
+    sub = subparsers.add_parser(
+        "report", help="run the whole pipeline and write forecast.html with its figures"
+    )
+    _common(sub, prints_data=False)
+    sub.add_argument("--seed", type=int, default=20251217, help="seed of every random draw")
+    sub.add_argument(
+        "--out", metavar="DIR", help="output folder (default: reports/ of the project)"
+    )
+    sub.add_argument(
+        "--paths", type=int, default=None, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    sub.set_defaults(func=_cmd_report)
+
+    sub = subparsers.add_parser(
+        "odds", help="probability that a candidate with a CRS score is invited within a horizon"
+    )
+    _common(sub)
+    sub.add_argument("--score", type=int, required=True, help="the candidate's CRS score [points]")
+    sub.add_argument(
+        "--category",
+        action="append",
+        metavar="C",
+        default=[],
+        help="a category the candidate is eligible for (repeatable; general rounds always count)",
+    )
+    sub.add_argument("--within", default="6m", help="horizon: 3m, 6m, 12m, 26w or 90d (default 6m)")
+    sub.add_argument("--seed", type=int, default=20251217, help="seed of the simulation")
+    sub.add_argument(
+        "--paths", type=int, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.set_defaults(func=_cmd_odds)
+
     return parser
+
+
+def _cmd_report(args) -> int:
+    from .report import build_report
+
+    path, report = build_report(
+        args.out,
+        source=args.source,
+        as_of=args.as_of,
+        seed=args.seed,
+        n_paths=args.n_paths,
+        progress=not args.quiet,
+    )
+    print(report.text_summary())
+    print(f"report written to {path.resolve()}")
+    print(f"figures in {(path.parent / 'figures').resolve()}")
+    return 0
+
+
+def _cmd_odds(args) -> int:
+    from .odds import odds, validate
+
+    validate(args.score, args.category, args.within)  # fail before loading anything
+    result = odds(
+        _load(args),
+        args.score,
+        categories=tuple(args.category),
+        within=args.within,
+        as_of=args.as_of,
+        n_paths=args.n_paths,
+        rng=args.seed,
+    )
+    emit(result.to_frame(), args.format)
+    if args.format == "table":
+        print()
+        print(result.note)
+    return 0
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

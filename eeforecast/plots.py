@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullLocator,
+    PercentFormatter,
+)
 
 from .categories import CATEGORIES, LABELS
 
@@ -43,7 +49,18 @@ PALETTE: dict[str, str] = {
 _EXTRA_COLOURS = ("#8c6d31", "#637939", "#843c39", "#7b4173", "#3182bd", "#e6550d")
 
 #: Colours of forecast models (naive is always grey and dashed).
-MODEL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
+MODEL_COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#393b79",
+)
 
 #: Horizons drawn in the odds figure, with their line styles.
 _HORIZON_STYLES = ("-", "--", ":", "-.")
@@ -65,7 +82,20 @@ def label(category: str) -> str:
 
 def short_label(category: str) -> str:
     """A short display name (acronym for program rounds) for crowded legends."""
-    short = {"general": "General", "cec": "CEC", "pnp": "PNP", "fsw": "FSW", "fst": "FST"}
+    short = {
+        "general": "General",
+        "cec": "CEC",
+        "pnp": "PNP",
+        "fsw": "FSW",
+        "fst": "FST",
+        "french": "French",
+        "healthcare": "Healthcare",
+        "stem": "STEM",
+        "trades": "Trades",
+        "transport": "Transport",
+        "agriculture": "Agriculture",
+        "education": "Education",
+    }
     return short.get(category, label(category).split(" (")[0])
 
 
@@ -101,7 +131,9 @@ def _finish(fig: Figure, title: str, caption: str, as_of) -> Figure:
     """Add the title, the one-line caption and the source/as-of footer to ``fig``."""
     height = fig.get_figheight()
     fig.suptitle(title, fontsize=13, fontweight="bold", x=0.01, ha="left")
-    fig.text(0.01, 0.36 / height + 0.0, caption, fontsize=9.5, style="italic", ha="left", va="bottom")
+    fig.text(
+        0.01, 0.36 / height + 0.0, caption, fontsize=9.5, style="italic", ha="left", va="bottom"
+    )
     fig.text(
         0.01,
         0.08 / height,
@@ -161,7 +193,9 @@ def main_categories(
     if rounds.empty:
         return []
     end = _day(as_of) or rounds["date"].max()
-    recent = rounds[(rounds["date"] > end - pd.Timedelta(days=window_days)) & (rounds["date"] <= end)]
+    recent = rounds[
+        (rounds["date"] > end - pd.Timedelta(days=window_days)) & (rounds["date"] <= end)
+    ]
     counts = recent["category"].value_counts()
     order = {c: i for i, c in enumerate(category_order(counts.index))}
     ranked = sorted(counts.index, key=lambda c: (-counts[c], order[c]))
@@ -200,12 +234,18 @@ def candidates_above(snapshots: pd.DataFrame, threshold: int = 500) -> pd.DataFr
     """
     edges = set(snapshots["band_lo"].unique()) if not snapshots.empty else {threshold + 1}
     if threshold + 1 not in edges:
-        raise ValueError(f"threshold={threshold}: not an IRCC band edge (bands start at {sorted(edges)})")
+        raise ValueError(
+            f"threshold={threshold}: not an IRCC band edge (bands start at {sorted(edges)})"
+        )
     grouped = snapshots.groupby("as_of", sort=True)
     pool = grouped["candidates"].sum()
     above = snapshots[snapshots["band_lo"] > threshold].groupby("as_of")["candidates"].sum()
     return pd.DataFrame(
-        {"as_of": pool.index, "pool": pool.to_numpy(), "above": above.reindex(pool.index, fill_value=0).to_numpy()}
+        {
+            "as_of": pool.index,
+            "pool": pool.to_numpy(),
+            "above": above.reindex(pool.index, fill_value=0).to_numpy(),
+        }
     )
 
 
@@ -282,9 +322,13 @@ def cutoff_history(rounds: pd.DataFrame, as_of=None, recent_years: int = 3) -> F
             new = part[part["date"] >= start_recent]
             kw = dict(color=colour(cat), edgecolors="white", linewidths=0.4)
             if len(old):
-                ax.scatter(old["date"], old["cutoff"], s=_sizes(old["invitations"]), alpha=0.28, **kw)
+                ax.scatter(
+                    old["date"], old["cutoff"], s=_sizes(old["invitations"]), alpha=0.28, **kw
+                )
             if len(new):
-                ax.scatter(new["date"], new["cutoff"], s=_sizes(new["invitations"]), alpha=0.9, **kw)
+                ax.scatter(
+                    new["date"], new["cutoff"], s=_sizes(new["invitations"]), alpha=0.9, **kw
+                )
             if cat not in cats_seen:
                 cats_seen.append(cat)
         ax.axvspan(start_recent, end, color="#fff5d6", zorder=0)
@@ -293,8 +337,13 @@ def cutoff_history(rounds: pd.DataFrame, as_of=None, recent_years: int = 3) -> F
         if sub.empty:
             _empty(ax, "no rounds")
     axes[1].text(
-        start_recent, 1.0, f" last {recent_years} years", transform=axes[1].get_xaxis_transform(),
-        va="top", fontsize=8.5, color="#8a6d00",
+        start_recent,
+        1.0,
+        f" last {recent_years} years",
+        transform=axes[1].get_xaxis_transform(),
+        va="top",
+        fontsize=8.5,
+        color="#8a6d00",
     )
     _date_axis(axes[1])
     axes[1].set_xlabel("Round date")
@@ -305,12 +354,25 @@ def cutoff_history(rounds: pd.DataFrame, as_of=None, recent_years: int = 3) -> F
     sizes = [500, 2000, 7000]
     handles += [Line2D([], [], ls="", label=" ")]
     handles += [
-        Line2D([], [], marker="o", ls="", color="#999999", markersize=np.sqrt(_sizes([n])[0]),
-               label=f"{n:,} invited")
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#999999",
+            markersize=np.sqrt(_sizes([n])[0]),
+            label=f"{n:,} invited",
+        )
         for n in sizes
     ]
-    fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize=8.5,
-               title="Category / size", title_fontsize=9)
+    fig.legend(
+        handles=handles,
+        loc="outside right center",
+        frameon=False,
+        fontsize=8.5,
+        title="Category / size",
+        title_fontsize=9,
+    )
     return _finish(
         fig,
         "Cutoff scores of every Express Entry round",
@@ -356,17 +418,28 @@ def invitations_by_period(rounds: pd.DataFrame, as_of=None, months: int = 48) ->
         vals = monthly[cat].to_numpy(dtype=float)
         if vals.sum() == 0:
             continue
-        ax_m.bar(x, vals, bottom=bottom, width=25, align="edge", color=colour(cat),
-                 label=short_label(cat))
+        ax_m.bar(
+            x,
+            vals,
+            bottom=bottom,
+            width=25,
+            align="edge",
+            color=colour(cat),
+            label=short_label(cat),
+        )
         bottom += vals
     _date_axis(ax_m)
     ax_m.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ax_m.set_ylabel("Invitations per month\n[candidates]")
     ax_m.set_title(f"Per month, last {months} months", fontsize=10, loc="left")
 
-    yearly = rounds.assign(year=rounds["date"].dt.year).pivot_table(
-        index="year", columns="category", values="invitations", aggfunc="sum", fill_value=0
-    ).reindex(columns=cats, fill_value=0)
+    yearly = (
+        rounds.assign(year=rounds["date"].dt.year)
+        .pivot_table(
+            index="year", columns="category", values="invitations", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=cats, fill_value=0)
+    )
     years = yearly.index.to_numpy()
     bottom = np.zeros(len(years))
     for cat in cats:
@@ -388,8 +461,14 @@ def invitations_by_period(rounds: pd.DataFrame, as_of=None, months: int = 48) ->
         Line2D([], [], marker="s", ls="", color=colour(c), markersize=8, label=short_label(c))
         for c in cats
     ]
-    fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize=8.5,
-               title="Category", title_fontsize=9)
+    fig.legend(
+        handles=handles,
+        loc="outside right center",
+        frameon=False,
+        fontsize=8.5,
+        title="Category",
+        title_fontsize=9,
+    )
     return _finish(
         fig,
         "Invitations to apply issued, by category",
@@ -427,22 +506,43 @@ def pool_distribution(
         _style(ax)
         bands = band_density(snapshot)
         day = pd.Timestamp(snapshot["as_of"].iloc[0])
-        ax.bar(bands["band_lo"] - 0.5, bands["per_point"], width=bands["width"], align="edge",
-               color="#c6dbef", edgecolor="#6baed6", linewidth=0.6,
-               label="IRCC bands (candidates / band width)")
+        ax.bar(
+            bands["band_lo"] - 0.5,
+            bands["per_point"],
+            width=bands["width"],
+            align="edge",
+            color="#c6dbef",
+            edgecolor="#6baed6",
+            linewidth=0.6,
+            label="IRCC bands (candidates / band width)",
+        )
         if density is not None:
             scores = np.arange(len(density))
             ax.plot(scores, density, color="#08306b", lw=1.6, label="Fitted 1-point density")
         total = bands["candidates"].sum()
         above = bands.loc[bands["band_lo"] > 500, "candidates"].sum()
-        outside = bands[(bands["band_hi"] < xlim[0]) | (bands["band_lo"] > xlim[1])
-                        | (bands["band_lo"] < xlim[0]) | (bands["band_hi"] > xlim[1])]
+        outside = bands[
+            (bands["band_hi"] < xlim[0])
+            | (bands["band_lo"] > xlim[1])
+            | (bands["band_lo"] < xlim[0])
+            | (bands["band_hi"] > xlim[1])
+        ]
         notes = [f"Snapshot {day:%Y-%m-%d}: {total:,.0f} candidates, {above:,.0f} above 500"]
-        notes += [f"{int(r.band_lo)}\u2013{int(r.band_hi)}: {r.candidates:,.0f} (partly off scale)"
-                  for r in outside.itertuples()]
-        ax.text(0.995, 0.97, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
-                fontsize=8.5, bbox=dict(facecolor="white", edgecolor="#cccccc", alpha=0.9))
-        ax.set_ylabel("Candidates per\nCRS point")
+        notes += [
+            f"{int(r.band_lo)}\u2013{int(r.band_hi)}: {r.candidates:,.0f} (partly off scale)"
+            for r in outside.itertuples()
+        ]
+        ax.text(
+            0.995,
+            0.97,
+            "\n".join(notes),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8.5,
+            bbox=dict(facecolor="white", edgecolor="#cccccc", alpha=0.9),
+        )
+        ax.set_ylabel("Candidates per CRS point\n[candidates/point]")
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.legend(loc="upper left", fontsize=8.5, frameon=False)
     if not panels:
@@ -466,8 +566,15 @@ def _band(ax, x, frame: pd.DataFrame, quantity: str, colour_: str, levels=(95, 8
         lo, hi = f"{quantity}_lo_{level}", f"{quantity}_hi_{level}"
         if lo in frame and hi in frame:
             alpha = 0.15 if level >= 90 else 0.3
-            ax.fill_between(x, frame[lo], frame[hi], color=colour_, alpha=alpha, lw=0,
-                            label=f"{level}% interval")
+            ax.fill_between(
+                x,
+                frame[lo],
+                frame[hi],
+                color=colour_,
+                alpha=alpha,
+                lw=0,
+                label=f"{level}% interval",
+            )
 
 
 def pool_backlog(
@@ -492,12 +599,22 @@ def pool_backlog(
     """
     fig = _new_figure(11, 7.0)
     axes = fig.subplots(2, 1, sharex=True)
-    specs = (("pool", "Pool total", "#08519c"), ("above", f"Candidates above {threshold}", "#a50f15"))
+    specs = (
+        ("pool", "Pool total", "#08519c"),
+        ("above", f"Candidates above {threshold}", "#a50f15"),
+    )
     for ax, (qty, name, col) in zip(axes, specs, strict=True):
         _style(ax)
         if not history.empty:
-            ax.plot(history["as_of"], history[qty], color=col, lw=1.6, marker="o", ms=2.5,
-                    label="Published snapshots")
+            ax.plot(
+                history["as_of"],
+                history[qty],
+                color=col,
+                lw=1.6,
+                marker="o",
+                ms=2.5,
+                label="Published snapshots",
+            )
         if projection is not None and qty in projection:
             x = projection["date"]
             _band(ax, x, projection, qty, col)
@@ -510,8 +627,15 @@ def pool_backlog(
         if history.empty and projection is None:
             _empty(ax, "no pool snapshot published")
     if projection is None:
-        axes[0].text(0.99, 0.04, "no projection available", transform=axes[0].transAxes,
-                     ha="right", fontsize=8.5, color="#777777")
+        axes[0].text(
+            0.99,
+            0.04,
+            "no projection available",
+            transform=axes[0].transAxes,
+            ha="right",
+            fontsize=8.5,
+            color="#777777",
+        )
     _date_axis(axes[1])
     axes[1].set_xlabel("Date")
     return _finish(
@@ -563,25 +687,47 @@ def forecast_fans(
         _style(ax)
         col = colour(cat)
         past = rounds[rounds["category"] == cat].tail(history)
-        ax.plot(past["date"], past["cutoff"], color=col, marker="o", ms=3.5, lw=1.2,
-                label="Actual cutoffs")
+        ax.plot(
+            past["date"],
+            past["cutoff"],
+            color=col,
+            marker="o",
+            ms=3.5,
+            lw=1.2,
+            label="Actual cutoffs",
+        )
         fc = forecast[forecast["category"] == cat].sort_values("step")
         if len(fc) and len(past):
             x = pd.concat([past["date"].tail(1), fc["date"]])
-            anchor = past.tail(1).assign(**{c: past["cutoff"].iloc[-1] for c in fc.columns
-                                            if c.startswith("cutoff")})
-            joined = pd.concat([anchor[[c for c in fc.columns if c.startswith("cutoff")]],
-                                fc[[c for c in fc.columns if c.startswith("cutoff")]]])
+            anchor = past.tail(1).assign(
+                **{c: past["cutoff"].iloc[-1] for c in fc.columns if c.startswith("cutoff")}
+            )
+            joined = pd.concat(
+                [
+                    anchor[[c for c in fc.columns if c.startswith("cutoff")]],
+                    fc[[c for c in fc.columns if c.startswith("cutoff")]],
+                ]
+            )
             _band(ax, x, joined, "cutoff", col)
-            ax.plot(x, joined["cutoff"], color=col, ls="--", lw=1.4, marker="D", ms=3,
-                    markevery=list(range(1, len(x))), label="Forecast (median)")
+            ax.plot(
+                x,
+                joined["cutoff"],
+                color=col,
+                ls="--",
+                lw=1.4,
+                marker="D",
+                ms=3,
+                markevery=list(range(1, len(x))),
+                label="Forecast (median)",
+            )
         model = fc["model"].iloc[0] if "model" in fc and len(fc) else None
-        ax.set_title(label(cat) + (f"  \u2014 model: {model}" if model else ""), fontsize=10,
-                     loc="left")
+        ax.set_title(
+            label(cat) + (f"  \u2014 model: {model}" if model else ""), fontsize=10, loc="left"
+        )
         ax.set_ylabel("Cutoff [CRS points]")
         _date_axis(ax)
         ax.legend(loc="best", fontsize=8, frameon=False)
-    for ax in axes[len(categories):]:
+    for ax in axes[len(categories) :]:
         ax.set_visible(False)
     if not categories:
         axes[0].set_visible(True)
@@ -624,13 +770,23 @@ def backtest_summary(
         _style(ax)
     models = list(dict.fromkeys(errors["model"])) if len(errors) else []
     models = [naive] * (naive in models) + [m for m in models if m != naive]
-    colours = {m: MODEL_COLOURS[i % len(MODEL_COLOURS)] for i, m in enumerate(models[1:] if
-               naive in models else models)}
+    colours = {
+        m: MODEL_COLOURS[i % len(MODEL_COLOURS)]
+        for i, m in enumerate(models[1:] if naive in models else models)
+    }
     colours[naive] = "#777777"
     for m in models:
         part = errors[errors["model"] == m].sort_values("step")
-        ax_e.plot(part["step"], part["mae"], marker="o", ms=4, color=colours[m], label=m,
-                  ls="--" if m == naive else "-", lw=2.0 if m == naive else 1.5)
+        ax_e.plot(
+            part["step"],
+            part["mae"],
+            marker="o",
+            ms=4,
+            color=colours[m],
+            label=m,
+            ls="--" if m == naive else "-",
+            lw=2.0 if m == naive else 1.5,
+        )
     ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_e.set_xlabel("Horizon [rounds ahead]")
     ax_e.set_ylabel("Mean absolute error [CRS points]")
@@ -643,24 +799,33 @@ def backtest_summary(
     if coverage is not None and len(coverage):
         levels = sorted(coverage["level"].unique())
         cov_models = [m for m in models if m in set(coverage["model"])] or list(
-            dict.fromkeys(coverage["model"]))
+            dict.fromkeys(coverage["model"])
+        )
         width = 0.8 / max(len(cov_models), 1)
         for i, m in enumerate(cov_models):
             part = coverage[coverage["model"] == m].set_index("level").reindex(levels)
             xs = np.arange(len(levels)) + (i - (len(cov_models) - 1) / 2) * width
-            ax_c.bar(xs, part["coverage"] * 100, width=width * 0.95,
-                     color=colours.get(m, MODEL_COLOURS[i % len(MODEL_COLOURS)]), label=m)
+            ax_c.bar(
+                xs,
+                part["coverage"] * 100,
+                width=width * 0.95,
+                color=colours.get(m, MODEL_COLOURS[i % len(MODEL_COLOURS)]),
+                label=m,
+            )
         for j, lv in enumerate(levels):
-            ax_c.hlines(lv, j - 0.45, j + 0.45, color="black", lw=1.5,
-                        label="Nominal" if j == 0 else None)
+            ax_c.hlines(
+                lv, j - 0.45, j + 0.45, color="black", lw=1.5, label="Nominal" if j == 0 else None
+            )
         ax_c.set_xticks(np.arange(len(levels)), [f"{lv:g}% interval" for lv in levels])
         ax_c.set_ylim(0, 105)
         ax_c.yaxis.set_major_formatter(PercentFormatter())
-        ax_c.legend(fontsize=8, frameon=False, loc="lower right")
     else:
         _empty(ax_c, "no interval coverage available")
     ax_c.set_ylabel("Share of actual cutoffs inside [%]")
-    ax_c.set_title("Interval coverage vs nominal (black)", fontsize=10, loc="left")
+    ax_c.set_xlabel("Prediction interval [nominal level, %]")
+    ax_c.set_title(
+        "Interval coverage vs nominal (black line); colours as left", fontsize=10, loc="left"
+    )
     return _finish(
         fig,
         "How wrong were the forecasts? Rolling-origin backtest",
@@ -673,19 +838,29 @@ def backtest_summary(
 # --- 7. a candidate's odds -------------------------------------------------------------------------
 
 
-def odds_curves(odds: pd.DataFrame, as_of=None, xlim: tuple[int, int] | None = None) -> Figure:
+def odds_curves(
+    odds: pd.DataFrame,
+    as_of=None,
+    xlim: tuple[int, int] | None = None,
+    flags: dict[str, str] | None = None,
+) -> Figure:
     """Figure 7: probability of an invitation within each horizon against CRS score, by category.
 
     Parameters
     ----------
     odds : pandas.DataFrame
         ``category, within, score, probability`` (fraction 0..1), one row per combination; the
-        ``category`` is the eligibility the curve assumes (``general``: no category).
+        ``category`` is the eligibility the curve assumes (general rounds always count).
     as_of : date-like, optional
         Printed in the footer.
     xlim : (int, int), optional
-        Score range [CRS points] (default: where any curve is between 0.5% and 99.5%, padded).
+        Score range of every panel [CRS points] (default: per panel, where its curves rise from
+        0.5% to 99.5%, padded).
+    flags : dict, optional
+        Category -> a warning printed inside its panel (e.g. where the simulation and the
+        statistical forecast disagree).
     """
+    flags = flags or {}
     cats = list(dict.fromkeys(odds["category"])) if len(odds) else []
     horizons = list(dict.fromkeys(odds["within"])) if len(odds) else []
     n = max(len(cats), 1)
@@ -693,27 +868,49 @@ def odds_curves(odds: pd.DataFrame, as_of=None, xlim: tuple[int, int] | None = N
     nrows = int(np.ceil(n / ncols))
     fig = _new_figure(11, 2.9 * nrows + 1.4)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
-    if xlim is None and len(odds):
-        moving = odds[(odds["probability"] > 0.005) & (odds["probability"] < 0.995)]
-        lo = moving["score"].min() if len(moving) else odds["score"].min()
-        hi = moving["score"].max() if len(moving) else odds["score"].max()
-        xlim = (int(lo) - 15, int(hi) + 15)
     for ax, cat in zip(axes, cats, strict=False):
         _style(ax)
         part = odds[odds["category"] == cat]
         for h, ls in zip(horizons, _HORIZON_STYLES, strict=False):
             curve = part[part["within"] == h].sort_values("score")
-            ax.plot(curve["score"], curve["probability"] * 100, color=colour(cat), ls=ls, lw=1.6,
-                    label=f"within {h}")
+            ax.plot(
+                curve["score"],
+                curve["probability"] * 100,
+                color=colour(cat),
+                ls=ls,
+                lw=1.6,
+                label=f"within {h}",
+                drawstyle="steps-post",
+            )
+        lim = xlim
+        if lim is None:
+            moving = part[(part["probability"] > 0.005) & (part["probability"] < 0.995)]
+            if len(moving):
+                lo, hi = moving["score"].min(), moving["score"].max()
+            else:  # a step from 0 to 1: centre on it
+                jump = part.loc[part["probability"] >= 0.5, "score"]
+                lo = hi = jump.min() if len(jump) else part["score"].min()
+            mid, half = (lo + hi) / 2, max((hi - lo) / 2 + 20, 40)
+            lim = (max(int(mid - half), 0), min(int(mid + half), 1200))
+        ax.set_xlim(*lim)
         ax.set_title(f"Eligible for: {label(cat)}", fontsize=10, loc="left")
         ax.set_ylabel("P(invited) [%]")
         ax.set_xlabel("CRS score [points]")
         ax.yaxis.set_major_formatter(PercentFormatter())
         ax.set_ylim(-2, 102)
-        if xlim is not None:
-            ax.set_xlim(*xlim)
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
-    for ax in axes[len(cats):]:
+        ax.legend(fontsize=8, frameon=False, loc="best")
+        if cat in flags:
+            ax.text(
+                0.02,
+                0.55,
+                flags[cat],
+                transform=ax.transAxes,
+                fontsize=8,
+                color="#a50f15",
+                va="center",
+                bbox=dict(facecolor="white", edgecolor="#a50f15", alpha=0.9),
+            )
+    for ax in axes[len(cats) :]:
         ax.set_visible(False)
     if not cats:
         axes[0].set_visible(True)
@@ -753,16 +950,25 @@ def records(rounds: pd.DataFrame, as_of=None, top: int = 10) -> Figure:
         for ax in (ax_top, ax_cat, ax_cut):
             _empty(ax, "no rounds")
         return _finish(fig, "Records", "No rounds in the feed.", as_of)
-    big = rounds.sort_values(["invitations", "date"], ascending=[False, True], kind="stable").head(top)
+    big = rounds.sort_values(["invitations", "date"], ascending=[False, True], kind="stable").head(
+        top
+    )
     y = np.arange(len(big))[::-1]
     ax_top.barh(y, big["invitations"], color=[colour(c) for c in big["category"]])
-    ax_top.set_yticks(y, [f"#{r.draw_number}  {r.date:%Y-%m-%d}  {short_label(r.category)}"
-                          for r in big.itertuples()], fontsize=8.5)
+    ax_top.set_yticks(
+        y,
+        [
+            f"{short_label(r.category)}  #{r.draw_number}  {r.date:%Y-%m-%d}"
+            for r in big.itertuples()
+        ],
+        fontsize=8.5,
+    )
     for yy, n in zip(y, big["invitations"], strict=True):
         ax_top.text(n, yy, f" {n:,}", va="center", fontsize=8)
     ax_top.set_xlim(0, big["invitations"].max() * 1.18)
     ax_top.xaxis.set_major_formatter(FuncFormatter(_thousands))
     ax_top.set_xlabel("Invitations [candidates]")
+    ax_top.set_ylabel("Round (category, number, date)")
     ax_top.set_title(f"The {len(big)} largest rounds", fontsize=10, loc="left")
 
     rec = records_frame(rounds)
@@ -770,12 +976,20 @@ def records(rounds: pd.DataFrame, as_of=None, top: int = 10) -> Figure:
     ax_cat.barh(y, rec["largest"], color=[colour(c) for c in rec["category"]])
     ax_cat.set_yticks(y, [short_label(c) for c in rec["category"]], fontsize=8.5)
     for yy, r in zip(y, rec.itertuples(), strict=True):
-        ax_cat.text(r.largest, yy, f" {r.largest:,} (#{r.largest_round}, {r.largest_date:%Y-%m-%d})",
-                    va="center", fontsize=7.5)
+        ax_cat.text(
+            r.largest,
+            yy,
+            f" {r.largest:,} (#{r.largest_round}, {r.largest_date:%Y-%m-%d})",
+            va="center",
+            fontsize=7.5,
+        )
     ax_cat.set_xscale("log")
-    ax_cat.set_xlim(rec["largest"].min() / 1.5, rec["largest"].max() * 40)
+    ax_cat.set_xlim(rec["largest"].min() / 1.5, rec["largest"].max() * 12)
+    ax_cat.xaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax_cat.xaxis.set_minor_locator(NullLocator())
     ax_cat.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax_cat.set_xlabel("Invitations in the category's largest round [candidates, log scale]")
+    ax_cat.set_xlabel("Invitations [candidates, log scale]")
+    ax_cat.set_ylabel("Category")
     ax_cat.set_title("Largest round of each category", fontsize=10, loc="left")
 
     x = np.arange(len(rec))
@@ -783,24 +997,57 @@ def records(rounds: pd.DataFrame, as_of=None, top: int = 10) -> Figure:
         col = colour(r.category)
         ax_cut.vlines(xx, r.lowest_cutoff, r.highest_cutoff, color=col, lw=3, alpha=0.6)
         ax_cut.plot([xx, xx], [r.lowest_cutoff, r.highest_cutoff], ls="", marker="o", color=col)
-        ax_cut.annotate(f"{r.lowest_cutoff}  #{r.lowest_round}\n{r.lowest_date:%Y-%m-%d}",
-                        (xx, r.lowest_cutoff), xytext=(0, -6), textcoords="offset points",
-                        ha="center", va="top", fontsize=7)
-        ax_cut.annotate(f"{r.highest_cutoff}  #{r.highest_round}\n{r.highest_date:%Y-%m-%d}",
-                        (xx, r.highest_cutoff), xytext=(0, 6), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7)
-    ax_cut.set_xticks(x, [f"{short_label(c)}\n({n} rounds)" for c, n in
-                          zip(rec["category"], rec["rounds"], strict=True)], fontsize=8)
+        if r.lowest_cutoff == r.highest_cutoff:
+            ax_cut.annotate(
+                f"{r.highest_cutoff}  #{r.highest_round}\n{r.highest_date:%Y-%m-%d}",
+                (xx, r.highest_cutoff),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+            continue
+        ax_cut.annotate(
+            f"{r.lowest_cutoff}  #{r.lowest_round}\n{r.lowest_date:%Y-%m-%d}",
+            (xx, r.lowest_cutoff),
+            xytext=(0, -6),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7,
+        )
+        ax_cut.annotate(
+            f"{r.highest_cutoff}  #{r.highest_round}\n{r.highest_date:%Y-%m-%d}",
+            (xx, r.highest_cutoff),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+    ax_cut.set_xticks(
+        x,
+        [
+            f"{short_label(c)}\n({n} round{'s' * (n != 1)})"
+            for c, n in zip(rec["category"], rec["rounds"], strict=True)
+        ],
+        fontsize=8,
+    )
     lo, hi = rec["lowest_cutoff"].min(), rec["highest_cutoff"].max()
     ax_cut.set_ylim(lo - 0.16 * (hi - lo), hi + 0.16 * (hi - lo))
     ax_cut.set_xlim(-0.6, len(rec) - 0.4)
     ax_cut.set_ylabel("Cutoff [CRS points]")
-    ax_cut.set_title("Lowest and highest cutoff of each category (round number and date)",
-                     fontsize=10, loc="left")
+    ax_cut.set_xlabel("Category (rounds held)")
+    ax_cut.set_title(
+        "Lowest and highest cutoff of each category (round number and date)",
+        fontsize=10,
+        loc="left",
+    )
     return _finish(
         fig,
         "Records: largest rounds and extreme cutoffs",
-        "Read: check \u201crecord\u201d claims here \u2014 e.g. French's 1,500 on 2024-03-26 was far "
-        "below its 7,000 of 2024-02-01.",
+        "Read: check \u201crecord\u201d claims here first: each bar and label names the round that "
+        "holds the record.",
         as_of,
     )

@@ -1,18 +1,59 @@
 """The Express Entry pool as a CRS score distribution.
 
-Pure functions on arrays over CRS scores 0..1200 come first (:func:`take_top`, the band <-> density
-conversions, share and flow estimators); :func:`fit_pool` fits them on a feed and returns a
-:class:`PoolModel` whose :meth:`PoolModel.state` is the :class:`PoolState` the engine starts from.
+Pure functions on arrays over CRS scores 0..1200 come first:
+
+- :func:`take_top`: invite the top N of a score distribution (ties split at the cutoff);
+- :func:`density_from_bands` / :func:`bands_from_density`: IRCC's 15 bands <-> 1-point density;
+- :func:`band_flows`, :func:`summarize_flows`: net inflow per band from consecutive snapshots;
+- :func:`depletion_age`, :func:`category_eligible`, :func:`fit_category`: category sub-pools that
+  rounds empty above their cutoffs and that refill afterwards;
+- :func:`fit_nominee_shape`: the nominees' (601-1200) score shape from past PNP rounds;
+- :func:`room_for_round`: the assumption that IRCC sizes a round inside its sub-pool.
+
+:func:`fit_pool` fits them on a feed cut at an as-of day and returns a :class:`PoolModel` (summary,
+tidy frames); :meth:`PoolModel.state` is the :class:`PoolState` the engine
+(:mod:`eeforecast.simulate`) starts from.
+
+Examples
+--------
+>>> from eeforecast.feed import load_feed
+>>> model = fit_pool(load_feed(), as_of="2025-12-15")
+>>> state = model.state()
+>>> str(state.as_of.date()), state.total.shape
+('2025-12-15', (1201,))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+
+__all__ = [
+    "BAND_EDGES",
+    "MAX_SCORE",
+    "SCORES",
+    "CategoryFit",
+    "PoolModel",
+    "PoolState",
+    "allocate_round",
+    "band_flows",
+    "bands_from_density",
+    "category_eligible",
+    "density_from_bands",
+    "depletion_age",
+    "fit_category",
+    "fit_nominee_shape",
+    "fit_pool",
+    "nominee_cutoff_shape",
+    "nominee_shape",
+    "room_for_round",
+    "summarize_flows",
+    "take_top",
+]
 
 #: CRS scores 0..1200 inclusive; arrays over scores have this length.
 MAX_SCORE = 1200
@@ -41,6 +82,12 @@ class PoolState:
     inflow_eligible : dict[str, numpy.ndarray]
         Category slug -> share of the inflow at each score that is eligible for the category,
         shape (1201,) [fraction 0..1].
+    conversion : dict[str, float]
+        Category slug -> share of the candidates at a score who become eligible per day
+        (candidates already in the pool gaining a language result or experience, arrivals
+        replacing expired profiles): over ``d`` days the eligible count at a score grows by
+        ``conversion * total * d``, at most to ``total`` [1/day]. Optional for engines; it
+        matters over weeks, not days.
     """
 
     as_of: pd.Timestamp
@@ -49,6 +96,7 @@ class PoolState:
     inflow: np.ndarray = field(default_factory=lambda: np.zeros(MAX_SCORE + 1))
     inflow_sd: np.ndarray = field(default_factory=lambda: np.zeros(MAX_SCORE + 1))
     inflow_eligible: dict[str, np.ndarray] = field(default_factory=dict)
+    conversion: dict[str, float] = field(default_factory=dict)
 
 
 def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,3 +172,1183 @@ def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, n
     positive = taken > 0
     cutoff = np.where(positive.any(axis=-1), positive.argmax(axis=-1), size).astype(np.int64)
     return cutoff, taken
+
+
+# --- bands <-> 1-point density ----------------------------------------------------------------
+
+#: The 15 leaf bands of IRCC's snapshots, ascending (lo, hi) inclusive [CRS points].
+BAND_EDGES: tuple[tuple[int, int], ...] = (
+    (0, 300),
+    (301, 350),
+    (351, 400),
+    (401, 410),
+    (411, 420),
+    (421, 430),
+    (431, 440),
+    (441, 450),
+    (451, 460),
+    (461, 470),
+    (471, 480),
+    (481, 490),
+    (491, 500),
+    (501, 600),
+    (601, 1200),
+)
+_BAND_LO = np.array([lo for lo, _ in BAND_EDGES])
+_BAND_HI = np.array([hi for _, hi in BAND_EDGES])
+#: Band index of every score 0..1200.
+BAND_OF_SCORE = np.searchsorted(_BAND_HI, SCORES)
+#: Default nominee core-score shape (mean, sd) [CRS points] used before any PNP round calibrates it.
+DEFAULT_NOMINEE_SHAPE = (160.0, 60.0)
+
+
+def bands_from_density(density: np.ndarray) -> np.ndarray:
+    """Sum a 1-point density over IRCC's 15 leaf bands.
+
+    Parameters
+    ----------
+    density : numpy.ndarray, shape (..., 1201)
+        Candidates at each CRS score 0..1200 [candidates].
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 15)
+        Candidates in each band of :data:`BAND_EDGES` [candidates].
+    """
+    density = np.asarray(density, dtype=float)
+    cum = np.concatenate([np.zeros(density.shape[:-1] + (1,)), np.cumsum(density, -1)], -1)
+    return cum[..., _BAND_HI + 1] - cum[..., _BAND_LO]
+
+
+def nominee_shape(mean: float, sd: float) -> np.ndarray:
+    """Share of the nominees (600 + core score) at each score 601..1200.
+
+    Parameters
+    ----------
+    mean, sd : float
+        Mean and standard deviation of the nominees' core score (CRS minus the 600 nomination
+        points) [CRS points]. ``sd`` must be positive.
+
+    Returns
+    -------
+    numpy.ndarray, shape (1201,)
+        Zero below 601; sums to 1 over 601..1200 [fraction].
+
+    Notes
+    -----
+    A normal distribution of core scores, integrated over each 1-point cell and truncated to
+    core 1..600.
+    """
+    from scipy.special import ndtr
+
+    if not sd > 0:
+        raise ParameterError(f"sd: nominee core-score sd must be > 0, got {sd!r}")
+    edges = (np.arange(600, 1201) + 0.5 - 600 - mean) / sd
+    cdf = ndtr(edges)
+    shape = np.zeros(MAX_SCORE + 1)
+    shape[601:] = np.diff(cdf)
+    total = shape.sum()
+    if total <= 0:  # all mass outside 601..1200: put it at the nearest end
+        shape[601 if mean < 300 else MAX_SCORE] = 1.0
+        return shape
+    return shape / total
+
+
+def _exp_cells(f0: np.ndarray, total: np.ndarray, width: int) -> np.ndarray:
+    """Cells of an exponential density on ``width`` 1-point cells with edge density ``f0`` that
+    holds ``total``; the rate is solved by bisection; cells are rescaled to hold ``total``."""
+    f0 = np.maximum(f0, 1e-9)
+    target = np.clip(total / f0, 1e-6, None)  # = (1 - exp(-k W)) / k, decreasing in k
+    lo = np.full_like(target, -0.3)
+    hi = np.full_like(target, 3.0)
+
+    def mass(k: np.ndarray) -> np.ndarray:
+        small = np.abs(k) < 1e-9
+        safe = np.where(small, 1.0, k)
+        return np.where(small, width, -np.expm1(-safe * width) / safe)
+
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        too_much = mass(mid) > target
+        lo = np.where(too_much, mid, lo)
+        hi = np.where(too_much, hi, mid)
+    k = 0.5 * (lo + hi)[..., None]
+    u = np.arange(width + 1)
+    small = np.abs(k) < 1e-9
+    safe = np.where(small, 1.0, k)
+    cum = np.where(small, u, -np.expm1(-safe * u) / safe)
+    cells = np.diff(cum, axis=-1)
+    norm = cells.sum(-1, keepdims=True)
+    return np.where(norm > 0, cells / np.where(norm > 0, norm, 1.0), 1.0 / width) * total[..., None]
+
+
+def density_from_bands(
+    counts: np.ndarray,
+    *,
+    nominee: np.ndarray | None = None,
+    edge_ratio: float = 1.0,
+) -> np.ndarray:
+    """Candidates at every CRS score 0..1200 from a snapshot's 15 leaf bands.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray, shape (..., 15)
+        Candidates in each band of :data:`BAND_EDGES`, ascending [candidates].
+    nominee : numpy.ndarray, shape (1201,), optional
+        Shape of the 601..1200 band (see :func:`nominee_shape`) [fraction]. Default: the shape of
+        :data:`DEFAULT_NOMINEE_SHAPE`.
+    edge_ratio : float
+        Density just above 500 relative to the 491-500 band's mean density [ratio]; 1 joins the
+        501-600 exponential continuously to the band below.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 1201)
+        Candidates at each score [candidates]; non-negative; sums over each band equal
+        ``counts`` (to floating-point precision).
+
+    Notes
+    -----
+    - 0..500: the cumulative count :math:`F(x)` through the band edges
+      (:math:`x = -0.5, 300.5, 350.5, 400.5, 410.5, \\ldots, 500.5`) is a monotone piecewise-cubic
+      Hermite interpolant (PCHIP, Fritsch-Carlson slopes), so the density :math:`F'` is
+      continuous and non-negative and every band total is exact. The slope at 500.5 is set to
+      ``edge_ratio`` times the mean density of 491-500, so the density is continuous with the
+      band above.
+    - 501..600: :math:`f(s) = f_0 e^{-k (s - 500.5)}` with :math:`f_0` that edge density and
+      :math:`k` solved so that the band total is held: candidates above 500 thin out steeply
+      upward because rounds keep inviting them (``k`` < 0, rising density, when the band holds
+      more than :math:`100 f_0`).
+    - 601..1200: provincial nominees (600 + core score), the band total spread as ``nominee``.
+    Each score's count is the integral of the density over its 1-point cell.
+    """
+    from scipy.interpolate import CubicHermiteSpline, PchipInterpolator
+
+    counts = np.asarray(counts, dtype=float)
+    if counts.shape[-1] != len(BAND_EDGES):
+        raise ParameterError(f"counts: expected 15 bands on the last axis, got {counts.shape}")
+    if np.any(counts < 0) or not np.all(np.isfinite(counts)):
+        raise ParameterError("counts: band counts must be finite and >= 0")
+    if nominee is None:
+        nominee = nominee_shape(*DEFAULT_NOMINEE_SHAPE)
+    out = np.zeros(counts.shape[:-1] + (MAX_SCORE + 1,))
+    # 0..500 by monotone cubic on the cumulative count
+    knots = np.concatenate([[-0.5], _BAND_HI[:13] + 0.5])
+    cum = np.concatenate([np.zeros(counts.shape[:-1] + (1,)), np.cumsum(counts[..., :13], -1)], -1)
+    slopes = np.array(PchipInterpolator(knots, cum, axis=-1).derivative()(knots), dtype=float)
+    edge = edge_ratio * counts[..., 12] / 10.0
+    slopes[..., -1] = np.minimum(edge, 3.0 * counts[..., 12] / 10.0)
+    spline = CubicHermiteSpline(knots, cum, slopes, axis=-1)
+    at = np.asarray(spline(np.arange(-1, 501) + 0.5))
+    out[..., :501] = np.maximum(np.diff(at, axis=-1), 0.0)
+    # exact band totals for 0..500 despite clipping of rounding noise
+    sums = bands_from_density(out)[..., :13]
+    scale = np.where(sums > 0, counts[..., :13] / np.where(sums > 0, sums, 1.0), 0.0)
+    out[..., :501] *= scale[..., BAND_OF_SCORE[:501]]
+    # 501..600 exponential
+    out[..., 501:601] = _exp_cells(edge, counts[..., 13], 100)
+    # 601..1200 nominees
+    out[..., 601:] = counts[..., 14, None] * nominee[601:]
+    return out
+
+
+# --- flows ------------------------------------------------------------------------------------
+
+
+def allocate_round(
+    density: np.ndarray, category: str, invitations: float, cutoff: int
+) -> np.ndarray:
+    """Spread a past round's invitations over the scores it drew from.
+
+    Parameters
+    ----------
+    density : numpy.ndarray, shape (1201,)
+        Candidates at each score before the round [candidates].
+    category : str
+        The round's category slug: ``general`` draws from every score >= ``cutoff``, ``pnp``
+        from 601..1200, any other category from ``cutoff``..600.
+    invitations : float
+        Invitations issued [candidates].
+    cutoff : int
+        The round's cutoff [CRS points].
+
+    Returns
+    -------
+    numpy.ndarray, shape (1201,)
+        Invited candidates at each score, proportional to ``density`` over the scores drawn from,
+        summing to ``invitations`` [candidates].
+    """
+    lo = max(int(cutoff), 601) if category == "pnp" else int(cutoff)
+    hi = MAX_SCORE if category in ("general", "pnp") else 600
+    weights = np.zeros(MAX_SCORE + 1)
+    if lo <= hi:
+        weights[lo : hi + 1] = density[lo : hi + 1]
+    if weights.sum() <= 0:  # nobody left there in the model: put them at the cutoff score
+        weights[min(max(int(cutoff), 0), MAX_SCORE)] = 1.0
+    return invitations * weights / weights.sum()
+
+
+def band_flows(
+    dates: np.ndarray,
+    counts: np.ndarray,
+    densities: np.ndarray,
+    rounds: pd.DataFrame,
+) -> pd.DataFrame:
+    """Net inflow per band per day between consecutive snapshots.
+
+    Parameters
+    ----------
+    dates : numpy.ndarray of datetime64, shape (T,)
+        Snapshot days, ascending.
+    counts : numpy.ndarray, shape (T, 15)
+        Band counts of each snapshot [candidates].
+    densities : numpy.ndarray, shape (T, 1201)
+        Their 1-point densities [candidates] (to spread rounds over bands).
+    rounds : pandas.DataFrame
+        Rounds with ``date, category, invitations, cutoff``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per interval: ``start, end, days`` and one column per band (``"0-300"`` ...)
+        holding the net inflow rate [candidates/day].
+
+    Notes
+    -----
+    A snapshot describes the pool before the rounds held on its day. The net inflow over
+    ``[start, end)`` is ``counts(end) - counts(start) + invited``, where ``invited`` are the
+    invitations of the rounds dated in ``[start, end)`` spread over bands by
+    :func:`allocate_round` on the ``start`` density. It contains new profiles, nominations
+    (+600), score changes, withdrawals and expiries (profiles last 12 months) together.
+    """
+    labels = [f"{lo}-{hi}" for lo, hi in BAND_EDGES]
+    if len(dates) < 2:
+        return pd.DataFrame(columns=["start", "end", "days", *labels])
+    r_dates = rounds["date"].to_numpy()
+    r_cat = rounds["category"].to_numpy()
+    r_n = rounds["invitations"].to_numpy(dtype=float)
+    r_c = rounds["cutoff"].to_numpy()
+    rows = []
+    for i in range(len(dates) - 1):
+        days = (dates[i + 1] - dates[i]) / np.timedelta64(1, "D")
+        inside = np.flatnonzero((r_dates >= dates[i]) & (r_dates < dates[i + 1]))
+        invited = np.zeros(MAX_SCORE + 1)
+        for j in inside:
+            invited += allocate_round(densities[i], r_cat[j], r_n[j], r_c[j])
+        rate = (counts[i + 1] - counts[i] + bands_from_density(invited)) / days
+        rows.append((dates[i], dates[i + 1], days, *rate))
+    return pd.DataFrame(rows, columns=["start", "end", "days", *labels])
+
+
+def summarize_flows(flows: pd.DataFrame, end: object, window: float = 180.0) -> tuple:
+    """Mean and daily standard deviation of the net inflow per band over a recent window.
+
+    Parameters
+    ----------
+    flows : pandas.DataFrame
+        Output of :func:`band_flows`.
+    end : date-like
+        Last day of the window (intervals ending after it are ignored).
+    window : float
+        Length of the window [days]; intervals ending within it are used.
+
+    Returns
+    -------
+    mean : numpy.ndarray, shape (15,)
+        Net inflow per band [candidates/day]: the sum of the net changes over the sum of days.
+    sd : numpy.ndarray, shape (15,)
+        Standard deviation of one day's net inflow per band [candidates/day], assuming
+        independent days: ``var(rate over d days) = sd**2 / d``.
+    """
+    end = pd.Timestamp(end)
+    use = flows[(flows["end"] <= end) & (flows["end"] > end - pd.Timedelta(days=window))]
+    if use.empty:
+        use = flows[flows["end"] <= end].tail(6)
+    if use.empty:
+        return np.zeros(len(BAND_EDGES)), np.zeros(len(BAND_EDGES))
+    days = use["days"].to_numpy(dtype=float)
+    rates = use.iloc[:, 3:].to_numpy(dtype=float)
+    mean = (rates * days[:, None]).sum(0) / days.sum()
+    if len(use) > 1:
+        sd = np.sqrt((days[:, None] * (rates - mean) ** 2).sum(0) / (len(use) - 1))
+    else:
+        sd = np.abs(mean) * np.sqrt(days[0])
+    return mean, sd
+
+
+# --- category sub-pools -----------------------------------------------------------------------
+
+
+def depletion_age(dates: np.ndarray, cutoffs: np.ndarray, at: object) -> np.ndarray:
+    """Days since each score was last emptied by a round, seen on day ``at``.
+
+    Parameters
+    ----------
+    dates : numpy.ndarray of datetime64, shape (R,)
+        Days of the rounds that emptied the sub-pool (its own rounds and general rounds).
+    cutoffs : numpy.ndarray of int, shape (R,)
+        Their cutoffs [CRS points]: a round empties every score at or above its cutoff.
+    at : date-like
+        The day seen from; rounds dated on or after it are ignored (a snapshot of day ``at``
+        shows the pool before that day's rounds).
+
+    Returns
+    -------
+    numpy.ndarray, shape (1201,)
+        Days since the latest round before ``at`` with cutoff <= score, ``inf`` if none [days].
+    """
+    at = np.datetime64(pd.Timestamp(at), "ns")
+    dates = np.asarray(dates, dtype="datetime64[ns]")
+    cutoffs = np.asarray(cutoffs)
+    keep = dates < at
+    age = np.full(MAX_SCORE + 1, np.inf)
+    if not keep.any():
+        return age
+    days = (at - dates[keep]) / np.timedelta64(1, "D")
+    covered = SCORES[None, :] >= cutoffs[keep][:, None]
+    return np.where(covered, days[:, None], np.inf).min(axis=0)
+
+
+def category_eligible(
+    total: np.ndarray,
+    inflow: np.ndarray,
+    age: np.ndarray,
+    refill: float,
+    conversion: float,
+    horizon: float = 365.0,
+) -> np.ndarray:
+    """Candidates eligible for a category at each score.
+
+    Parameters
+    ----------
+    total : numpy.ndarray, shape (..., 1201)
+        Candidates at each score [candidates].
+    inflow : numpy.ndarray, shape (1201,)
+        Net inflow per day at each score (negative values count as 0) [candidates/day].
+    age : numpy.ndarray, shape (1201,)
+        Days since the category's rounds (or a general round) last emptied each score, ``inf``
+        if never (see :func:`depletion_age`) [days].
+    refill : float
+        Eligible share of the net inflow [fraction].
+    conversion : float
+        Eligible arrivals per day as a share of the candidates at the score: new profiles that
+        replace expired ones, and candidates already in the pool who become eligible (new
+        language results, job offers, Canadian experience) [1/day].
+    horizon : float
+        Refilling stops after this many days: a profile lasts 12 months, so a score emptied
+        longer ago (or never) holds the steady state [days].
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 1201)
+        ``min(total, (refill * max(inflow, 0) + conversion * total) * min(age, horizon))``
+        [candidates].
+
+    Examples
+    --------
+    >>> total = np.full(1201, 100.0)
+    >>> age = np.where(SCORES >= 500, 10.0, np.inf)  # emptied above 500 ten days ago
+    >>> e = category_eligible(total, np.zeros(1201), age, 0.1, 0.001)
+    >>> float(e[400]), float(e[600])  # steady state 100 * 0.001 * 365 vs 10 days of refill
+    (36.5, 1.0)
+    """
+    days = np.minimum(age, horizon)
+    return np.minimum(total, (refill * np.maximum(inflow, 0.0) + conversion * total) * days)
+
+
+def room_for_round(eligible: np.ndarray, invitations: float, max_take: float = 0.75) -> np.ndarray:
+    """Scale a modelled sub-pool up so that a round takes at most ``max_take`` of it.
+
+    IRCC sizes a round knowing its pool: a category round that would take (nearly) every
+    eligible candidate is evidence that the sub-pool is larger than modelled (in 2022-2025 the
+    rounds took at most ~60% of the modelled sub-pools, except those where the model was
+    wrong). Used for the conditional cutoff of a hypothetical round, not for replayed ones.
+
+    Parameters
+    ----------
+    eligible : numpy.ndarray, shape (..., 1201)
+        Modelled eligible candidates [candidates].
+    invitations : float or numpy.ndarray
+        The round's invitations [candidates].
+    max_take : float
+        Largest share of the sub-pool one round takes [fraction], in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``eligible * max(1, invitations / (max_take * eligible.sum()))`` [candidates].
+
+    Examples
+    --------
+    >>> room_for_round(np.array([10.0, 10.0]), 30).tolist()
+    [20.0, 20.0]
+    """
+    if not 0 < max_take <= 1:
+        raise ParameterError(f"max_take: expected a share in (0, 1], got {max_take!r}")
+    eligible = np.asarray(eligible, dtype=float)
+    pool = eligible.sum(-1, keepdims=True)
+    need = np.asarray(invitations, dtype=float)[..., None] / max_take
+    scale = np.where(pool > 0, np.maximum(1.0, need / np.where(pool > 0, pool, 1.0)), 1.0)
+    return eligible * scale
+
+
+def nominee_cutoff_shape(mean: float, sd: float, lower_z: float = 2.0) -> np.ndarray:
+    """:func:`nominee_shape` cut ``lower_z`` standard deviations below the mean.
+
+    The lowest nominees are taken by the rounds that invite (nearly) every nominee, so the band
+    is modelled as a normal of core scores truncated below at ``mean - lower_z * sd``
+    [CRS points]; returns shares over 0..1200 summing to 1 [fraction].
+    """
+    shape = nominee_shape(mean, sd)
+    floor = 600 + mean - lower_z * sd
+    cut = SCORES < np.floor(floor)
+    if shape[~cut].sum() <= 0:
+        return shape
+    shape = np.where(cut, 0.0, shape)
+    return shape / shape.sum()
+
+
+def fit_nominee_shape(
+    cutoffs: np.ndarray,
+    fractions: np.ndarray,
+    weights: np.ndarray,
+    *,
+    lower_z: float = 2.0,
+    sd_bounds: tuple[float, float] = (20.0, 120.0),
+    default: tuple[float, float] = DEFAULT_NOMINEE_SHAPE,
+    ridge: float = 0.5,
+) -> tuple[float, float]:
+    """Mean and sd of nominee core scores from past PNP rounds.
+
+    Parameters
+    ----------
+    cutoffs : numpy.ndarray, shape (R,)
+        Cutoffs of past PNP rounds [CRS points].
+    fractions : numpy.ndarray, shape (R,)
+        Invitations over the nominees in the pool just before each round [fraction]; above 1
+        when nominations arrived after the snapshot.
+    weights : numpy.ndarray, shape (R,)
+        Weight of each round (recency) [-].
+    lower_z : float
+        Truncation of the nominee distribution (see :func:`nominee_cutoff_shape`) [sd].
+    sd_bounds : tuple of float
+        Bounds of the sd [CRS points].
+    default : tuple of float
+        Returned with no rounds; its sd is kept with fewer than 3 rounds [CRS points].
+    ridge : float
+        Shrinks the fitted sd toward the default sd (a pseudo-variance of ``z``) [-].
+
+    Returns
+    -------
+    mean, sd : float
+        [CRS points] of the core score (CRS minus 600).
+
+    Notes
+    -----
+    A PNP round that invites the fraction ``q`` of the nominees has its cutoff at the
+    ``1 - q`` quantile of the (truncated normal) nominee distribution:
+    ``cutoff - 600 = mean + sd * z`` with ``z = Phi^-1(1 - q * (1 - Phi(-lower_z)))``; ``q`` is
+    clipped to [0.02, 1]. Weighted least squares of ``cutoff - 600`` on ``z``, the slope (sd)
+    shrunk toward the default: ``sd = (S_zy + ridge sd0) / (S_zz + ridge)`` with weighted
+    (normalised) co-moments.
+    """
+    from scipy.special import ndtr, ndtri
+
+    cutoffs = np.asarray(cutoffs, dtype=float)
+    if len(cutoffs) == 0:
+        return default
+    kept = 1.0 - ndtr(-lower_z)
+    q = np.clip(np.asarray(fractions, dtype=float), 0.02, 1.0)
+    z = ndtri(np.clip(1.0 - q * kept, 1e-6, 1 - 1e-6))
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    y = cutoffs - 600.0
+    sd = default[1]
+    if len(cutoffs) >= 3:
+        zbar, ybar = (w * z).sum(), (w * y).sum()
+        var = (w * (z - zbar) ** 2).sum()
+        cov = (w * (z - zbar) * (y - ybar)).sum()
+        sd = float(np.clip((cov + ridge * default[1]) / (var + ridge), *sd_bounds))
+    mean = float((w * (y - sd * z)).sum())
+    return mean, sd
+
+
+@dataclass(frozen=True)
+class CategoryFit:
+    """Estimated eligibility of one category (see :func:`category_eligible`).
+
+    Attributes
+    ----------
+    category : str
+        Category slug.
+    share : float
+        Steady-state eligible share of the candidates (``conversion * horizon``, ignoring the
+        net-inflow term), for display [fraction].
+    refill : float
+        Eligible share of the net inflow [fraction].
+    conversion : float
+        Share of the candidates at a score becoming eligible per day [1/day].
+    drift : float
+        Log of the factor applied to the fitted sub-pool: the shrunk, recency-weighted mean of
+        the recent rounds' ``log(invitations / fitted eligible count)`` [-].
+    n_rounds : int
+        Past rounds the estimate rests on.
+    last_date : pandas.Timestamp or None
+        Day of the category's latest round.
+    last_cutoff : int or None
+        Its cutoff [CRS points].
+    rmse_log : float
+        Root mean square of log(model count at or above the cutoff / invitations) over the
+        calibration rounds (recency-weighted) [-].
+    """
+
+    category: str
+    share: float
+    refill: float
+    conversion: float
+    drift: float
+    n_rounds: int
+    last_date: pd.Timestamp | None = None
+    last_cutoff: int | None = None
+    rmse_log: float = float("nan")
+
+
+def fit_category(
+    totals: np.ndarray,
+    net_days: np.ndarray,
+    total_days: np.ndarray,
+    cutoffs: np.ndarray,
+    invitations: np.ndarray,
+    weights: np.ndarray,
+    *,
+    prior_weight: float = 0.3,
+    lifetime: float = 365.0,
+) -> tuple[float, float, float, np.ndarray]:
+    """Fit a category's ``refill`` and ``conversion`` to its past rounds.
+
+    Parameters
+    ----------
+    totals : numpy.ndarray, shape (R, 1201)
+        Candidates at each score just before each round [candidates].
+    net_days : numpy.ndarray, shape (R, 1201)
+        ``max(net inflow, 0) * min(age, horizon)`` at each score [candidates].
+    total_days : numpy.ndarray, shape (R, 1201)
+        ``total * min(age, horizon)`` at each score [candidates x days].
+    cutoffs : numpy.ndarray of int, shape (R,)
+        Cutoffs of the rounds [CRS points].
+    invitations : numpy.ndarray, shape (R,)
+        Invitations of the rounds [candidates].
+    weights : numpy.ndarray, shape (R,)
+        Weight of each round [-].
+    prior_weight : float
+        Weight of the prior ``conversion == refill / lifetime`` (arrivals replacing expired
+        profiles are as often eligible as net arrivals); keeps the fit defined with one round
+        [-].
+    lifetime : float
+        Profile lifetime in the prior [days].
+
+    Returns
+    -------
+    refill, conversion, rmse_log : float
+        [fraction], [1/day], [-].
+    residuals : numpy.ndarray, shape (R,)
+        ``log N_i - log E_i`` at the fit [-].
+
+    Notes
+    -----
+    Each round says that the eligible candidates above its cutoff, plus half of those at it
+    (IRCC's tie-break splits the cutoff score), number its invitations:
+    ``N_i = E_i = sum_s w_s e_i(s)`` with ``e_i`` from :func:`category_eligible`. The log
+    parameters minimise ``sum_i weights_i (log E_i - log N_i)^2`` plus the prior, within
+    refill in [1e-4, 1] and conversion in [1e-6, 0.02] per day.
+    """
+    from scipy.optimize import least_squares
+
+    n = len(cutoffs)
+    upper = SCORES[None, :] >= cutoffs[:, None]
+    half = np.where(SCORES[None, :] == cutoffs[:, None], 0.5, 1.0) * upper
+    cols = upper.any(0)
+    half, cap = half[:, cols], totals[:, cols]
+    net_days, total_days = net_days[:, cols], total_days[:, cols]
+    w = np.sqrt(np.asarray(weights, dtype=float) / np.sum(weights))
+    log_n = np.log(np.maximum(invitations, 1.0))
+    prior = np.sqrt(prior_weight / max(n, 1))
+
+    def counts(theta: np.ndarray) -> np.ndarray:
+        r, k = np.exp(theta)
+        return (half * np.minimum(cap, r * net_days + (k / lifetime) * total_days)).sum(1)
+
+    def resid(theta: np.ndarray) -> np.ndarray:
+        e = np.maximum(counts(theta), 1e-6)
+        return np.append(w * (np.log(e) - log_n), prior * (theta[1] - theta[0]))
+
+    start = np.log([0.1, 0.1])
+    bounds = (np.log([1e-4, 1e-6 * lifetime]), np.log([1.0, 0.02 * lifetime]))
+    sol = least_squares(resid, start, bounds=bounds, method="trf")
+    r, k = np.exp(sol.x)
+    residuals = log_n - np.log(np.maximum(counts(sol.x), 1e-6))
+    rmse = float(np.sqrt(np.sum((w * residuals) ** 2)))
+    return float(r), float(k / lifetime), rmse, residuals
+
+
+# --- the fitted pool --------------------------------------------------------------------------
+
+#: Categories whose eligible sub-pool is structural rather than estimated.
+_STRUCTURAL = ("general", "pnp")
+
+
+def _band_shape(density: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Within-band share of every score (uniform in an empty band) [fraction]."""
+    band_total = counts[BAND_OF_SCORE]
+    width = (_BAND_HI - _BAND_LO + 1)[BAND_OF_SCORE]
+    return np.where(
+        band_total > 0, density / np.where(band_total > 0, band_total, 1.0), 1.0 / width
+    )
+
+
+def _score_inflow(band_rate: np.ndarray, density: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    return band_rate[BAND_OF_SCORE] * _band_shape(density, counts)
+
+
+@dataclass(frozen=True)
+class PoolModel:
+    """The pool fitted on a feed: densities, nominee shape, flows and category shares.
+
+    Made by :func:`fit_pool`; :meth:`state` gives the :class:`PoolState` the engine starts from.
+
+    Attributes
+    ----------
+    as_of : pandas.Timestamp
+        Last day of data used.
+    snapshot_dates : numpy.ndarray of datetime64, shape (T,)
+        Days of the published snapshots up to ``as_of``.
+    counts : numpy.ndarray, shape (T, 15)
+        Their band counts [candidates].
+    densities : numpy.ndarray, shape (T, 1201)
+        Their 1-point densities (:func:`density_from_bands`) [candidates].
+    nominee_mean, nominee_sd : float
+        Nominee core-score distribution (:func:`fit_nominee_shape`) [CRS points].
+    inflow_bands, inflow_bands_sd : numpy.ndarray, shape (15,)
+        Net inflow per band and its daily sd (:func:`summarize_flows`) [candidates/day].
+    flows : pandas.DataFrame
+        Per-interval band flows (:func:`band_flows`).
+    categories : dict[str, CategoryFit]
+        Estimated eligibility of every category with past rounds (except general and pnp).
+    rounds : pandas.DataFrame
+        Rounds up to ``as_of``.
+    params : dict
+        Settings of the fit (the keyword arguments of :func:`fit_pool`).
+    feed : eeforecast.feed.Feed or None
+        The feed cut at ``as_of`` (lets the engine replay the rounds since a snapshot).
+    """
+
+    as_of: pd.Timestamp
+    snapshot_dates: np.ndarray
+    counts: np.ndarray
+    densities: np.ndarray
+    nominee_mean: float
+    nominee_sd: float
+    inflow_bands: np.ndarray
+    inflow_bands_sd: np.ndarray
+    flows: pd.DataFrame
+    categories: dict[str, CategoryFit]
+    rounds: pd.DataFrame
+    params: dict
+    feed: object = None
+
+    # -- states ------------------------------------------------------------------------------
+
+    def _snapshot_index(self, as_of: object = None) -> int:
+        day = self.as_of if as_of is None else pd.Timestamp(as_of)
+        j = int(np.searchsorted(self.snapshot_dates, np.datetime64(day, "ns"), side="right")) - 1
+        if j < 0:
+            raise ParameterError(f"as_of: no pool snapshot on or before {day:%Y-%m-%d}")
+        return j
+
+    def _depleting(self, category: str) -> tuple[np.ndarray, np.ndarray]:
+        r = self.rounds
+        mask = (r["category"] == category) | (r["category"] == "general")
+        return r["date"].to_numpy()[mask], r["cutoff"].to_numpy()[mask]
+
+    def eligible(
+        self, category: str, total: np.ndarray, inflow: np.ndarray, at: object
+    ) -> np.ndarray:
+        """Eligible candidates of ``category`` at each score on day ``at`` given ``total``.
+
+        ``inflow`` is the net inflow [candidates/day]. ``general`` is ``total``; ``pnp`` is
+        ``total`` on 601..1200; other categories use :func:`category_eligible` with their
+        :class:`CategoryFit` and the rounds before ``at``.
+        """
+        if category == "general":
+            return np.array(total, dtype=float)
+        if category == "pnp":
+            return np.where(SCORES >= 601, total, 0.0)
+        fit = self.categories.get(category)
+        if fit is None:
+            raise ParameterError(
+                f"category: no past rounds of {category!r} up to {self.as_of:%Y-%m-%d}; "
+                f"known: {', '.join(sorted(self.categories) + list(_STRUCTURAL))}"
+            )
+        dates, cutoffs = self._depleting(category)
+        age = depletion_age(dates, cutoffs, at)
+        scale = np.exp(fit.drift)
+        eligible = category_eligible(
+            total, inflow, age, fit.refill, fit.conversion, self.params["horizon"]
+        )
+        return np.minimum(eligible * scale, total)
+
+    def pool_on(self, day: object) -> tuple[np.ndarray, np.ndarray]:
+        """Expected total density just before the rounds of ``day``, and the net inflow.
+
+        From the latest snapshot on or before ``day``: the rounds held since (on or after the
+        snapshot's day, before ``day``) are taken out in proportion to the density above their
+        cutoffs (:func:`allocate_round`) and the net inflow since is added.
+
+        Returns
+        -------
+        total : numpy.ndarray, shape (1201,)
+            [candidates]
+        inflow : numpy.ndarray, shape (1201,)
+            Net inflow per day [candidates/day].
+        """
+        day = pd.Timestamp(day).normalize()
+        j = self._snapshot_index(day)
+        snap = self.snapshot_dates[j]
+        total = self.densities[j].copy()
+        r = self.rounds
+        between = r[(r["date"].to_numpy() >= snap) & (r["date"] < day)]
+        for row in between.itertuples(index=False):
+            total -= allocate_round(total, row.category, row.invitations, row.cutoff)
+        inflow = _score_inflow(self.inflow_bands, self.densities[j], self.counts[j])
+        gap = (np.datetime64(day, "ns") - snap) / np.timedelta64(1, "D")
+        return np.maximum(total + inflow * gap, 0.0), inflow
+
+    def eligible_on(self, category: str, day: object) -> np.ndarray:
+        """Expected eligible candidates of ``category`` at each score just before the rounds of
+        ``day`` (:meth:`pool_on` and :meth:`eligible`) [candidates].
+
+        Examples
+        --------
+        >>> from eeforecast.feed import load_feed
+        >>> model = fit_pool(load_feed(), as_of="2025-12-15")
+        >>> cutoff, _ = take_top(model.eligible_on("cec", "2025-12-16"), 5000)
+        >>> 500 < int(cutoff) < 530
+        True
+        """
+        total, inflow = self.pool_on(day)
+        return self.eligible(category, total, inflow, day)
+
+    def with_room(
+        self, category: str, invitations: float, day: object, max_take: float = 0.75
+    ) -> PoolModel:
+        """A copy whose ``category`` sub-pool leaves room for a round of ``invitations``.
+
+        If the expected sub-pool just before the rounds of ``day`` (:meth:`eligible_on`) would
+        be taken beyond ``max_take`` by the round, the category's ``drift`` is raised so that
+        the round takes exactly ``max_take`` of it (:func:`room_for_round`); otherwise the model
+        itself is returned. ``pnp`` and ``general`` are returned unchanged (PNP rounds invite
+        nearly every nominee by design; general rounds draw from everybody).
+
+        Parameters
+        ----------
+        category : str
+            Category slug of the hypothetical round.
+        invitations : float
+            Its invitations [candidates].
+        day : date-like
+            Its day.
+        max_take : float
+            Largest share of the sub-pool one round takes [fraction].
+        """
+        if category in _STRUCTURAL:
+            return self
+        eligible = self.eligible_on(category, day)
+        sized = room_for_round(eligible, invitations, max_take)
+        if sized.sum() <= eligible.sum() or eligible.sum() <= 0:
+            return self
+        fit = self.categories[category]
+        bigger = replace(fit, drift=fit.drift + float(np.log(sized.sum() / eligible.sum())))
+        return replace(self, categories={**self.categories, category: bigger})
+
+    def state(self, as_of: object = None) -> PoolState:
+        """The pool at the latest snapshot on or before ``as_of`` (default: the model's).
+
+        The state describes the pool before the rounds held on its day: rounds dated on or
+        after ``state.as_of`` are not taken out. ``eligible`` holds ``pnp`` and every fitted
+        category; ``inflow_eligible`` is the category's ``refill`` share and ``conversion`` its
+        conversion rate, both times ``exp(drift)`` (``pnp``: 1 on 601..1200, no conversion).
+        """
+        j = self._snapshot_index(as_of)
+        day = pd.Timestamp(self.snapshot_dates[j])
+        total = self.densities[j].copy()
+        inflow = _score_inflow(self.inflow_bands, total, self.counts[j])
+        inflow_sd = _score_inflow(self.inflow_bands_sd, total, self.counts[j])
+        eligible = {"pnp": self.eligible("pnp", total, inflow, day)}
+        inflow_eligible = {"pnp": (SCORES >= 601).astype(float)}
+        conversion = {}
+        for slug, fit in self.categories.items():
+            scale = np.exp(fit.drift)
+            eligible[slug] = self.eligible(slug, total, inflow, day)
+            inflow_eligible[slug] = np.full(MAX_SCORE + 1, min(fit.refill * scale, 1.0))
+            conversion[slug] = fit.conversion * scale
+        return PoolState(
+            as_of=day,
+            total=total,
+            eligible=eligible,
+            inflow=inflow,
+            inflow_sd=np.abs(inflow_sd),
+            inflow_eligible=inflow_eligible,
+            conversion=conversion,
+        )
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def density_frame(self, as_of: object = None) -> pd.DataFrame:
+        """Tidy density of the state on ``as_of``: ``score, total, inflow, inflow_sd`` and one
+        column per category's eligible count [candidates], [candidates/day]."""
+        st = self.state(as_of)
+        frame = pd.DataFrame(
+            {"score": SCORES, "total": st.total, "inflow": st.inflow, "inflow_sd": st.inflow_sd}
+        )
+        for slug, arr in st.eligible.items():
+            frame[slug] = arr
+        frame.insert(0, "as_of", st.as_of)
+        return frame
+
+    def shares_frame(self) -> pd.DataFrame:
+        """One row per category: ``category, share, refill, conversion, drift, n_rounds,
+        last_date, last_cutoff, rmse_log`` (see :class:`CategoryFit`); ``pnp`` carries the
+        nominee shape in ``nominee_mean, nominee_sd``."""
+        rows = [fit.__dict__ for fit in self.categories.values()]
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "category",
+                "share",
+                "refill",
+                "conversion",
+                "drift",
+                "n_rounds",
+                "last_date",
+                "last_cutoff",
+                "rmse_log",
+            ],
+        )
+        pnp = self.rounds[self.rounds["category"] == "pnp"]
+        frame.loc[len(frame)] = {
+            "category": "pnp",
+            "share": 1.0,
+            "refill": 1.0,
+            "conversion": 0.0,
+            "drift": 0.0,
+            "n_rounds": len(pnp),
+            "last_date": pnp["date"].max() if len(pnp) else pd.NaT,
+            "last_cutoff": pnp["cutoff"].iloc[-1] if len(pnp) else None,
+            "rmse_log": np.nan,
+        }
+        frame["nominee_mean"] = np.where(frame["category"] == "pnp", self.nominee_mean, np.nan)
+        frame["nominee_sd"] = np.where(frame["category"] == "pnp", self.nominee_sd, np.nan)
+        return frame
+
+    def inflow_frame(self) -> pd.DataFrame:
+        """One row per band: ``band_lo, band_hi, inflow, inflow_sd`` [candidates/day]."""
+        return pd.DataFrame(
+            {
+                "band_lo": _BAND_LO,
+                "band_hi": _BAND_HI,
+                "inflow": self.inflow_bands,
+                "inflow_sd": self.inflow_bands_sd,
+            }
+        )
+
+    def to_frame(self, kind: str = "density") -> pd.DataFrame:
+        """Tidy frame of ``kind``: ``density``, ``shares``, ``inflow`` or ``flows``."""
+        makers = {
+            "density": self.density_frame,
+            "shares": self.shares_frame,
+            "inflow": self.inflow_frame,
+            "flows": lambda: self.flows.copy(),
+        }
+        if kind not in makers:
+            raise ParameterError(f"kind: expected one of {sorted(makers)}, got {kind!r}")
+        return makers[kind]()
+
+    def summary(self) -> str:
+        """A readable summary: snapshot, totals, nominee shape, inflow, category shares."""
+        j = len(self.snapshot_dates) - 1
+        day = pd.Timestamp(self.snapshot_dates[j])
+        counts = self.counts[j]
+        lines = [
+            f"PoolModel fitted on data up to {self.as_of:%Y-%m-%d}",
+            f"  latest snapshot     {day:%Y-%m-%d}: {counts.sum():,.0f} candidates "
+            f"({len(self.snapshot_dates)} snapshots used)",
+            f"  501-600 / 601-1200  {counts[13]:,.0f} / {counts[14]:,.0f}",
+            f"  nominee core score  mean {self.nominee_mean:.0f}, sd {self.nominee_sd:.0f} "
+            f"[CRS points]",
+            f"  net inflow          {self.inflow_bands.sum():+,.0f} /day in total "
+            f"(sd {np.sqrt((self.inflow_bands_sd**2).sum()):,.0f}); 501-600 "
+            f"{self.inflow_bands[13]:+,.0f}, 601-1200 {self.inflow_bands[14]:+,.0f} /day",
+            "  category     steady share  refill  conversion  drift  rounds  last round",
+        ]
+        for slug, fit in sorted(self.categories.items()):
+            last = (
+                f"{fit.last_date:%Y-%m-%d} @ {fit.last_cutoff}"
+                if fit.last_date is not None
+                else "-"
+            )
+            lines.append(
+                f"  {slug:<12} {fit.share:12.3f}  {fit.refill:6.3f}  {fit.conversion:10.5f}  "
+                f"{fit.drift:+5.2f}  {fit.n_rounds:6d}  {last}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (
+            f"PoolModel(as_of={self.as_of:%Y-%m-%d}, snapshots={len(self.snapshot_dates)}, "
+            f"categories={sorted(self.categories)})"
+        )
+
+
+def _wide_snapshots(feed) -> tuple[np.ndarray, np.ndarray]:
+    """Band counts of the snapshots published by the feed's rounds, ascending by day.
+
+    IRCC publishes a snapshot together with a round: a snapshot dated before the cut-off day but
+    carried only by a later round was not known yet and is dropped.
+    """
+    snaps = feed.snapshots
+    published = feed.rounds["distribution_as_of"].dropna().unique()
+    snaps = snaps[snaps["as_of"].isin(published)]
+    if snaps.empty:
+        raise ParameterError("feed: no pool snapshot published up to as_of; cannot fit the pool")
+    wide = snaps.pivot(index="as_of", columns="band_lo", values="candidates").sort_index()
+    wide = wide.reindex(columns=_BAND_LO)
+    return wide.index.to_numpy(dtype="datetime64[ns]"), wide.to_numpy(dtype=float)
+
+
+def fit_pool(
+    feed,
+    as_of: object = None,
+    *,
+    half_life: float = 180.0,
+    lookback: float = 730.0,
+    horizon: float = 365.0,
+    flow_window: float = 180.0,
+    lower_z: float = 2.0,
+    edge_ratio: float = 1.0,
+    max_gap: float = 45.0,
+    lifetime: float = 365.0,
+    prior_weight: float = 0.3,
+    drift_half_life: float = 45.0,
+    drift_shrink: float = 0.5,
+    nominee_ridge: float = 0.5,
+) -> PoolModel:
+    """Fit the pool model on a feed as it stood on ``as_of``.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed
+        The rounds feed; it is cut at ``as_of`` first (nothing later is seen).
+    as_of : date-like, optional
+        Day to fit at (default: the feed's ``as_of`` or its last round/snapshot).
+    half_life : float
+        Recency weighting of past rounds in the calibrations [days].
+    lookback : float
+        Rounds older than this are not used for calibration [days].
+    horizon : float
+        A score emptied longer ago than this counts as refilled (see
+        :func:`category_eligible`) [days].
+    flow_window : float
+        Window of the inflow estimate (:func:`summarize_flows`) [days].
+    lower_z : float
+        Truncation of the nominee distribution [sd].
+    edge_ratio : float
+        See :func:`density_from_bands` [ratio].
+    max_gap : float
+        A round is used for calibration only if a snapshot precedes it by at most this [days].
+    lifetime : float
+        Profile lifetime [days]: the prior of :func:`fit_category` is ``conversion = refill /
+        lifetime`` (expired profiles replaced by arrivals of the same eligibility).
+    prior_weight : float
+        Weight of the priors of :func:`fit_category` [-].
+    drift_half_life : float
+        Recency half-life of the drift level [days].
+    drift_shrink : float
+        Pseudo-weight shrinking the drift toward 0 [-].
+    nominee_ridge : float
+        See :func:`fit_nominee_shape` [-].
+
+    Returns
+    -------
+    PoolModel
+
+    Notes
+    -----
+    Assumptions:
+
+    0. A snapshot is known once a round published with it is in the feed: IRCC publishes the
+       pool distribution with a round's results, so the snapshot taken the day before a round
+       is not known before that round, even though it is dated earlier.
+    1. A snapshot of day ``d`` shows the pool before the rounds of day ``d``.
+    2. Within bands the pool follows :func:`density_from_bands`. The 601-1200 band holds the
+       provincial nominees, 600 + a core score that is normal (mean, sd) truncated below at
+       ``mean - lower_z sd``. A past PNP round invites the share ``q = invitations /
+       nominees`` (nominees: the band count of the latest snapshot, minus the PNP and general
+       invitations since, plus the band's net inflow since), so its cutoff is the ``1 - q``
+       quantile; mean and sd come from :func:`fit_nominee_shape` with weights halving every
+       ``half_life`` days and falling with the snapshot gap (``1 / (1 + gap / 7 days)``).
+    3. A PNP round draws from the nominees only, a general round from everybody. IRCC invites
+       everybody eligible above a cutoff, so a category's sub-pool above its recent cutoffs is
+       only what arrived since: its eligible candidates at a score are ``min(total, (refill *
+       net inflow + conversion * total) * min(days since emptied, horizon))``
+       (:func:`category_eligible`; "emptied" by the category's own or a general round; a score
+       never emptied, or emptied more than ``horizon`` days ago, is at the steady state).
+       ``refill`` and ``conversion`` are constant in score; they are fitted to the category's
+       past rounds (within ``lookback``, weights halving every ``half_life`` days): the
+       eligible candidates above each round's cutoff plus half of those at it equal its
+       invitations (:func:`fit_category`). The sub-pool is then scaled by ``exp(drift)``, the
+       recent rounds' mean log ratio of invitations to fitted count (half-life
+       ``drift_half_life``, shrunk toward 0 by the pseudo-weight ``drift_shrink``):
+       eligibility drifts with IRCC's priorities (e.g. more French tests in 2025).
+    4. Rounds of other categories remove candidates from the total in proportion to the
+       density above their cutoffs (:func:`allocate_round`), i.e. eligibility is independent
+       across categories given the score.
+    5. Net inflow per band is the average of snapshot differences after adding back the
+       invitations in between, over the last ``flow_window`` days (:func:`band_flows`,
+       :func:`summarize_flows`); within a band it follows the density; its sd assumes
+       independent days and is fully correlated within a band.
+    Everything uses only rounds and snapshots dated on or before ``as_of``.
+    """
+    if as_of is not None:
+        feed = feed.truncate(as_of)
+    rounds = feed.rounds
+    dates, counts = _wide_snapshots(feed)
+    if as_of is not None:
+        day = pd.Timestamp(as_of).normalize()
+    elif feed.as_of is not None:
+        day = pd.Timestamp(feed.as_of)
+    else:
+        last = [pd.Timestamp(dates[-1])]
+        if len(rounds):
+            last.append(rounds["date"].max())
+        day = max(last)
+
+    densities = density_from_bands(counts, edge_ratio=edge_ratio)
+    flows = band_flows(dates, counts, densities, rounds)
+    inflow_bands, inflow_sd = summarize_flows(flows, day, window=flow_window)
+
+    r_dates = rounds["date"].to_numpy(dtype="datetime64[ns]")
+    r_cat = rounds["category"].to_numpy()
+    r_n = rounds["invitations"].to_numpy(dtype=float)
+    r_c = rounds["cutoff"].to_numpy()
+    day64 = np.datetime64(day, "ns")
+    recent = (r_dates > day64 - np.timedelta64(int(lookback), "D")) & (r_dates <= day64)
+    snap_of = np.searchsorted(dates, r_dates, side="right") - 1
+    gap = np.where(
+        snap_of >= 0, (r_dates - dates[np.maximum(snap_of, 0)]) / np.timedelta64(1, "D"), np.inf
+    )
+    usable = recent & (snap_of >= 0) & (gap <= max_gap)
+
+    def before_round(i: int) -> np.ndarray:
+        """Total density just before round ``i``: its snapshot minus rounds since + inflow
+        (as :meth:`PoolModel.pool_on`)."""
+        j = snap_of[i]
+        total = densities[j].copy()
+        between = np.flatnonzero((r_dates >= dates[j]) & (r_dates < r_dates[i]))
+        for k in between:
+            total -= allocate_round(total, r_cat[k], r_n[k], r_c[k])
+        total += _score_inflow(inflow_bands, densities[j], counts[j]) * gap[i]
+        return np.maximum(total, 0.0)
+
+    weight = 0.5 ** ((day64 - r_dates) / np.timedelta64(1, "D") / half_life)
+    cache: dict[int, np.ndarray] = {}
+
+    def total_at(i: int) -> np.ndarray:
+        if i not in cache:
+            cache[i] = before_round(i)
+        return cache[i]
+
+    # nominee shape from PNP rounds
+    pnp = np.flatnonzero(usable & (r_cat == "pnp"))
+    fractions = np.array([r_n[i] / max(total_at(i)[601:].sum(), 1.0) for i in pnp])
+    precision = 1.0 / (1.0 + gap[pnp] / 7.0)  # q is uncertain by the inflow since the snapshot
+    mean, sd = fit_nominee_shape(
+        r_c[pnp], fractions, weight[pnp] * precision, lower_z=lower_z, ridge=nominee_ridge
+    )
+    nominee = nominee_cutoff_shape(mean, sd, lower_z)
+    densities[:, 601:] = counts[:, 14, None] * nominee[601:]
+    cache.clear()
+
+    # category shares
+    categories: dict[str, CategoryFit] = {}
+    for slug in pd.unique(r_cat):
+        if slug in _STRUCTURAL:
+            continue
+        own = np.flatnonzero(r_cat == slug)
+        idx = np.flatnonzero(usable & (r_cat == slug))
+        last = own[-1]
+        if len(idx) == 0:
+            continue
+        dep = (r_cat == slug) | (r_cat == "general")
+        tot, ref, conv = [], [], []
+        for i in idx:
+            total = total_at(i)
+            age = depletion_age(r_dates[dep], r_c[dep], r_dates[i])
+            inflow = _score_inflow(inflow_bands, densities[snap_of[i]], counts[snap_of[i]])
+            days = np.minimum(age, horizon)
+            tot.append(total)
+            ref.append(np.maximum(inflow, 0.0) * days)
+            conv.append(total * days)
+        refill, conversion, rmse, resid = fit_category(
+            np.array(tot),
+            np.array(ref),
+            np.array(conv),
+            r_c[idx],
+            r_n[idx],
+            weight[idx],
+            lifetime=lifetime,
+            prior_weight=prior_weight,
+        )
+        recent_w = 0.5 ** ((day64 - r_dates[idx]) / np.timedelta64(1, "D") / drift_half_life)
+        drift = float((recent_w * resid).sum() / (recent_w.sum() + drift_shrink))
+        categories[slug] = CategoryFit(
+            category=slug,
+            share=min(conversion * horizon, 1.0),
+            refill=refill,
+            conversion=conversion,
+            drift=drift,
+            n_rounds=len(idx),
+            last_date=pd.Timestamp(r_dates[last]),
+            last_cutoff=int(r_c[last]),
+            rmse_log=rmse,
+        )
+
+    return PoolModel(
+        as_of=day,
+        snapshot_dates=dates,
+        counts=counts,
+        densities=densities,
+        nominee_mean=mean,
+        nominee_sd=sd,
+        inflow_bands=inflow_bands,
+        inflow_bands_sd=inflow_sd,
+        flows=flows,
+        categories=categories,
+        rounds=rounds,
+        feed=feed,
+        params={
+            "half_life": half_life,
+            "lookback": lookback,
+            "horizon": horizon,
+            "flow_window": flow_window,
+            "lower_z": lower_z,
+            "edge_ratio": edge_ratio,
+            "lifetime": lifetime,
+            "prior_weight": prior_weight,
+            "drift_half_life": drift_half_life,
+            "drift_shrink": drift_shrink,
+            "nominee_ridge": nominee_ridge,
+        },
+    )

@@ -1,0 +1,1563 @@
+"""Forecasting the next rounds of each category: dates, sizes and cutoffs, with calibrated intervals.
+
+The pipeline, in the order a newcomer reads it:
+
+1. :func:`category_history` cuts one category's rounds out of a feed, as known on the origin day,
+   inside a recent window (regimes change: see Notes).
+2. :func:`schedule_category` forecasts the category's next round dates and sizes (gap and size
+   models); :func:`forecast_schedule` does it for every active category over a span of days.
+3. Cutoff models are specifications (:class:`Naive`, :class:`WindowMean`, :class:`Drift`,
+   :class:`ETS`, :class:`ARIMA`); ``model.fit(history)`` returns a fitted model whose
+   ``forecast(future)`` gives a point forecast and a standard deviation per step [CRS points].
+4. :func:`calibrate` turns raw forecasts into calibrated intervals (conformal-style, from the
+   backtest residuals known before each origin) and picks the model for each category by its
+   backtest error, never by in-sample fit (the ``auto`` model).
+5. :func:`forecast` runs it all at one as-of day and returns a :class:`ForecastResult`.
+
+The rolling-origin evaluation lives in :mod:`eeforecast.backtest`; :func:`forecast` uses the same
+machinery on the rounds before the as-of day to choose models and size intervals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import ParameterError
+
+__all__ = [
+    "ARIMA",
+    "DEFAULT_LEVELS",
+    "DEFAULT_MODELS",
+    "ETS",
+    "REGIME_START",
+    "Structural",
+    "Drift",
+    "ForecastResult",
+    "Future",
+    "History",
+    "Combination",
+    "Naive",
+    "WindowMean",
+    "BacklogResult",
+    "active_categories",
+    "backlog",
+    "calibrate",
+    "category_history",
+    "forecast",
+    "forecast_schedule",
+    "schedule_category",
+]
+
+#: Job-offer (LMIA) points were removed from the CRS on this day: cutoffs before and after differ.
+REGIME_START = pd.Timestamp("2025-03-25")
+#: Interval levels produced when none are requested [%].
+DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
+#: A category is active when it held a round in this many days before the origin [days].
+ACTIVE_DAYS = 365
+#: Standard deviation used when a category has too few rounds to estimate one [CRS points].
+FALLBACK_SD = 20.0
+#: No forecast standard deviation is smaller than this (cutoffs are whole points) [CRS points].
+MIN_SD = 1.0
+
+
+# --- histories: one category's rounds as known on the origin day -----------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    """One category's rounds known on ``as_of``, inside the modelling window.
+
+    Attributes
+    ----------
+    category : str
+        Category slug.
+    as_of : pandas.Timestamp
+        The origin: only rounds and snapshots dated on or before it were used.
+    dates : numpy.ndarray of datetime64[ns]
+        Round dates in the window, ascending.
+    cutoff : numpy.ndarray of float
+        Cutoff of each round [CRS points].
+    invitations : numpy.ndarray of float
+        Invitations of each round [candidates].
+    gap : numpy.ndarray of float
+        Days since the category's previous round (the first round of a category gets the median
+        gap) [days].
+    exog : dict[str, numpy.ndarray]
+        Candidate regressors, one value per round: ``log_invitations``, ``log_gap`` and
+        ``log_above_<S>`` (log candidates above score S in the latest snapshot before the round).
+    gaps_all, sizes_all : numpy.ndarray
+        Gaps [days] and sizes [candidates] of the category's rounds in the look-back window (used
+        by the schedule models, which ignore the regime cut).
+    snapshot_as_of : pandas.Timestamp or None
+        Day of the latest pool snapshot known at the origin.
+    latest_exog : dict[str, float]
+        The snapshot regressors (``log_above_<S>``) in that latest snapshot; future rounds get
+        these values.
+    feed : object
+        The feed truncated at ``as_of`` (for structural models); excluded from comparisons.
+    """
+
+    category: str
+    as_of: pd.Timestamp
+    dates: np.ndarray
+    cutoff: np.ndarray
+    invitations: np.ndarray
+    gap: np.ndarray
+    exog: dict[str, np.ndarray]
+    gaps_all: np.ndarray
+    sizes_all: np.ndarray
+    snapshot_as_of: pd.Timestamp | None = None
+    latest_exog: dict[str, float] = field(default_factory=dict)
+    feed: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def n(self) -> int:
+        """Number of rounds in the window."""
+        return len(self.cutoff)
+
+    def key(self) -> tuple:
+        """A hashable identity of the data a model sees (for caching fits)."""
+        last = pd.Timestamp(self.dates[-1]) if self.n else None
+        snap = self.snapshot_as_of
+        return (self.category, self.n, last, float(self.cutoff.sum()) if self.n else 0.0, snap)
+
+
+@dataclass(frozen=True)
+class Future:
+    """What is assumed about the next ``len(dates)`` rounds of a category.
+
+    Attributes
+    ----------
+    dates : pandas.DatetimeIndex
+        Expected round dates.
+    invitations : numpy.ndarray
+        Expected invitations [candidates].
+    gap : numpy.ndarray
+        Days since the previous round (the first one counts from the last known round) [days].
+    exog : dict[str, numpy.ndarray]
+        The regressors of :class:`History` for these rounds.
+    """
+
+    dates: pd.DatetimeIndex
+    invitations: np.ndarray
+    gap: np.ndarray
+    exog: dict[str, np.ndarray]
+
+    @property
+    def steps(self) -> int:
+        return len(self.dates)
+
+
+def _as_day(value, name: str) -> pd.Timestamp:
+    try:
+        day = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name}: not a date: {value!r}") from exc
+    if day.tzinfo is not None:
+        day = day.tz_convert(None)
+    return day.normalize()
+
+
+def _origin(feed) -> pd.Timestamp:
+    """The day a feed describes: its ``as_of``, else its latest round or snapshot."""
+    if feed.as_of is not None:
+        return pd.Timestamp(feed.as_of)
+    days = [feed.rounds["date"].max()]
+    if len(feed.snapshots):
+        days.append(feed.snapshots["as_of"].max())
+    return pd.Timestamp(max(d for d in days if pd.notna(d)))
+
+
+def _snapshot_above(feed, thresholds: Sequence[int]) -> pd.DataFrame:
+    """Candidates above each threshold in every published snapshot: index ``as_of``, a column per
+    S. A snapshot counts as published once a round carrying it is in the feed (IRCC publishes the
+    snapshot with the round), so a feed cut at a day never sees next week's snapshot."""
+    snaps = feed.snapshots
+    published = feed.rounds["distribution_as_of"].dropna().unique()
+    snaps = snaps[snaps["as_of"].isin(published)]
+    if not len(snaps) or not thresholds:
+        return pd.DataFrame(
+            columns=[f"log_above_{s}" for s in thresholds], index=pd.DatetimeIndex([], name="as_of")
+        )
+    out = {}
+    for s in thresholds:
+        part = snaps[snaps["band_lo"] > s]
+        out[f"log_above_{s}"] = np.log1p(part.groupby("as_of")["candidates"].sum())
+    return pd.DataFrame(out).sort_index()
+
+
+def active_categories(feed, as_of=None, days: int = ACTIVE_DAYS) -> list[str]:
+    """Categories with a round in the ``days`` days up to ``as_of`` (default: the feed's day).
+
+    Examples
+    --------
+    >>> from eeforecast.feed import load_feed
+    >>> active_categories(load_feed(as_of="2025-12-17"))
+    ['cec', 'education', 'french', 'healthcare', 'pnp', 'trades']
+    """
+    day = _origin(feed) if as_of is None else _as_day(as_of, "as_of")
+    r = feed.rounds
+    recent = r[(r["date"] <= day) & (r["date"] > day - pd.Timedelta(days=days))]
+    return sorted(recent["category"].unique().tolist())
+
+
+def category_history(
+    feed,
+    category: str,
+    *,
+    as_of=None,
+    lookback_days: int = 1095,
+    regime_start: pd.Timestamp | str | None = REGIME_START,
+    min_regime_obs: int = 8,
+    max_obs: int = 60,
+    thresholds: Sequence[int] = (500,),
+) -> History:
+    """The rounds of ``category`` known on ``as_of`` inside the modelling window.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed
+        The feed; rounds and snapshots dated after ``as_of`` are ignored.
+    category : str
+        Category slug.
+    as_of : date-like, optional
+        Origin day (default: the feed's as-of day or its latest data).
+    lookback_days : int
+        Keep rounds in this many days before the origin [days]. Older levels (CEC-only rounds of
+        2020-21, say) do not leak into today's.
+    regime_start : date-like or None
+        When the origin is on or after it and the category has at least ``min_regime_obs`` rounds
+        since, only those rounds are kept (the CRS changed on that day).
+    min_regime_obs : int
+        See ``regime_start``.
+    max_obs : int
+        Keep at most this many most recent rounds.
+    thresholds : sequence of int
+        Scores S for the ``log_above_<S>`` regressors [CRS points].
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    ParameterError
+        When the category has no round on or before the origin.
+
+    Notes
+    -----
+    Regimes: CEC-only rounds in 2020-21, category rounds from 2023, job-offer points removed on
+    2025-03-25, categories added and retired. Only the category's own rounds are used (no level
+    leaks between categories), only the last ``lookback_days`` of them, and after
+    ``regime_start`` only the rounds since it once there are enough of them. A category whose last
+    round is older than the window keeps that one round, so the naive forecast exists.
+    """
+    day = _origin(feed) if as_of is None else _as_day(as_of, "as_of")
+    r = feed.rounds
+    rows = r[(r["category"] == category) & (r["date"] <= day)]
+    if rows.empty:
+        raise ParameterError(
+            f"category {category!r}: no round on or before {day:%Y-%m-%d} to forecast from"
+        )
+    dates = rows["date"].to_numpy()
+    gaps = np.diff(dates).astype("timedelta64[D]").astype(float)
+    gaps = np.concatenate([[np.nan], gaps])
+    recent = rows["date"] > day - pd.Timedelta(days=lookback_days)
+    keep = recent.to_numpy().copy()
+    if regime_start is not None:
+        start = _as_day(regime_start, "regime_start")
+        post = keep & (rows["date"] >= start).to_numpy()
+        if day >= start and post.sum() >= min_regime_obs:
+            keep = post
+    if not keep.any():
+        keep[-1] = True  # the last round, however old: the naive forecast still exists
+    idx = np.flatnonzero(keep)[-max_obs:]
+    window_gaps = gaps[np.flatnonzero(recent.to_numpy())]
+    window_gaps = window_gaps[np.isfinite(window_gaps)]
+    med_gap = float(np.median(window_gaps)) if len(window_gaps) else 14.0
+    gap = np.where(np.isfinite(gaps[idx]), gaps[idx], med_gap)
+    inv = rows["invitations"].to_numpy(dtype=float)[idx]
+    exog = {
+        "log_invitations": np.log(np.maximum(inv, 1.0)),
+        "log_gap": np.log1p(gap),
+    }
+    snapshot_as_of = None
+    latest_exog: dict[str, float] = {}
+    if thresholds:
+        above = _snapshot_above(feed, thresholds)
+        above = above[above.index <= day]
+        snap_day = rows["distribution_as_of"].to_numpy()[idx]
+        for col in above.columns:
+            values = np.full(len(idx), np.nan)
+            if len(above):
+                pos = above.index.searchsorted(
+                    np.where(pd.isna(snap_day), dates[idx], snap_day), side="right"
+                )
+                ok = pos > 0
+                values[ok] = above[col].to_numpy()[pos[ok] - 1]
+            exog[col] = values
+        snapshot_as_of = above.index.max() if len(above) else None
+        latest_exog = {
+            col: float(above[col].iloc[-1]) if len(above) else np.nan for col in above.columns
+        }
+    sizes_all = rows["invitations"].to_numpy(dtype=float)[recent.to_numpy()]
+    if not len(sizes_all):
+        sizes_all = rows["invitations"].to_numpy(dtype=float)[-1:]
+    return History(
+        category=category,
+        as_of=day,
+        dates=dates[idx],
+        cutoff=rows["cutoff"].to_numpy(dtype=float)[idx],
+        invitations=inv,
+        gap=gap,
+        exog=exog,
+        gaps_all=window_gaps,
+        sizes_all=sizes_all,
+        snapshot_as_of=snapshot_as_of,
+        latest_exog=latest_exog,
+        feed=feed,
+    )
+
+
+# --- schedule: when the next rounds come and how large they are ------------------------------
+
+
+def _next_weekday(day: pd.Timestamp) -> pd.Timestamp:
+    while day.day_of_week >= 5:
+        day = day + pd.Timedelta(days=1)
+    return day
+
+
+def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: int = 4) -> Future:
+    """Forecast the dates and sizes of a category's next ``steps`` rounds.
+
+    Parameters
+    ----------
+    history : History
+        The category's known rounds.
+    steps : int
+        Number of rounds to schedule.
+    k_gap, k_size : int
+        Number of recent gaps [days] and sizes [candidates] whose median is used.
+
+    Returns
+    -------
+    Future
+
+    Notes
+    -----
+    Gap model: rounds come every ``g`` days, ``g`` the median of the last ``k_gap`` gaps in the
+    look-back window; the first forecast round is the first multiple of ``g`` after the last round
+    that falls after the origin (an overdue round is expected at the next beat), moved to Monday
+    when it falls on a weekend. Size model: the median of the last ``k_size`` sizes. Both are
+    robust to a single unusual round and adapt within a few rounds to a new pace.
+    """
+    if steps < 1:
+        raise ParameterError(f"horizon: must be at least 1, got {steps}")
+    gaps = history.gaps_all[-k_gap:]
+    g = max(1.0, float(np.median(gaps))) if len(gaps) else 14.0
+    last = pd.Timestamp(history.dates[-1])
+    behind = (history.as_of - last).days
+    k0 = max(1, math.floor(behind / g) + 1)
+    dates = pd.DatetimeIndex(
+        [_next_weekday(last + pd.Timedelta(days=round((k0 + i) * g))) for i in range(steps)]
+    )
+    size = float(np.median(history.sizes_all[-k_size:]))
+    inv = np.full(steps, size)
+    prev = np.concatenate([[last.to_datetime64()], dates.to_numpy()[:-1]])
+    gap = (dates.to_numpy() - prev).astype("timedelta64[D]").astype(float)
+    exog = {"log_invitations": np.log(np.maximum(inv, 1.0)), "log_gap": np.log1p(gap)}
+    for name in history.exog:
+        if name.startswith("log_above_"):
+            # the latest snapshot known at the origin holds for every future round
+            exog[name] = np.full(steps, history.latest_exog.get(name, np.nan))
+    return Future(dates=dates, invitations=inv, gap=gap, exog=exog)
+
+
+def size_quantiles(history: History, levels: Sequence[int], k: int = 12) -> dict[str, float]:
+    """Empirical interval of the next round size from the last ``k`` sizes [candidates]."""
+    sizes = history.sizes_all[-k:]
+    out = {}
+    for level in levels:
+        a = (100 - level) / 200
+        out[f"invitations_lo_{level}"] = float(np.quantile(sizes, a))
+        out[f"invitations_hi_{level}"] = float(np.quantile(sizes, 1 - a))
+    return out
+
+
+def forecast_schedule(
+    feed,
+    as_of=None,
+    horizon_days: int = 91,
+    categories: Sequence[str] | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+) -> pd.DataFrame:
+    """The expected rounds of every active category in the ``horizon_days`` after ``as_of``.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed
+        The feed (cut at ``as_of`` here).
+    as_of : date-like, optional
+        Origin day (default: the feed's day).
+    horizon_days : int
+        Span to schedule [days].
+    categories : sequence of str, optional
+        Categories to schedule (default: the active ones).
+    levels : sequence of int
+        Interval levels for the sizes [%].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, category, invitations, invitations_lo_<L>, invitations_hi_<L>``, sorted by date,
+        one row per expected round [candidates].
+
+    Examples
+    --------
+    >>> from eeforecast.feed import load_feed
+    >>> s = forecast_schedule(load_feed(), as_of="2025-12-17", horizon_days=30)
+    >>> list(s.columns[:3])
+    ['date', 'category', 'invitations']
+    """
+    if horizon_days < 1:
+        raise ParameterError(f"horizon_days: must be at least 1, got {horizon_days}")
+    levels = _check_levels(levels)
+    feed = feed.truncate(as_of) if as_of is not None else feed
+    day = _origin(feed)
+    cats = list(categories) if categories else active_categories(feed, day)
+    end = day + pd.Timedelta(days=horizon_days)
+    rows = []
+    for cat in cats:
+        hist = category_history(feed, cat, as_of=day, thresholds=())
+        gaps = hist.gaps_all[-6:]
+        g = max(1.0, float(np.median(gaps))) if len(gaps) else 14.0
+        steps = max(1, int(horizon_days / g) + 2)
+        fut = schedule_category(hist, steps)
+        q = size_quantiles(hist, levels)
+        for date, inv in zip(fut.dates, fut.invitations, strict=True):
+            if date <= end:
+                rows.append({"date": date, "category": cat, "invitations": inv, **q})
+    cols = ["date", "category", "invitations"] + [
+        f"invitations_{side}_{lv}" for lv in levels for side in ("lo", "hi")
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["date", "category"], kind="stable").reset_index(drop=True)
+
+
+# --- cutoff models -----------------------------------------------------------------------------
+
+
+class FittedModel:
+    """A cutoff model fitted to one category's history."""
+
+    name = "model"
+
+    def __init__(self, spec, history: History):
+        self.spec = spec
+        self.history = history
+        self.params: dict[str, float] = {}
+        self.note = ""
+
+    def forecast(self, future: Future) -> tuple[np.ndarray, np.ndarray]:
+        """Point forecasts [CRS points] and their standard deviations [CRS points], per step."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """A readable account of the fit."""
+        h = self.history
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        first = pd.Timestamp(h.dates[0])
+        last = pd.Timestamp(h.dates[-1])
+        text = (
+            f"{self.spec.name} for {h.category}: {h.n} rounds {first:%Y-%m-%d}..{last:%Y-%m-%d}"
+            f" (as of {h.as_of:%Y-%m-%d})"
+        )
+        if params:
+            text += f"; {params}"
+        if self.note:
+            text += f"; {self.note}"
+        return text
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fitted parameters as a tidy frame: ``model, category, as_of, parameter, value``."""
+        return pd.DataFrame(
+            {
+                "model": self.spec.name,
+                "category": self.history.category,
+                "as_of": self.history.as_of,
+                "parameter": list(self.params),
+                "value": list(self.params.values()),
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.summary()}>"
+
+
+def _diff_sd(y: np.ndarray) -> float:
+    d = np.diff(y)
+    return max(float(np.std(d, ddof=1)), MIN_SD) if len(d) >= 3 else FALLBACK_SD
+
+
+class _Const(FittedModel):
+    def __init__(self, spec, history, mean, sd_fn):
+        super().__init__(spec, history)
+        self._mean = mean
+        self._sd_fn = sd_fn
+
+    def forecast(self, future):
+        h = np.arange(1, future.steps + 1, dtype=float)
+        return self._mean(h), self._sd_fn(h)
+
+
+@dataclass(frozen=True)
+class Naive:
+    """The category's previous cutoff.
+
+    Notes
+    -----
+    Assumes the cutoff is a random walk between the category's rounds: the standard deviation at
+    step ``h`` is ``sd(diff(y)) * sqrt(h)`` over the window [CRS points].
+    """
+
+    name: str = "naive"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        y = history.cutoff
+        sd = _diff_sd(y)
+        fitted = _Const(self, history, lambda h: np.full(len(h), y[-1]), lambda h: sd * np.sqrt(h))
+        fitted.params = {"last": y[-1], "sd": sd}
+        return fitted
+
+
+@dataclass(frozen=True)
+class WindowMean:
+    """The mean of the category's last ``k`` cutoffs.
+
+    Notes
+    -----
+    Assumes the cutoff fluctuates around a level that moves slowly; the standard deviation is
+    that of the window's cutoffs around their ``k``-round moving mean, times ``sqrt(1 + 1/k)``.
+    """
+
+    k: int = 3
+    name: str = "mean3"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        y = history.cutoff
+        k = min(self.k, len(y))
+        level = float(np.mean(y[-k:]))
+        if len(y) > k + 2:
+            roll = np.convolve(y, np.ones(k) / k, mode="valid")[:-1]
+            sd = float(np.std(y[k:] - roll, ddof=1))
+        else:
+            sd = _diff_sd(y)
+        sd = max(sd, MIN_SD)
+        fitted = _Const(
+            self, history, lambda h: np.full(len(h), level), lambda h: np.full(len(h), sd)
+        )
+        fitted.params = {"level": level, "sd": sd}
+        return fitted
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The previous cutoff plus the window's average change per round.
+
+    Notes
+    -----
+    Random walk with drift: ``y[-1] + h * (y[-1] - y[0]) / (n - 1)``; standard deviation
+    ``sd(diff(y)) * sqrt(h * (1 + h / (n - 1)))`` [CRS points].
+    """
+
+    name: str = "drift"
+    min_obs: int = 2
+
+    def fit(self, history: History) -> FittedModel:
+        y = history.cutoff
+        n = len(y)
+        slope = (y[-1] - y[0]) / (n - 1) if n >= 2 else 0.0
+        sd = _diff_sd(y)
+        m = max(n - 1, 1)
+        fitted = _Const(
+            self,
+            history,
+            lambda h: y[-1] + h * slope,
+            lambda h: sd * np.sqrt(h * (1 + h / m)),
+        )
+        fitted.params = {"slope": slope, "sd": sd}
+        return fitted
+
+
+class _NaiveFallback(FittedModel):
+    def __init__(self, spec, history, reason):
+        super().__init__(spec, history)
+        self._inner = Naive().fit(history)
+        self.note = f"naive fallback ({reason})"
+
+    def forecast(self, future):
+        return self._inner.forecast(future)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence statsmodels' convergence and estimation chatter inside the block (only there)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@dataclass(frozen=True)
+class ETS:
+    """Exponential smoothing (statsmodels ``ETSModel``, additive errors).
+
+    Parameters
+    ----------
+    trend : bool
+        Add a damped additive trend (used only with at least ``min_obs_trend`` rounds).
+
+    Notes
+    -----
+    Simple exponential smoothing weights recent rounds geometrically (the smoothing weight is
+    estimated by maximum likelihood); with ``trend`` a damped trend lets a run of falling cutoffs
+    continue for a few rounds. Intervals come from the model's analytic forecast variance. With
+    fewer than ``min_obs`` rounds the naive forecast is used.
+    """
+
+    trend: bool = False
+    name: str = "ets"
+    min_obs: int = 5
+    min_obs_trend: int = 12
+
+    def fit(self, history: History) -> FittedModel:
+        if history.n < self.min_obs:
+            return _NaiveFallback(self, history, f"{history.n} < {self.min_obs} rounds")
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        loc, scale = _standardize(history.cutoff)
+        y = pd.Series((history.cutoff - loc) / scale)
+        trend = "add" if self.trend and history.n >= self.min_obs_trend else None
+        try:
+            with _quiet():
+                res = ETSModel(y, error="add", trend=trend, damped_trend=trend is not None).fit(
+                    disp=False
+                )
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            return _NaiveFallback(self, history, f"fit failed: {exc}")
+        fitted = _Statsmodels(self, history, res, kind="ets", loc=loc, scale=scale)
+        fitted.params = {k: float(v) for k, v in zip(res.param_names, res.params, strict=True)}
+        return fitted
+
+
+@dataclass(frozen=True)
+class ARIMA:
+    """ARIMA / regression with ARIMA errors (statsmodels ``SARIMAX``) on the round-indexed series.
+
+    Parameters
+    ----------
+    order : tuple of int
+        ``(p, d, q)``.
+    exog : tuple of str
+        Regressors among ``log_invitations``, ``log_gap``, ``log_above_<S>`` (see
+        :class:`History`); columns that do not vary in the window are dropped.
+    name : str
+        Column name in frames.
+
+    Notes
+    -----
+    With ``d = 0`` a constant is estimated: the cutoff reverts to the window's level, shifted by
+    the regressors (a larger round reaches lower scores; a longer gap lets the pool refill).
+    Future regressors come from the schedule models (expected size and gap) and the latest
+    snapshot known at the origin. With fewer than ``min_obs`` rounds the naive forecast is used.
+    """
+
+    order: tuple[int, int, int] = (0, 1, 1)
+    exog: tuple[str, ...] = ()
+    name: str = "arima"
+    min_obs: int = 8
+
+    def fit(self, history: History) -> FittedModel:
+        if history.n < self.min_obs:
+            return _NaiveFallback(self, history, f"{history.n} < {self.min_obs} rounds")
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        cols, mean, scale = [], [], []
+        for name in self.exog:
+            if name not in history.exog:
+                raise ParameterError(f"ARIMA exog: unknown regressor {name!r}")
+            x = history.exog[name]
+            if np.isfinite(x).all() and np.std(x) > 1e-9:
+                cols.append(name)
+                mean.append(float(np.mean(x)))
+                scale.append(float(np.std(x)))
+        X = None
+        if cols:
+            X = np.column_stack(
+                [(history.exog[c] - m) / s for c, m, s in zip(cols, mean, scale, strict=True)]
+            )
+        trend = "c" if self.order[1] == 0 else "n"
+        loc, sd_y = _standardize(history.cutoff)
+        try:
+            with _quiet():
+                res = SARIMAX(
+                    (history.cutoff - loc) / sd_y, exog=X, order=self.order, trend=trend
+                ).fit(disp=False)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            return _NaiveFallback(self, history, f"fit failed: {exc}")
+        if not np.isfinite(res.params).all():
+            return _NaiveFallback(self, history, "non-finite parameters")
+        fitted = _Statsmodels(
+            self, history, res, kind="arima", exog=(cols, mean, scale), loc=loc, scale=sd_y
+        )
+        fitted.params = {k: float(v) for k, v in zip(res.param_names, res.params, strict=True)}
+        return fitted
+
+
+def _standardize(y: np.ndarray) -> tuple[float, float]:
+    """Location and scale that put a cutoff series near 0 +- 1 (the optimisers converge faster
+    and more reliably there; forecasts are transformed back)."""
+    loc = float(np.mean(y))
+    scale = float(np.std(y))
+    return loc, scale if scale > 1e-9 else 1.0
+
+
+class _Statsmodels(FittedModel):
+    def __init__(self, spec, history, res, kind, exog=((), (), ()), loc=0.0, scale=1.0):
+        super().__init__(spec, history)
+        self.loc = loc
+        self.scale = scale
+        self.res = res
+        self.kind = kind
+        self.exog_cols = exog
+
+    def forecast(self, future):
+        steps = future.steps
+        with _quiet():
+            if self.kind == "ets":
+                n = self.history.n
+                pred = self.res.get_prediction(start=n, end=n + steps - 1)
+                mean = np.asarray(pred.predicted_mean, dtype=float)
+                sd = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
+            else:
+                cols, mu, sc = self.exog_cols
+                X = None
+                if cols:
+                    X = np.column_stack(
+                        [(future.exog[c] - m) / s for c, m, s in zip(cols, mu, sc, strict=True)]
+                    )
+                    X = np.where(np.isfinite(X), X, 0.0)  # unknown regressor -> its mean
+                pred = self.res.get_forecast(steps, exog=X)
+                mean = np.asarray(pred.predicted_mean, dtype=float)
+                sd = np.asarray(pred.se_mean, dtype=float)
+        if not (np.isfinite(mean).all() and np.isfinite(sd).all()):
+            return Naive().fit(self.history).forecast(future)
+        return self.loc + self.scale * mean, np.maximum(self.scale * sd, MIN_SD)
+
+
+@dataclass(frozen=True)
+class Combination:
+    """The average of other models' forecasts.
+
+    Parameters
+    ----------
+    members : tuple of model specifications
+        The models averaged (equal weights).
+
+    Notes
+    -----
+    Averaging forecasts with different errors cancels part of them; equal weights are hard to
+    beat when the error history is short. The standard deviation is the root mean of the members'
+    variances (assumes perfectly correlated errors: conservative before calibration). In
+    :func:`raw_forecasts` the members' fits are shared with their own columns.
+    """
+
+    members: tuple = ()
+    name: str = "combo"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        return _Combined(self, history, [m.fit(history) for m in self.members])
+
+    def combine(self, forecasts: Sequence[tuple[np.ndarray, np.ndarray]]):
+        """Combine members' ``(mean, sd)`` pairs into one."""
+        means = np.array([f[0] for f in forecasts])
+        sds = np.array([f[1] for f in forecasts])
+        return means.mean(axis=0), np.sqrt((sds**2).mean(axis=0))
+
+
+class _Combined(FittedModel):
+    def __init__(self, spec, history, fitted):
+        super().__init__(spec, history)
+        self.fitted = fitted
+        self.note = "mean of " + ", ".join(m.spec.name for m in fitted)
+
+    def forecast(self, future):
+        return self.spec.combine([f.forecast(future) for f in self.fitted])
+
+
+_POOL_CACHE: dict = {}
+
+
+def _pool_model(feed, day: pd.Timestamp):
+    """The pool model fitted on ``feed`` as of ``day`` (cached per feed content and day)."""
+    from .pool import fit_pool
+
+    key = (
+        day,
+        len(feed.rounds),
+        pd.Timestamp(feed.rounds["date"].max()),
+        len(feed.snapshots),
+        pd.Timestamp(feed.snapshots["as_of"].max()) if len(feed.snapshots) else None,
+    )
+    if key not in _POOL_CACHE:
+        if len(_POOL_CACHE) >= 8:
+            _POOL_CACHE.pop(next(iter(_POOL_CACHE)))
+        with _quiet():
+            _POOL_CACHE[key] = fit_pool(feed, as_of=day)
+    return _POOL_CACHE[key]
+
+
+@dataclass(frozen=True)
+class Structural:
+    """Forecast sizes and dates, then ask the pool engine for the cutoff.
+
+    Notes
+    -----
+    The pool model (:func:`eeforecast.pool.fit_pool`) is fitted on the feed as of the origin.
+    Every active category's expected rounds (:func:`forecast_schedule`) up to the last forecast
+    date are simulated on it deterministically (:func:`eeforecast.simulate.simulate_feed`, which
+    first replays the rounds held since the latest snapshot); this category's rounds use the
+    dates and sizes of ``future``. The cutoff of each is the forecast. The spread is that of
+    :class:`Naive` (calibration rescales it). Assumes the schedule forecast is right: an
+    unexpected large round moves the cutoff that this model cannot see coming. It is slow
+    (one pool fit per origin), so it is not among :data:`DEFAULT_MODELS`; add it explicitly.
+    """
+
+    name: str = "structural"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        feed = history.feed
+        if feed is None or not len(feed.snapshots):
+            return _NaiveFallback(self, history, "no pool snapshot before the origin")
+        try:
+            model = _pool_model(feed, history.as_of)
+        except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+            return _NaiveFallback(self, history, f"pool fit failed: {exc}")
+        state = model.state()
+        if history.category != "general" and history.category not in state.eligible:
+            return _NaiveFallback(self, history, "the pool model has no eligible estimate")
+        return _StructuralFit(self, history, model)
+
+
+class _StructuralFit(FittedModel):
+    def __init__(self, spec, history, model):
+        super().__init__(spec, history)
+        self.model = model
+        self._naive = Naive().fit(history)
+
+    def forecast(self, future):
+        from .simulate import Round, simulate_feed
+
+        h = self.history
+        state = self.model.state()
+        horizon = max(1, (future.dates[-1] - h.as_of).days)
+        sched = forecast_schedule(h.feed, h.as_of, horizon_days=horizon, levels=())
+        rounds = [
+            Round.make(row.date, row.category, max(1, int(round(row.invitations))))
+            for row in sched.itertuples(index=False)
+            if row.category != h.category
+            and (row.category == "general" or row.category in state.eligible)
+        ]
+        mine = [
+            Round.make(d, h.category, max(1, int(round(n))))
+            for d, n in zip(future.dates, future.invitations, strict=True)
+        ]
+        order = sorted(
+            [(r.date, 1, i, r) for i, r in enumerate(rounds)]
+            + [(r.date, 0, i, r) for i, r in enumerate(mine)],
+            key=lambda t: t[:3],
+        )
+        with _quiet():
+            res = simulate_feed(self.model, [t[3] for t in order], as_of=h.as_of)
+        frame = res.to_frame()
+        cut = frame.loc[frame["category"] == h.category, "cutoff"].to_numpy(dtype=float)
+        _, sd = self._naive.forecast(future)
+        if len(cut) != future.steps or not np.isfinite(cut).all():
+            return self._naive.forecast(future)
+        return cut, sd
+
+
+_AR1 = ARIMA(order=(1, 0, 0), name="ar1")
+_ARIMAX = ARIMA(order=(1, 0, 0), exog=("log_invitations", "log_gap"), name="arimax")
+
+#: The models every forecast and backtest runs (baselines first).
+DEFAULT_MODELS: tuple = (
+    Naive(),
+    WindowMean(k=3),
+    Drift(),
+    ETS(),
+    _AR1,
+    _ARIMAX,
+    Combination(members=(Naive(), ETS(), _AR1, _ARIMAX)),
+)
+BASELINES = ("naive", "mean3", "drift")
+#: The model the ``auto`` choice falls back to and keeps unless another is clearly better.
+DEFAULT_CHOICE = "combo"
+
+
+def _check_models(models) -> tuple:
+    models = tuple(DEFAULT_MODELS if models is None else models)
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"models: names must be unique, got {names}")
+    if "naive" not in names:
+        models = (Naive(),) + models
+    if "auto" in names:
+        raise ParameterError("models: 'auto' is reserved for the backtest-selected model")
+    return models
+
+
+def _check_levels(levels) -> tuple[int, ...]:
+    out = []
+    for lv in levels or ():
+        try:
+            value = int(lv)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"level: not a whole percentage: {lv!r}") from exc
+        if not 0 < value < 100 or value != float(lv):
+            raise ParameterError(f"level: must be a whole percentage in 1..99, got {lv!r}")
+        out.append(value)
+    return tuple(sorted(set(out)))
+
+
+# --- raw forecasts at one origin ---------------------------------------------------------------
+
+
+def _fit(model, history: History, cache: dict | None):
+    key = (model, history.key())
+    fitted = cache.get(key) if cache is not None else None
+    if fitted is None:
+        fitted = model.fit(history)
+        if cache is not None:
+            cache[key] = fitted
+    return fitted
+
+
+def raw_forecasts(
+    feed,
+    origin,
+    categories: Sequence[str],
+    horizon: int,
+    models: Sequence,
+    *,
+    actual: pd.DataFrame | None = None,
+    cache: dict | None = None,
+    history_kw: dict | None = None,
+) -> list[dict]:
+    """Uncalibrated forecasts of every model for the next ``horizon`` rounds of each category.
+
+    ``feed`` is cut at ``origin`` here. With ``actual`` (the full rounds frame) the rows carry the
+    actual dates and cutoffs of the rounds that followed (backtest); otherwise the expected dates.
+    Returns records ``origin, category, step, date, actual, invitations, expected_date,
+    actual_invitations, last_invitations, model, mean, sd`` (``invitations`` and
+    ``expected_date`` are the schedule models' forecasts; ``actual_invitations`` is NaN outside a
+    backtest).
+    """
+    origin = _as_day(origin, "origin")
+    view = feed.truncate(origin)
+    records = []
+    for cat in categories:
+        try:
+            hist = category_history(view, cat, as_of=origin, **(history_kw or {}))
+        except ParameterError:
+            continue
+        fut = schedule_category(hist, horizon)
+        dates = list(fut.dates)
+        truth = [np.nan] * horizon
+        sizes = [np.nan] * horizon
+        if actual is not None:
+            nxt = actual[(actual["category"] == cat) & (actual["date"] > origin)].head(horizon)
+            if nxt.empty:
+                continue
+            dates = list(nxt["date"]) + [pd.NaT] * (horizon - len(nxt))
+            truth = list(nxt["cutoff"].astype(float)) + [np.nan] * (horizon - len(nxt))
+            sizes = list(nxt["invitations"].astype(float)) + [np.nan] * (horizon - len(nxt))
+        done: dict = {}
+        for model in sorted(models, key=lambda m: isinstance(m, Combination)):
+            if isinstance(model, Combination):
+                parts = [
+                    done[m.name] if m.name in done else _fit(m, hist, cache).forecast(fut)
+                    for m in model.members
+                ]
+                mean, sd = model.combine(parts)
+            else:
+                mean, sd = _fit(model, hist, cache).forecast(fut)
+            done[model.name] = (mean, sd)
+        for model in models:
+            mean, sd = done[model.name]
+            for i in range(horizon):
+                if actual is not None and pd.isna(dates[i]):
+                    continue
+                records.append(
+                    {
+                        "origin": origin,
+                        "category": cat,
+                        "step": i + 1,
+                        "date": dates[i],
+                        "actual": truth[i],
+                        "invitations": float(fut.invitations[i]),
+                        "expected_date": fut.dates[i],
+                        "actual_invitations": sizes[i],
+                        "last_invitations": float(hist.invitations[-1]),
+                        "model": model.name,
+                        "mean": float(mean[i]),
+                        "sd": float(sd[i]),
+                    }
+                )
+    return records
+
+
+# --- calibration and model choice -------------------------------------------------------------
+
+#: Columns of a backtest frame that describe the round rather than a model's forecast.
+SCHEDULE_COLUMNS = (
+    "date",
+    "actual",
+    "invitations",
+    "expected_date",
+    "actual_invitations",
+    "last_invitations",
+)
+
+
+def _conformal_q(scores: np.ndarray, level: int) -> float:
+    n = len(scores)
+    k = math.ceil((n + 1) * level / 100)
+    s = np.sort(scores)
+    if k > n:  # too few scores for a finite quantile: extrapolate the largest by a Gaussian ratio
+        z = stats.norm.ppf(0.5 + level / 200)
+        z_n = stats.norm.ppf(0.5 + (n / (n + 1)) / 2)
+        return float(s[-1] * z / z_n)
+    return float(s[k - 1])
+
+
+def calibrate(
+    raw: pd.DataFrame,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    *,
+    calibrate: bool = True,
+    window: int = 40,
+    min_scores: int = 8,
+    select_window: int = 30,
+    min_select: int = 8,
+    margin: float = 0.1,
+    default: str = DEFAULT_CHOICE,
+) -> pd.DataFrame:
+    """Calibrated intervals for every model and the backtest-chosen ``auto`` model.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Long raw forecasts (:func:`raw_forecasts` records): ``origin, category, step, date,
+        actual, invitations, model, mean, sd``.
+    levels : sequence of int
+        Interval levels [%].
+    calibrate : bool
+        False keeps the models' own Gaussian intervals (``mean +- z * sd``).
+    window : int
+        Number of most recent normalised residuals of the (model, category) used [rounds].
+    min_scores : int
+        Fewer residuals than this in the category: use those of all categories (normalised, so
+        no level leaks between categories); fewer still: the Gaussian interval.
+    select_window, min_select : int
+        The ``auto`` model of a category at an origin is the model with the lowest mean absolute
+        error over its last ``select_window`` evaluated forecasts (all steps); with fewer than
+        ``min_select`` of them, ``default``.
+    margin : float
+        ``default`` is kept unless another model's MAE is lower by more than this fraction
+        (choosing on a short, noisy error history otherwise chases luck).
+    default : str
+        Model used before enough backtest errors exist (falls back to ``naive`` when absent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Wide: ``origin, category, step, date, actual, invitations`` (and the other
+        :data:`SCHEDULE_COLUMNS` present in ``raw``), then per model ``<m>,
+        <m>_lo_<L>, <m>_hi_<L>``, then ``auto, auto_lo_<L>, auto_hi_<L>, auto_model``.
+
+    Notes
+    -----
+    Conformal-style calibration: each forecast's normalised residual ``|actual - mean| / sd`` is a
+    score. At an origin, the scores of forecasts whose rounds had already happened (``date <=
+    origin``) are the calibration set; the interval is ``mean +- q * sd`` with ``q`` the
+    ``ceil((n + 1) L / 100)``-th smallest score. It assumes the recent scores are exchangeable
+    with the coming one: the intervals widen when a model has been surprised lately. Only
+    information available at the origin is used, so the backtest of these intervals is honest.
+    """
+    levels = _check_levels(levels)
+    if raw.empty:
+        raise ParameterError("calibrate: no forecasts to calibrate")
+    keys = ["origin", "category", "step"]
+    base = (
+        raw.drop_duplicates(keys)[keys + [c for c in SCHEDULE_COLUMNS if c in raw.columns]]
+        .sort_values(keys)
+        .reset_index(drop=True)
+    )
+    models = list(dict.fromkeys(raw["model"]))
+    if default not in models:
+        default = "naive" if "naive" in models else models[0]
+    out = base.copy()
+    origin = base["origin"].to_numpy()
+    date = base["date"].to_numpy()
+    cat = base["category"].to_numpy()
+    actual = base["actual"].to_numpy(dtype=float)
+    known = np.isfinite(actual)
+    zs = {lv: stats.norm.ppf(0.5 + lv / 200) for lv in levels}
+    abs_err = {}
+    for m in models:
+        part = raw[raw["model"] == m].set_index(keys).reindex(pd.MultiIndex.from_frame(base[keys]))
+        mean = part["mean"].to_numpy(dtype=float)
+        sd = part["sd"].to_numpy(dtype=float)
+        out[m] = mean
+        err = np.abs(actual - mean)
+        abs_err[m] = err
+        score = err / sd
+        q = {lv: np.full(len(base), zs[lv]) for lv in levels}
+        if calibrate:
+            for o in np.unique(origin):
+                rows = origin == o
+                past = known & (date <= o)
+                if not past.any():
+                    continue
+                for c in np.unique(cat[rows]):
+                    sel = rows & (cat == c)
+                    mine = past & (cat == c)
+                    if mine.sum() >= min_scores:
+                        pick = mine
+                    elif past.sum() >= min_scores:
+                        pick = past
+                    else:
+                        continue
+                    idx = np.flatnonzero(pick)
+                    idx = idx[np.argsort(date[idx], kind="stable")][-window:]
+                    for lv in levels:
+                        q[lv][sel] = _conformal_q(score[idx], lv)
+        for lv in levels:
+            out[f"{m}_lo_{lv}"] = mean - q[lv] * sd
+            out[f"{m}_hi_{lv}"] = mean + q[lv] * sd
+    # auto: per (origin, category), the model with the lowest recent backtest MAE
+    chosen = np.full(len(base), default, dtype=object)
+    for o in np.unique(origin):
+        rows = origin == o
+        past = known & (date <= o)
+        for c in np.unique(cat[rows]):
+            mine = np.flatnonzero(past & (cat == c))
+            if len(mine) < min_select:
+                continue
+            mine = mine[np.argsort(date[mine], kind="stable")][-select_window:]
+            maes = {m: float(np.mean(abs_err[m][mine])) for m in models}
+            best = min(maes, key=lambda m: (maes[m], models.index(m)))
+            if maes[best] >= (1 - margin) * maes[default]:
+                best = default
+            chosen[rows & (cat == c)] = best
+    out["auto_model"] = chosen
+    for col in ["", *[f"_{s}_{lv}" for lv in levels for s in ("lo", "hi")]]:
+        values = np.empty(len(base))
+        for m in models:
+            sel = chosen == m
+            values[sel] = out.loc[sel, f"{m}{col}"].to_numpy()
+        out[f"auto{col}"] = values
+    return out
+
+
+# --- the forecast ------------------------------------------------------------------------------
+
+
+@dataclass
+class ForecastResult:
+    """Forecasts of the next rounds of each category at one as-of day.
+
+    Attributes
+    ----------
+    as_of : pandas.Timestamp
+        The origin.
+    levels : tuple of int
+        Interval levels [%].
+    table : pandas.DataFrame
+        ``category, step, date, cutoff, cutoff_lo_<L>, cutoff_hi_<L>, ..., invitations, model``:
+        the ``auto`` model's forecasts (the model named in ``model``).
+    models : pandas.DataFrame
+        Every model's calibrated forecasts, wide (as :func:`calibrate` returns them).
+    backtest : pandas.DataFrame
+        The rolling-origin backtest before ``as_of`` used to choose models and calibrate.
+    selection : pandas.DataFrame
+        Per category: the chosen model and each model's recent backtest MAE [CRS points].
+    """
+
+    as_of: pd.Timestamp
+    levels: tuple[int, ...]
+    table: pd.DataFrame
+    models: pd.DataFrame
+    backtest: pd.DataFrame
+    selection: pd.DataFrame
+
+    def forecast(self) -> pd.DataFrame:
+        """The forecast table (a copy)."""
+        return self.table.copy()
+
+    def to_frame(self, which: str = "forecast") -> pd.DataFrame:
+        """``forecast`` (default), ``models``, ``backtest`` or ``selection`` as a DataFrame."""
+        frames = {
+            "forecast": self.table,
+            "models": self.models,
+            "backtest": self.backtest,
+            "selection": self.selection,
+        }
+        if which not in frames:
+            raise ParameterError(f"which: one of {sorted(frames)}, got {which!r}")
+        return frames[which].copy()
+
+    def summary(self) -> str:
+        """A readable summary: per category the chosen model and the next round's forecast."""
+        lines = [f"Cutoff forecast as of {self.as_of:%Y-%m-%d} (levels {list(self.levels)})"]
+        lv = self.levels[0] if self.levels else None
+        for _, row in self.table[self.table["step"] == 1].iterrows():
+            band = ""
+            if lv is not None:
+                band = f" [{row[f'cutoff_lo_{lv}']:.0f}, {row[f'cutoff_hi_{lv}']:.0f}] {lv}%"
+            lines.append(
+                f"  {row['category']:<11} {row['date']:%Y-%m-%d} ~{row['invitations']:.0f} "
+                f"invitations: cutoff {row['cutoff']:.0f}{band} ({row['model']})"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.DataFrame:
+    rows = []
+    known = cv[np.isfinite(cv["actual"]) & (cv["date"] <= as_of)]
+    for cat, part in known.groupby("category", sort=True):
+        part = part.sort_values("date", kind="stable").tail(select_window)
+        row = {"category": cat, "n": len(part)}
+        for m in models:
+            row[f"mae_{m}"] = float(np.mean(np.abs(part["actual"] - part[m])))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def forecast(
+    feed=None,
+    as_of=None,
+    *,
+    horizon: int = 3,
+    categories: Sequence[str] | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    models: Sequence | None = None,
+    calibration_days: int = 730,
+    n_jobs: int | None = 1,
+    progress: bool | None = None,
+) -> ForecastResult:
+    """Forecast the next ``horizon`` rounds of each active category, with calibrated intervals.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed, optional
+        The feed (default: the bundled one). It is cut at ``as_of``.
+    as_of : date-like, optional
+        Origin day; step 1 is each category's first round after it.
+    horizon : int
+        Rounds per category [rounds].
+    categories : sequence of str, optional
+        Categories to forecast (default: those with a round in the 12 months before ``as_of``).
+    levels : sequence of int
+        Interval levels [%].
+    models : sequence of model specifications, optional
+        Default :data:`DEFAULT_MODELS`.
+    calibration_days : int
+        The rolling-origin backtest over this many days before ``as_of`` chooses each category's
+        model and calibrates the intervals [days].
+    n_jobs : int or None
+        Processes for that backtest (None: all cores).
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Returns
+    -------
+    ForecastResult
+
+    Examples
+    --------
+    >>> from eeforecast.feed import load_feed
+    >>> res = forecast(load_feed(), as_of="2025-06-30", categories=["cec"], horizon=2)
+    >>> res.table[["category", "step"]].values.tolist()
+    [['cec', 1], ['cec', 2]]
+    """
+    from . import backtest as bt
+    from .feed import load_feed
+
+    if horizon < 1:
+        raise ParameterError(f"horizon: must be at least 1, got {horizon}")
+    levels = _check_levels(levels)
+    models = _check_models(models)
+    feed = load_feed() if feed is None else feed
+    feed = feed.truncate(as_of) if as_of is not None else feed
+    day = _origin(feed)
+    if categories:
+        known = set(feed.rounds["category"])
+        for c in categories:
+            if c not in known:
+                raise ParameterError(f"category {c!r}: no round of it on or before {day:%Y-%m-%d}")
+        cats = list(dict.fromkeys(categories))
+    else:
+        cats = active_categories(feed, day)
+    if not cats:
+        raise ParameterError(f"as_of {day:%Y-%m-%d}: no category held a round in the last year")
+    raw_past = bt.raw_backtest(
+        feed,
+        start=day - pd.Timedelta(days=calibration_days),
+        end=day,
+        horizon=horizon,
+        models=models,
+        categories=cats,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    raw_now = pd.DataFrame(raw_forecasts(feed, day, cats, horizon, models))
+    raw = pd.concat([raw_past, raw_now], ignore_index=True)
+    wide = calibrate(raw, levels)
+    now = wide[wide["origin"] == day].reset_index(drop=True)
+    past = wide[wide["origin"] < day].reset_index(drop=True)
+    table = pd.DataFrame(
+        {
+            "category": now["category"],
+            "step": now["step"].astype(int),
+            "date": now["date"],
+            "cutoff": now["auto"],
+        }
+    )
+    for lv in levels:
+        table[f"cutoff_lo_{lv}"] = now[f"auto_lo_{lv}"]
+        table[f"cutoff_hi_{lv}"] = now[f"auto_hi_{lv}"]
+    table["invitations"] = now["invitations"].round().astype("int64")
+    table["model"] = now["auto_model"]
+    order = {c: i for i, c in enumerate(cats)}
+    table = table.sort_values(
+        ["category", "step"], key=lambda s: s.map(order) if s.name == "category" else s
+    ).reset_index(drop=True)
+    names = [m.name for m in models]
+    selection = _selection_table(past, names, day, 20)
+    if not selection.empty:
+        chosen = now.drop_duplicates("category").set_index("category")["auto_model"]
+        selection.insert(1, "chosen", selection["category"].map(chosen))
+    return ForecastResult(
+        as_of=day, levels=levels, table=table, models=now, backtest=past, selection=selection
+    )
+
+
+# --- backlog: the pool above thresholds over the coming weeks ----------------------------------
+
+
+@dataclass
+class BacklogResult:
+    """Projected pool and backlog above score thresholds, from the forecast round schedule.
+
+    Attributes
+    ----------
+    as_of : pandas.Timestamp
+        Origin.
+    weekly : pandas.DataFrame
+        One row per week: ``week, date, rounds`` (forecast rounds held so far), ``invited``
+        (their invitations so far), ``pool, pool_lo_<L>, pool_hi_<L>, above_<S>,
+        above_<S>_lo_<L>, above_<S>_hi_<L>`` [candidates] (medians and quantiles over Monte Carlo
+        paths at the week's end).
+    clearance : pandas.DataFrame
+        Per threshold: ``threshold, above_now`` [candidates], ``pace_per_week`` (net fall of the
+        candidates above it per week; negative = growing) [candidates/week] and
+        ``weeks_to_clear`` with ``_lo_<L>/_hi_<L>`` [weeks] (inf when the backlog does not fall).
+    schedule : pandas.DataFrame
+        The forecast rounds simulated (:func:`forecast_schedule`).
+    """
+
+    as_of: pd.Timestamp
+    weekly: pd.DataFrame
+    clearance: pd.DataFrame
+    schedule: pd.DataFrame
+
+    def summary(self) -> str:
+        """Readable summary: the schedule size and the time to clear each threshold."""
+        lines = [
+            f"Backlog projection as of {self.as_of:%Y-%m-%d}: {len(self.schedule)} forecast rounds "
+            f"over {len(self.weekly)} weeks"
+        ]
+        for row in self.clearance.itertuples(index=False):
+            weeks = (
+                "not falling"
+                if not np.isfinite(row.weeks_to_clear)
+                else (f"~{row.weeks_to_clear:.0f} weeks to clear")
+            )
+            lines.append(
+                f"  above {row.threshold}: {row.above_now:,.0f} now, net "
+                f"{row.pace_per_week:,.0f}/week -> {weeks}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def backlog(
+    feed=None,
+    as_of=None,
+    *,
+    weeks: int = 26,
+    thresholds: Sequence[int] = (500,),
+    n_paths: int = 400,
+    rng: int | np.random.Generator | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    k_sizes: int = 12,
+) -> BacklogResult:
+    """Project the pool total and the candidates above ``thresholds`` over the coming weeks.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed, optional
+        The feed (default: the bundled one), cut at ``as_of``.
+    as_of : date-like, optional
+        Origin day.
+    weeks : int
+        Weeks to project [weeks].
+    thresholds : sequence of int
+        Scores S: candidates at or above S are counted [CRS points].
+    n_paths : int
+        Monte Carlo paths [paths].
+    rng : int, numpy.random.Generator or None
+        Randomness (inflow and round sizes), converted once with ``numpy.random.default_rng``.
+    levels : sequence of int
+        Interval levels [%].
+    k_sizes : int
+        Each forecast round's size is drawn from the category's last ``k_sizes`` sizes.
+
+    Returns
+    -------
+    BacklogResult
+
+    Notes
+    -----
+    The schedule is :func:`forecast_schedule` (each active category's rounds at its recent pace).
+    The pool engine (:func:`eeforecast.simulate.simulate_feed`) starts from the latest snapshot,
+    replays the rounds since, then runs the schedule with random net inflow and sizes drawn from
+    each category's recent sizes. A week's values are those after its last round plus the
+    expected net inflow from that round to the week's end (the Monte Carlo spread of that last
+    stretch is not added). The time to clear a threshold is, per path, the
+    candidates above it now divided by its average net fall per week over the projection; it
+    assumes today's pace (schedule and inflow) continues.
+    """
+    from .feed import load_feed
+    from .simulate import Invitations, Round, simulate_feed
+
+    if weeks < 1:
+        raise ParameterError(f"weeks: must be at least 1, got {weeks}")
+    if n_paths < 2:
+        raise ParameterError(f"n_paths: must be at least 2 for intervals, got {n_paths}")
+    thresholds = tuple(sorted({int(t) for t in thresholds}))
+    for t in thresholds:
+        if not 0 <= t <= 1200:
+            raise ParameterError(f"threshold: must be a CRS score 0..1200, got {t}")
+    if not thresholds:
+        raise ParameterError("threshold: give at least one score")
+    levels = _check_levels(levels)
+    feed = load_feed() if feed is None else feed
+    feed = feed.truncate(as_of) if as_of is not None else feed
+    day = _origin(feed)
+    model = _pool_model(feed, day)
+    state = model.state()
+    sched = forecast_schedule(feed, day, horizon_days=7 * weeks, levels=())
+    sched = sched[
+        (sched["category"] == "general") | sched["category"].isin(list(state.eligible))
+    ].reset_index(drop=True)
+    if sched.empty:
+        raise ParameterError(f"as_of {day:%Y-%m-%d}: no round to project (no active category)")
+    sizes = {
+        c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-k_sizes:]
+        for c in sched["category"].unique()
+    }
+    rounds = []
+    for row in sched.itertuples(index=False):
+        vals = tuple(float(max(1, int(v))) for v in sizes[row.category])
+        spec = Invitations("choice", (("values", vals), ("p", tuple(1 / len(vals) for _ in vals))))
+        rounds.append(Round(pd.Timestamp(row.date), row.category, spec))
+    with _quiet():
+        res = simulate_feed(
+            model, rounds, as_of=day, n_paths=n_paths, rng=rng, thresholds=thresholds
+        )
+    keep = np.array([not r.replayed for r in res.rounds], dtype=bool)
+    dates = pd.DatetimeIndex([r.date for r in res.rounds])[keep]
+    pool = res.pool[:, keep]
+    above = {t: res.above[t][:, keep] for t in thresholds}
+    requested = res.requested[:, keep]
+    # the state at the start: before the first forecast round (after replayed ones)
+    n_rep = int((~keep).sum())
+    total0 = res.pool[:, n_rep - 1] if n_rep else res.start_pool
+    above0 = {}
+    for t in thresholds:
+        if n_rep:
+            above0[t] = res.above[t][:, n_rep - 1]
+        else:
+            above0[t] = np.repeat(float(state.total[t:].sum()), res.n_paths)
+    inflow_total = float(np.sum(state.inflow))  # expected net inflow [candidates/day]
+    inflow_above = {t: float(np.sum(state.inflow[t:])) for t in thresholds}
+    last_known = max(day, pd.Timestamp(state.as_of))
+    rows = []
+    for w in range(1, weeks + 1):
+        end = day + pd.Timedelta(days=7 * w)
+        idx = np.flatnonzero(dates <= end)
+        row = {"week": w, "date": end, "rounds": len(idx)}
+        row["invited"] = float(np.median(requested[:, idx].sum(axis=1))) if len(idx) else 0.0
+        # after the week's last round, add the expected net inflow up to the week's end
+        since = (end - (dates[idx[-1]] if len(idx) else last_known)).days
+        cols = {"pool": (pool[:, idx[-1]] if len(idx) else total0) + inflow_total * since}
+        for t in thresholds:
+            base = above[t][:, idx[-1]] if len(idx) else above0[t]
+            cols[f"above_{t}"] = np.maximum(base + inflow_above[t] * since, 0.0)
+        for name, values in cols.items():
+            row[name] = float(np.median(values))
+            for lv in levels:
+                a = (100 - lv) / 200
+                row[f"{name}_lo_{lv}"] = float(np.quantile(values, a))
+                row[f"{name}_hi_{lv}"] = float(np.quantile(values, 1 - a))
+        rows.append(row)
+    weekly = pd.DataFrame(rows)
+    span = max((dates[-1] - day).days, 1) / 7 if len(dates) else float(weeks)
+    clear = []
+    for t in thresholds:
+        last = above[t][:, -1] if len(dates) else above0[t]
+        pace = (above0[t] - last) / span  # net fall per week, per path
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wk = np.where(pace > 0, above0[t] / pace, np.inf)
+        row = {
+            "threshold": t,
+            "above_now": float(np.median(above0[t])),
+            "pace_per_week": float(np.median(pace)),
+            "weeks_to_clear": float(np.quantile(wk, 0.5, method="inverted_cdf")),
+        }
+        for lv in levels:
+            a = (100 - lv) / 200
+            row[f"weeks_to_clear_lo_{lv}"] = float(np.quantile(wk, a, method="inverted_cdf"))
+            row[f"weeks_to_clear_hi_{lv}"] = float(np.quantile(wk, 1 - a, method="inverted_cdf"))
+        clear.append(row)
+    return BacklogResult(as_of=day, weekly=weekly, clearance=pd.DataFrame(clear), schedule=sched)

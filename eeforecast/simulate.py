@@ -1,0 +1,1451 @@
+"""Simulating rounds of invitations on the pool's score distribution.
+
+A round is ``(date, category, invitations)``: it invites the top ``invitations`` candidates eligible
+for the category, from the highest CRS score down, and only part of the candidates at the lowest
+score reached (the cutoff), as IRCC breaks ties there by profile submission time. Between rounds the
+pool receives its net inflow (new profiles and nominations, less expiries).
+
+The module is layered like the rest of the package:
+
+* :class:`Invitations`, :class:`Round`, :class:`Rule` and :class:`Schedule` describe what happens
+  (an explicit list of rounds and repeating rules, loadable from TOML);
+* :func:`simulate` runs a schedule on a :class:`~eeforecast.pool.PoolState`, as one expected path
+  (deterministic) or as ``n_paths`` Monte Carlo paths, on arrays of shape ``(n_paths, n_scores)``;
+* :class:`SimulationResult` holds ``(n_paths, n_rounds)`` arrays and turns them into tidy frames,
+  a printed summary and a plot;
+* :func:`run_scenarios` spreads many schedules over a :class:`concurrent.futures.Executor`;
+* :func:`conditional_cutoff` answers "if IRCC invites N in category X next, what is the cutoff?"
+  from a feed, as it stood on a day.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .categories import CATEGORIES
+from .errors import ParameterError
+from .pool import MAX_SCORE, PoolState
+
+__all__ = [
+    "Invitations",
+    "Round",
+    "Rule",
+    "Schedule",
+    "SimulationResult",
+    "simulate",
+    "run_scenarios",
+    "conditional_cutoff",
+    "simulate_feed",
+    "replayed_rounds",
+    "parse_draw",
+    "NOISE_BANDS",
+]
+
+#: Number of CRS scores 0..1200 [scores].
+N_SCORES = MAX_SCORE + 1
+
+#: Score bands within which inflow noise is shared (IRCC's 15 leaf bands, ascending)
+#: [CRS points]. The net inflow's variability is estimated per band, so it is drawn per band.
+NOISE_BANDS: tuple[tuple[int, int], ...] = (
+    (0, 300),
+    (301, 350),
+    (351, 400),
+    (401, 410),
+    (411, 420),
+    (421, 430),
+    (431, 440),
+    (441, 450),
+    (451, 460),
+    (461, 470),
+    (471, 480),
+    (481, 490),
+    (491, 500),
+    (501, 600),
+    (601, 1200),
+)
+
+#: Counts below this are rounding residue of taken scores and count as nobody [candidates].
+_EPS = 1e-7
+
+#: Interval levels reported by :meth:`SimulationResult.to_frame` [percent].
+LEVELS = (80, 95)
+
+_DISTS = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "choice": ("values", "p")}
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+def _day(value: object, where: str) -> pd.Timestamp:
+    """A day (midnight, tz-naive) from a date-like value; ParameterError naming ``where``."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"{where}: not a date: {value!r} (use YYYY-MM-DD)") from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{where}: not a date: {value!r} (use YYYY-MM-DD)")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(None)
+    return stamp.normalize()
+
+
+def _check_category(category: object, where: str) -> str:
+    if not isinstance(category, str) or category not in CATEGORIES:
+        raise ParameterError(
+            f"{where}: unknown category {category!r} (known: {', '.join(CATEGORIES)})"
+        )
+    return category
+
+
+def _positive_number(value: object, where: str, *, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{where}: expected a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ParameterError(f"{where}: must be > 0, got {value:g}")
+    if integer and value != int(value):
+        raise ParameterError(f"{where}: must be a whole number, got {value:g}")
+    return value
+
+
+@dataclass(frozen=True)
+class Invitations:
+    """How many candidates a round invites: a fixed number or a distribution.
+
+    Parameters
+    ----------
+    dist : {"fixed", "normal", "uniform", "choice"}
+        ``fixed``: always ``value``; ``normal``: ``mean``, ``sd``, rounded to the nearest integer
+        and floored at 1; ``uniform``: integers ``low..high`` inclusive; ``choice``: one of
+        ``values`` with probabilities ``p`` (equal if omitted).
+    params : tuple of (name, value)
+        The distribution's parameters [candidates].
+
+    Notes
+    -----
+    The deterministic (expected-path) mode uses :meth:`expected`: the fixed value, the mean, the
+    midpoint, or the probability-weighted mean of the choices.
+    """
+
+    dist: str
+    params: tuple
+
+    @classmethod
+    def parse(cls, spec: object, where: str = "invitations") -> Invitations:
+        """From an ``int`` (fixed) or a mapping such as ``{dist="normal", mean=3000, sd=500}``."""
+        if isinstance(spec, Invitations):
+            return spec
+        if not isinstance(spec, Mapping):
+            return cls("fixed", (("value", _positive_number(spec, where, integer=True)),))
+        spec = dict(spec)
+        dist = spec.pop("dist", None)
+        if dist not in _DISTS:
+            raise ParameterError(f"{where}.dist: expected one of {', '.join(_DISTS)}, got {dist!r}")
+        names = _DISTS[dist]
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)} for dist={dist!r}")
+        if dist == "normal":
+            for key in ("mean", "sd"):
+                if key not in spec:
+                    raise ParameterError(f"{where}.{key}: missing (dist='normal')")
+            mean = _positive_number(spec["mean"], f"{where}.mean")
+            sd = spec["sd"]
+            if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd >= 0:
+                raise ParameterError(f"{where}.sd: must be a number >= 0, got {sd!r}")
+            return cls(dist, (("mean", mean), ("sd", float(sd))))
+        if dist == "uniform":
+            for key in ("low", "high"):
+                if key not in spec:
+                    raise ParameterError(f"{where}.{key}: missing (dist='uniform')")
+            low = _positive_number(spec["low"], f"{where}.low", integer=True)
+            high = _positive_number(spec["high"], f"{where}.high", integer=True)
+            if high < low:
+                raise ParameterError(f"{where}.high: must be >= low ({low:g}), got {high:g}")
+            return cls(dist, (("low", low), ("high", high)))
+        values = spec.get("values")
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ParameterError(f"{where}.values: expected a non-empty list of counts")
+        vals = tuple(
+            _positive_number(v, f"{where}.values[{i}]", integer=True) for i, v in enumerate(values)
+        )
+        p = spec.get("p")
+        if p is None:
+            probs = tuple(1.0 / len(vals) for _ in vals)
+        else:
+            if not isinstance(p, (list, tuple)) or len(p) != len(vals):
+                raise ParameterError(f"{where}.p: expected {len(vals)} probabilities")
+            probs = tuple(float(x) for x in p)
+            if any(not (x >= 0) for x in probs) or abs(sum(probs) - 1) > 1e-9:
+                raise ParameterError(f"{where}.p: probabilities must be >= 0 and add to 1")
+        return cls(dist, (("values", vals), ("p", probs)))
+
+    @property
+    def _p(self) -> dict:
+        return dict(self.params)
+
+    @property
+    def random(self) -> bool:
+        """Whether the count is drawn (not fixed)."""
+        p = self._p
+        if self.dist == "fixed":
+            return False
+        if self.dist == "normal":
+            return p["sd"] > 0
+        if self.dist == "uniform":
+            return p["high"] > p["low"]
+        return len(set(p["values"])) > 1
+
+    def expected(self) -> float:
+        """The expected count [candidates]."""
+        p = self._p
+        if self.dist == "fixed":
+            return p["value"]
+        if self.dist == "normal":
+            return p["mean"]
+        if self.dist == "uniform":
+            return (p["low"] + p["high"]) / 2
+        return float(np.dot(p["values"], p["p"]))
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` draws as float64 whole numbers >= 1 [candidates]."""
+        p = self._p
+        if self.dist == "fixed":
+            return np.full(size, p["value"])
+        if self.dist == "normal":
+            return np.maximum(np.rint(rng.normal(p["mean"], p["sd"], size)), 1.0)
+        if self.dist == "uniform":
+            return rng.integers(int(p["low"]), int(p["high"]) + 1, size).astype(float)
+        return rng.choice(np.asarray(p["values"]), size=size, p=np.asarray(p["p"]))
+
+    def __str__(self) -> str:
+        p = self._p
+        if self.dist == "fixed":
+            return f"{p['value']:.0f}"
+        if self.dist == "choice":
+            return f"choice{list(int(v) for v in p['values'])}"
+        return f"{self.dist}(" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")"
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of invitations.
+
+    Parameters
+    ----------
+    date : pandas.Timestamp
+        Day of the round.
+    category : str
+        Category slug (:data:`eeforecast.categories.CATEGORIES`); ``general`` draws from everybody.
+    invitations : Invitations
+        Invitations issued [candidates].
+    replayed : bool
+        True for a past round replayed with its actual size (see :func:`conditional_cutoff`).
+    """
+
+    date: pd.Timestamp
+    category: str
+    invitations: Invitations
+    replayed: bool = False
+
+    @classmethod
+    def make(
+        cls,
+        date: object,
+        category: object,
+        invitations: object,
+        *,
+        where: str = "round",
+        replayed: bool = False,
+    ) -> Round:
+        """Validated constructor (raises :class:`ParameterError` naming ``where``)."""
+        return cls(
+            _day(date, f"{where}.date"),
+            _check_category(category, f"{where}.category"),
+            Invitations.parse(invitations, f"{where}.invitations"),
+            replayed,
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A repeating round: ``category`` invites ``invitations`` every ``every`` days.
+
+    Parameters
+    ----------
+    category : str
+        Category slug.
+    invitations : Invitations
+        Invitations per round [candidates].
+    every : int
+        Days between rounds [days].
+    start : pandas.Timestamp or None
+        First round; ``None`` means the schedule's start (e.g. the ``--as-of`` day).
+    end : pandas.Timestamp
+        No round after this day.
+    """
+
+    category: str
+    invitations: Invitations
+    every: int
+    start: pd.Timestamp | None
+    end: pd.Timestamp
+
+    def dates(self, default_start: pd.Timestamp | None = None) -> list[pd.Timestamp]:
+        """The days of the rounds the rule generates."""
+        start = self.start if self.start is not None else default_start
+        if start is None:
+            raise ParameterError(f"rule {self.category}: 'from' is missing and no start was given")
+        if self.end < start:
+            return []
+        return list(pd.date_range(start, self.end, freq=f"{self.every}D"))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Rounds to simulate: an explicit list plus repeating rules.
+
+    Build one with :meth:`from_dict`, :meth:`from_toml` or directly from :class:`Round` objects.
+    :meth:`expand` returns the rounds in the order they are held (by date; on one day, explicit
+    rounds first in their given order, then rule rounds in rule order).
+
+    Examples
+    --------
+    >>> sched = Schedule.from_dict({
+    ...     "round": [{"date": "2026-01-07", "category": "cec", "invitations": 3000}],
+    ...     "rule": [{"category": "pnp", "invitations": 500, "every": 14,
+    ...               "from": "2026-01-05", "to": "2026-02-01"}]})
+    >>> [(f"{r.date:%m-%d}", r.category) for r in sched.expand()]
+    [('01-05', 'pnp'), ('01-07', 'cec'), ('01-19', 'pnp')]
+    """
+
+    rounds: tuple[Round, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Schedule:
+        """From a mapping with lists ``round`` (``date, category, invitations``) and ``rule``
+        (``category, invitations, every, from, to``), as in the TOML file."""
+        if not isinstance(data, Mapping):
+            raise ParameterError("schedule: expected a table with 'round' and/or 'rule' lists")
+        unknown = set(data) - {"round", "rule"}
+        if unknown:
+            raise ParameterError(
+                f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]] and [[rule]]"
+            )
+        rounds = []
+        for i, item in enumerate(_as_list(data.get("round", []), "round")):
+            where = f"round[{i}]"
+            _check_keys(item, where, required=("date", "category", "invitations"), optional=())
+            rounds.append(
+                Round.make(item["date"], item["category"], item["invitations"], where=where)
+            )
+        rules = []
+        for i, item in enumerate(_as_list(data.get("rule", []), "rule")):
+            where = f"rule[{i}]"
+            _check_keys(
+                item, where, required=("category", "invitations", "every", "to"), optional=("from",)
+            )
+            every = item["every"]
+            if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+                raise ParameterError(
+                    f"{where}.every: must be a whole number of days >= 1, got {every!r}"
+                )
+            start = _day(item["from"], f"{where}.from") if "from" in item else None
+            end = _day(item["to"], f"{where}.to")
+            if start is not None and end < start:
+                raise ParameterError(f"{where}.to: {end:%Y-%m-%d} is before from {start:%Y-%m-%d}")
+            rules.append(
+                Rule(
+                    _check_category(item["category"], f"{where}.category"),
+                    Invitations.parse(item["invitations"], f"{where}.invitations"),
+                    every,
+                    start,
+                    end,
+                )
+            )
+        return cls(tuple(rounds), tuple(rules))
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Schedule:
+        """Read a schedule file.
+
+        Example file::
+
+            [[round]]
+            date = "2026-01-07"
+            category = "cec"
+            invitations = 3000
+
+            [[rule]]
+            category = "general"
+            invitations = {dist = "normal", mean = 2500, sd = 400}
+            every = 14        # [days]
+            from = "2026-01-14"
+            to = "2026-06-30"
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"schedule {path}: cannot read: {exc.strerror}") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(f"schedule {path}: malformed TOML: {exc}") from exc
+        try:
+            return cls.from_dict(data)
+        except ParameterError as exc:
+            raise ParameterError(f"schedule {path}: {exc}") from None
+
+    def __add__(self, other: Schedule) -> Schedule:
+        return Schedule(self.rounds + other.rounds, self.rules + other.rules)
+
+    def expand(self, start: object = None) -> list[Round]:
+        """Every round, in the order held; rules without ``from`` start on ``start``."""
+        start = None if start is None else _day(start, "start")
+        items = [(r.date, 0, i, r) for i, r in enumerate(self.rounds)]
+        for j, rule in enumerate(self.rules):
+            items += [
+                (d, 1 + j, 0, Round(d, rule.category, rule.invitations)) for d in rule.dates(start)
+            ]
+        items.sort(key=lambda t: t[:3])
+        return [t[3] for t in items]
+
+
+def _as_list(value: object, name: str) -> list:
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ParameterError(f"schedule: '{name}' must be a list of tables ([[{name}]])")
+    return value
+
+
+def _check_keys(item: Mapping, where: str, *, required: tuple, optional: tuple) -> None:
+    missing = [k for k in required if k not in item]
+    if missing:
+        raise ParameterError(f"{where}: missing field(s) {missing}")
+    unknown = set(item) - set(required) - set(optional)
+    if unknown:
+        raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)}")
+
+
+def parse_draw(text: str, default_date: object = None) -> Round:
+    """Parse the CLI's ``CATEGORY:N[@YYYY-MM-DD]`` into a :class:`Round`.
+
+    Examples
+    --------
+    >>> r = parse_draw("cec:3000@2026-01-07")
+    >>> r.category, r.invitations.expected(), f"{r.date:%Y-%m-%d}"
+    ('cec', 3000.0, '2026-01-07')
+    """
+    where = f"--draw {text!r}"
+    body, _, day = text.partition("@")
+    category, sep, count = body.partition(":")
+    if not sep or not count.strip():
+        raise ParameterError(f"{where}: expected CATEGORY:N[@YYYY-MM-DD]")
+    try:
+        n = int(count.strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ParameterError(f"{where}: N must be a whole number, got {count!r}") from None
+    if n <= 0:
+        raise ParameterError(f"{where}: N must be > 0, got {n}")
+    if day:
+        date = day
+    elif default_date is not None:
+        date = default_date
+    else:
+        raise ParameterError(f"{where}: no date and no default day")
+    return Round.make(date, category.strip().lower(), n, where=where)
+
+
+# --- the array engine ------------------------------------------------------------------------
+
+
+def _band_index() -> np.ndarray:
+    """Noise band of each score, in reversed order (index k is score 1200 - k)."""
+    idx = np.empty(N_SCORES, dtype=np.intp)
+    for b, (lo, hi) in enumerate(NOISE_BANDS):
+        idx[lo : hi + 1] = b
+    return idx[::-1].copy()
+
+
+_BAND_REV = _band_index()
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """Everything a worker needs, as plain arrays in reversed score order (index k = 1200 - k).
+
+    ``eligible`` and ``inflow_eligible`` have one row per tracked category (those with rounds in
+    the schedule, ``general`` excluded); ``cat`` is the row of each round (-1 = general).
+    """
+
+    total: np.ndarray  # (S,)
+    eligible: np.ndarray  # (C, S)
+    inflow: np.ndarray  # (S,) per day
+    inflow_sd: np.ndarray  # (S,) per sqrt(day)
+    inflow_eligible: np.ndarray  # (C, S)
+    days: np.ndarray  # (R,) days since the previous round (or the start)
+    cat: np.ndarray  # (R,) int
+    thresholds: tuple[int, ...]
+
+
+def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> dict:
+    """The engine in numpy, vectorised over paths (the readable specification).
+
+    Parameters
+    ----------
+    invitations : (P, R) float array [candidates]
+    z : (P, R, B) standard normals (one per path, round interval and noise band) or None
+        (expected inflow).
+
+    Returns a dict of arrays (P, R).
+    """
+    n_paths, n_rounds = invitations.shape
+    S = N_SCORES
+    T = np.repeat(eng.total[None, :], n_paths, axis=0)
+    E = np.repeat(eng.eligible[:, None, :], n_paths, axis=1)  # (C, P, S)
+    ie = eng.inflow_eligible[:, None, :]
+    n_cat = E.shape[0]
+    m, sd = eng.inflow, eng.inflow_sd
+    rows = np.arange(n_paths)
+    out = _empty_out(eng, invitations)
+    pool = T.sum(axis=1)
+    out["start_pool"][:] = pool
+    for r in range(n_rounds):
+        d = float(eng.days[r])
+        if d > 0:
+            if z is not None:
+                net = z[:, r, _BAND_REV]
+                net *= sd * math.sqrt(d)
+                net += m * d
+            else:
+                net = (m * d)[None, :]
+            pos = np.maximum(net, 0)
+            gained = np.broadcast_to(pos.sum(axis=1), (n_paths,))
+            told = T.copy() if n_cat else None
+            T += net
+            np.maximum(T, 0, out=T)
+            new_pool = T.sum(axis=1)
+            out["inflow"][:, r] = gained
+            out["outflow"][:, r] = pool + gained - new_pool
+            pool = new_pool
+            if n_cat:
+                # Expiry (negative net) removes the same share of every category at a score;
+                # new profiles (positive net) join category c with share inflow_eligible.
+                denom = told + pos
+                keep = np.divide(T, denom, out=np.ones_like(denom), where=denom > 0)
+                E *= keep
+                E += pos * ie
+        # --- the round: top-n of the category, part of the tie at the cutoff ---
+        c = int(eng.cat[r])
+        src = T if c < 0 else E[c]
+        n = invitations[:, r]
+        cum = np.cumsum(src, axis=1)
+        reached = cum >= (n - 1e-9 * np.maximum(n, 1))[:, None]
+        idx = reached.argmax(axis=1)
+        found = reached[rows, idx]
+        if not found.all():
+            # everybody eligible is invited: the cutoff is the lowest score with candidates
+            positive = src > 0
+            last = S - 1 - positive[:, ::-1].argmax(axis=1)
+            idx = np.where(found, idx, last)
+        kmax = int(idx.max()) + 1
+        reach = np.arange(kmax)[None, :] <= idx[:, None]  # the scores this round drew from
+        take = np.where(np.arange(kmax)[None, :] < idx[:, None], src[:, :kmax], 0.0)
+        at = src[rows, idx]
+        take[rows, idx] = np.clip(n - (cum[rows, idx] - at), 0, at)
+        tie = np.divide(take[rows, idx], at, out=np.full(n_paths, np.nan), where=at > 0)
+        out["tie"][:, r] = tie
+        invited = take.sum(axis=1)
+        tsub = T[:, :kmax]
+        ratio = np.divide(take, tsub, out=np.zeros_like(take), where=tsub > 0)
+        np.minimum(ratio, 1, out=ratio)
+        tsub -= take
+        tsub[reach & (tsub < _EPS)] = 0.0  # rounding residue of a taken score is nobody
+        for j in range(n_cat):
+            ej = E[j][:, :kmax]
+            if j == c:
+                ej -= take
+            else:
+                # conditional independence given score: category j loses the share of its
+                # candidates that the round took from everybody at that score
+                ej *= 1 - ratio
+            ej[reach & (ej < _EPS)] = 0.0
+        pool = T.sum(axis=1)
+        out["cutoff"][:, r] = np.where(invited > 0, MAX_SCORE - idx, S)
+        out["invited"][:, r] = invited
+        out["pool"][:, r] = pool
+        for i, t in enumerate(eng.thresholds):
+            out["above"][i, :, r] = T[:, : MAX_SCORE - t + 1].sum(axis=1)
+    return out
+
+
+def _empty_out(eng: _Engine, invitations: np.ndarray) -> dict:
+    n_paths, n_rounds = invitations.shape
+    out = {k: np.zeros((n_paths, n_rounds)) for k in ("invited", "pool", "inflow", "outflow")}
+    out["cutoff"] = np.zeros((n_paths, n_rounds), dtype=np.int64)
+    out["above"] = np.zeros((len(eng.thresholds), n_paths, n_rounds))
+    out["start_pool"] = np.zeros(n_paths)
+    out["requested"] = np.array(invitations, dtype=np.float64)
+    out["tie"] = np.full((n_paths, n_rounds), np.nan)
+    return out
+
+
+def _kernel(
+    total,
+    elig,
+    m,
+    sd,
+    ie,
+    band_start,
+    days,
+    cat,
+    inv,
+    z,
+    use_z,
+    t_k,
+    cutoff,
+    invited,
+    pool_out,
+    inflow,
+    outflow,
+    above,
+    start_pool,
+    tie,
+):  # pragma: no cover
+    """The engine for one path at a time, in loops (compiled with numba).
+
+    Same arithmetic as :func:`_run_numpy` per score, so the two agree to rounding (identical
+    cutoffs); the pool is carried by its ledger (``pool + inflow - outflow - invited``) instead
+    of being re-summed. The category updates are separate loops so that they vectorise.
+    """
+    S = total.shape[0]
+    C = elig.shape[0]
+    B = band_start.shape[0] - 1
+    n_paths, n_rounds = inv.shape
+    T = np.empty(S)
+    E = np.empty((C, S))
+    keep = np.empty(S)
+    posk = np.empty(S)
+    ratio = np.empty(S)
+    takek = np.empty(S)
+    for p in range(n_paths):
+        pool = 0.0
+        for k in range(S):
+            T[k] = total[k]
+            pool += total[k]
+        for c in range(C):
+            for k in range(S):
+                E[c, k] = elig[c, k]
+        start_pool[p] = pool
+        for r in range(n_rounds):
+            d = days[r]
+            if d > 0:
+                sq = math.sqrt(d)
+                gained = 0.0
+                lost = 0.0
+                for b in range(B):
+                    zb = z[p, r, B - 1 - b] if use_z else 0.0  # bands run top down here
+                    for k in range(band_start[b], band_start[b + 1]):
+                        net = zb * (sd[k] * sq) + m[k] * d
+                        pos = max(net, 0.0)
+                        told = T[k]
+                        tn = max(told + net, 0.0)
+                        T[k] = tn
+                        denom = told + pos
+                        keep[k] = tn / denom if denom > 0 else 1.0
+                        posk[k] = pos
+                        gained += pos
+                        lost += denom - tn
+                for c in range(C):
+                    for k in range(S):
+                        E[c, k] = E[c, k] * keep[k] + posk[k] * ie[c, k]
+                inflow[p, r] = gained
+                outflow[p, r] = lost
+                pool = pool + gained - lost
+            c = cat[r]
+            n = inv[p, r]
+            thr = n - 1e-9 * max(n, 1.0)
+            cum = 0.0
+            idx = -1
+            if c < 0:
+                for k in range(S):
+                    cum += T[k]
+                    if cum >= thr:
+                        idx = k
+                        break
+            else:
+                for k in range(S):
+                    cum += E[c, k]
+                    if cum >= thr:
+                        idx = k
+                        break
+            if idx < 0:  # too few eligible: all are invited
+                idx = 0
+                for k in range(S - 1, -1, -1):
+                    if (T[k] if c < 0 else E[c, k]) > 0:
+                        idx = k
+                        break
+                cum = 0.0
+                for k in range(idx + 1):
+                    cum += T[k] if c < 0 else E[c, k]
+            at = T[idx] if c < 0 else E[c, idx]
+            excl = cum - at
+            part = min(max(n - excl, 0.0), at)
+            if c < 0:  # general: everybody above the cutoff is invited
+                for k in range(idx):
+                    tk = T[k]
+                    ratio[k] = 1.0 if tk > 0 else 0.0
+                    takek[k] = tk
+                    T[k] = 0.0
+            else:
+                for k in range(idx):
+                    t = E[c, k]
+                    tk = T[k]
+                    ratio[k] = min(t / tk, 1.0) if tk > 0 else 0.0
+                    tk = tk - t
+                    T[k] = tk if tk >= _EPS else 0.0
+                    takek[k] = t
+            tk = T[idx]
+            ratio[idx] = min(part / tk, 1.0) if tk > 0 else 0.0
+            tk = tk - part
+            T[idx] = tk if tk >= _EPS else 0.0
+            takek[idx] = part
+            got = excl + part if part > 0 else 0.0
+            if at > 0:
+                tie[p, r] = part / at
+            for j in range(C):
+                kk = idx + 1
+                if j == c:
+                    for k in range(kk):
+                        e = E[j, k] - takek[k]
+                        E[j, k] = e if e >= _EPS else 0.0
+                else:
+                    for k in range(kk):
+                        e = E[j, k] * (1 - ratio[k])
+                        E[j, k] = e if e >= _EPS else 0.0
+            pool -= got
+            cutoff[p, r] = S - 1 - idx if got > 0 else S
+            invited[p, r] = got
+            pool_out[p, r] = pool
+            for i in range(t_k.shape[0]):
+                acc = 0.0
+                for k in range(t_k[i]):
+                    acc += T[k]
+                above[i, p, r] = acc
+
+
+_COMPILED = {}
+
+
+def _numba_kernel():
+    """The compiled kernel, or None when numba is not installed."""
+    if "kernel" not in _COMPILED:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a dependency
+            _COMPILED["kernel"] = None
+        else:
+            _COMPILED["kernel"] = numba.njit(cache=True, nogil=True)(_kernel)
+    return _COMPILED["kernel"]
+
+
+_BAND_START = np.array([MAX_SCORE - hi for lo, hi in reversed(NOISE_BANDS)] + [N_SCORES])
+
+
+def _run_numba(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> dict:
+    kernel = _numba_kernel()
+    out = _empty_out(eng, invitations)
+    n_paths, n_rounds = invitations.shape
+    zz = z if z is not None else np.zeros((1, 1, 1))
+    t_k = np.array([MAX_SCORE - t + 1 for t in eng.thresholds], dtype=np.int64)
+    kernel(
+        eng.total,
+        eng.eligible,
+        eng.inflow,
+        eng.inflow_sd,
+        eng.inflow_eligible,
+        _BAND_START,
+        eng.days,
+        eng.cat.astype(np.int64),
+        np.ascontiguousarray(invitations, float),
+        zz,
+        z is not None,
+        t_k,
+        out["cutoff"],
+        out["invited"],
+        out["pool"],
+        out["inflow"],
+        out["outflow"],
+        out["above"],
+        out["start_pool"],
+        out["tie"],
+    )
+    return out
+
+
+def _run_paths(eng: _Engine, invitations: np.ndarray, z, engine: str) -> dict:
+    """Run the rounds for a block of paths with the chosen back end."""
+    run = _run_numba if engine == "numba" else _run_numpy
+    return run(eng, invitations, z)
+
+
+def _chunk_task(
+    eng: _Engine,
+    specs: tuple,
+    n: int,
+    seed: np.random.SeedSequence,
+    engine: str,
+    random_inflow: bool,
+    random_sizes: bool,
+) -> dict:
+    """One block of Monte Carlo paths (module level so that executors can pickle it)."""
+    size_seed, noise_seed = seed.spawn(2)
+    size_rng = np.random.default_rng(size_seed)
+    inv = np.empty((n, len(specs)))
+    for r, spec in enumerate(specs):
+        inv[:, r] = spec.draw(size_rng, n) if random_sizes else spec.expected()
+    z = None
+    if random_inflow and np.any(eng.inflow_sd > 0):
+        z = np.random.default_rng(noise_seed).standard_normal((n, len(specs), len(NOISE_BANDS)))
+    return _run_paths(eng, inv, z, engine)
+
+
+def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[int]) -> tuple:
+    """Validate and convert a state + rounds to an :class:`_Engine` and the tracked categories."""
+    total = np.asarray(state.total, dtype=float)
+    if total.shape != (N_SCORES,):
+        raise ParameterError(f"state.total: expected shape ({N_SCORES},), got {total.shape}")
+    if not np.all(np.isfinite(total)) or np.any(total < 0):
+        raise ParameterError("state.total: counts must be finite and >= 0")
+    start = _day(state.as_of, "state.as_of")
+    tracked: list[str] = []
+    for i, rnd in enumerate(rounds):
+        where = f"round {i + 1} ({rnd.category} on {rnd.date:%Y-%m-%d})"
+        if rnd.date < start:
+            raise ParameterError(f"{where}: date is before the pool state's day {start:%Y-%m-%d}")
+        if i and rnd.date < rounds[i - 1].date:
+            raise ParameterError(f"{where}: rounds must be in date order")
+        if rnd.category != "general" and rnd.category not in tracked:
+            if rnd.category not in state.eligible:
+                known = ", ".join(["general", *sorted(state.eligible)])
+                raise ParameterError(
+                    f"{where}: the pool state has no eligible candidates for "
+                    f"category {rnd.category!r} (it has: {known})"
+                )
+            tracked.append(rnd.category)
+    elig = np.zeros((len(tracked), N_SCORES))
+    ie = np.zeros((len(tracked), N_SCORES))
+    share = np.divide(1.0, total, out=np.zeros(N_SCORES), where=total > 0)
+    for c, cat in enumerate(tracked):
+        e = np.asarray(state.eligible[cat], dtype=float)
+        if e.shape != (N_SCORES,) or not np.all(np.isfinite(e)) or np.any(e < 0):
+            raise ParameterError(f"state.eligible[{cat!r}]: expected {N_SCORES} finite counts >= 0")
+        elig[c] = np.minimum(e, total)
+        if cat in state.inflow_eligible:
+            f = np.asarray(state.inflow_eligible[cat], dtype=float)
+            if f.shape != (N_SCORES,) or np.any(~(f >= 0) | (f > 1)):
+                raise ParameterError(
+                    f"state.inflow_eligible[{cat!r}]: expected {N_SCORES} shares in 0..1"
+                )
+            ie[c] = f
+        else:  # same eligible share among newcomers as in the stock at that score
+            ie[c] = np.clip(elig[c] * share, 0, 1)
+    inflow = np.asarray(state.inflow, dtype=float)
+    sd = np.asarray(state.inflow_sd, dtype=float)
+    for name, arr in (("inflow", inflow), ("inflow_sd", sd)):
+        if arr.shape != (N_SCORES,) or not np.all(np.isfinite(arr)):
+            raise ParameterError(f"state.{name}: expected {N_SCORES} finite values")
+    if np.any(sd < 0):
+        raise ParameterError("state.inflow_sd: must be >= 0")
+    ths = []
+    for t in thresholds:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= MAX_SCORE:
+            raise ParameterError(f"thresholds: expected CRS scores 0..{MAX_SCORE}, got {t!r}")
+        ths.append(int(t))
+    dates = [start, *[r.date for r in rounds]]
+    days = np.diff(np.array([d.value for d in dates], dtype=np.int64)) / 86_400e9
+    cat = np.array(
+        [-1 if r.category == "general" else tracked.index(r.category) for r in rounds],
+        dtype=np.intp,
+    )
+    eng = _Engine(
+        total[::-1].copy(),
+        elig[:, ::-1].copy(),
+        inflow[::-1].copy(),
+        sd[::-1].copy(),
+        ie[:, ::-1].copy(),
+        days,
+        cat,
+        tuple(ths),
+    )
+    return eng, tracked
+
+
+def _as_rounds(schedule: Schedule | Iterable[Round], start: pd.Timestamp) -> list[Round]:
+    if isinstance(schedule, Schedule):
+        return schedule.expand(start)
+    rounds = list(schedule)
+    if not all(isinstance(r, Round) for r in rounds):
+        raise ParameterError("schedule: expected a Schedule or a list of Round objects")
+    return rounds
+
+
+def simulate(
+    state: PoolState,
+    schedule: Schedule | Iterable[Round],
+    *,
+    n_paths: int | None = None,
+    rng: int | np.random.Generator | None = None,
+    thresholds: Sequence[int] = (),
+    random_inflow: bool = True,
+    random_sizes: bool = True,
+    executor: Executor | None = None,
+    chunk_paths: int = 500,
+    engine: str = "auto",
+) -> SimulationResult:
+    """Simulate a schedule of rounds on a pool state.
+
+    Parameters
+    ----------
+    state : PoolState
+        The pool on the start day (``state.as_of``); rounds may not be earlier.
+    schedule : Schedule or iterable of Round
+        Rounds to hold, in date order (a :class:`Schedule` is expanded from ``state.as_of``).
+    n_paths : int or None
+        ``None`` (default): one deterministic expected path (expected inflow, expected round
+        sizes, float64). An integer >= 1: Monte Carlo paths [paths].
+    rng : int, numpy.random.Generator or None
+        Randomness for Monte Carlo; converted once with :func:`numpy.random.default_rng`. Each
+        block of ``chunk_paths`` paths gets its own stream (:meth:`SeedSequence.spawn`), so the
+        result depends on ``rng``, ``n_paths`` and ``chunk_paths`` but not on ``executor``.
+    thresholds : sequence of int
+        Report the candidates left at or above these scores after each round (backlog)
+        [CRS points].
+    random_inflow, random_sizes : bool
+        In Monte Carlo, draw the net inflow (per noise band, see Notes) and the invitation counts
+        of rounds given as distributions. Off: expected values.
+    executor : concurrent.futures.Executor or None
+        Runs the blocks of paths (e.g. a ``ProcessPoolExecutor`` or a dask client's executor).
+    chunk_paths : int
+        Paths per block [paths].
+    engine : {"auto", "numba", "numpy"}
+        ``numpy``: vectorised over paths (the readable specification); ``numba``: the same
+        arithmetic compiled, one path at a time with every update fused into one pass per
+        round (several times faster, see the README's benchmarks); ``auto``: numpy for the
+        deterministic path (no compilation needed), numba for Monte Carlo when installed.
+        Both give the same cutoffs.
+
+    Returns
+    -------
+    SimulationResult
+        Arrays of shape ``(n_paths, n_rounds)`` (``n_paths`` = 1 when deterministic).
+
+    Notes
+    -----
+    State: candidates per score :math:`T(s)` and, per category :math:`X`, the eligible
+    :math:`E_X(s) \\le T(s)`. A round of category :math:`X` inviting :math:`n` takes
+    :math:`t(s) = E_X(s)` above the cutoff :math:`c = \\max\\{s: \\sum_{u \\ge s} E_X(u) \\ge n\\}`
+    and the remainder at :math:`c` (ties broken by profile time, which is assumed independent of
+    everything else). ``general`` rounds use :math:`E = T`. Then :math:`T \\leftarrow T - t`,
+    :math:`E_X \\leftarrow E_X - t` and every other category loses
+    :math:`E_Y(s)\\,t(s)/T(s)`: category memberships are assumed **conditionally independent
+    given the score**, so the invited at a score are a representative sample of everybody there.
+
+    Between rounds separated by :math:`\\Delta` days the net inflow at score :math:`s` is
+    :math:`\\mu(s)\\Delta + \\sigma(s)\\sqrt{\\Delta}\\,z_b` (``state.inflow`` and ``inflow_sd``),
+    with one standard normal :math:`z_b` per noise band :data:`NOISE_BANDS` and interval (scores
+    of a band move together; bands and intervals are independent). Expiries are inside the net
+    inflow, so :math:`T + \\text{net}` can go below zero: it is clipped at zero and the ledger
+    records the positive part as ``inflow`` and what actually left as ``outflow``, so
+    ``start + inflow - outflow - invited = pool`` holds exactly. Positive net inflow joins
+    category :math:`X` with share ``state.inflow_eligible[X]`` (default: the stock's share at that
+    score); negative net inflow removes the same share of every category.
+
+    Counts are expected values (fractional) in both modes; with integer pools, integer inflows
+    and categories whose eligibility is 0 or 1 at each score they stay integers and the engine
+    matches a per-candidate simulation exactly (see ``benchmarks/bench_simulate.py``).
+    """
+    start = _day(state.as_of, "state.as_of")
+    rounds = _as_rounds(schedule, start)
+    if not rounds:
+        raise ParameterError("schedule: no rounds to simulate")
+    eng, tracked = _engine_for(state, rounds, thresholds)
+    specs = tuple(r.invitations for r in rounds)
+    expected = np.array([[s.expected() for s in specs]])
+    if engine not in ("auto", "numba", "numpy"):
+        raise ParameterError(f"engine: expected 'auto', 'numba' or 'numpy', got {engine!r}")
+    if engine == "auto":  # numba pays off for many paths; one path is quick either way
+        engine = "numpy" if n_paths is None or _numba_kernel() is None else "numba"
+    elif engine == "numba" and _numba_kernel() is None:
+        raise ParameterError("engine='numba' but numba is not installed")
+    if n_paths is None:
+        det = _run_paths(eng, expected, None, engine)
+        return SimulationResult._build(
+            rounds, det, start, deterministic=True, thresholds=eng.thresholds
+        )
+    if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
+        raise ParameterError(f"n_paths: expected a whole number >= 1 or None, got {n_paths!r}")
+    if not isinstance(chunk_paths, (int, np.integer)) or chunk_paths < 1:
+        raise ParameterError(f"chunk_paths: expected a whole number >= 1, got {chunk_paths!r}")
+    gen = np.random.default_rng(rng)
+    root = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist())
+    sizes = [min(chunk_paths, n_paths - i) for i in range(0, int(n_paths), int(chunk_paths))]
+    seeds = root.spawn(len(sizes))
+    args = [
+        (eng, specs, n, s, engine, random_inflow, random_sizes)
+        for n, s in zip(sizes, seeds, strict=True)
+    ]
+    if executor is None:
+        parts = [_chunk_task(*a) for a in args]
+    else:
+        futures = [executor.submit(_chunk_task, *a) for a in args]
+        parts = [f.result() for f in futures]
+    merged = {
+        k: np.concatenate([p[k] for p in parts], axis=-2 if k == "above" else 0)
+        for k in parts[0]
+        if k != "start_pool"
+    }
+    merged["start_pool"] = np.concatenate([p["start_pool"] for p in parts])
+    return SimulationResult._build(
+        rounds, merged, start, deterministic=False, thresholds=eng.thresholds
+    )
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _quantile(values: np.ndarray, q: float) -> np.ndarray:
+    """Column quantiles that are sample values (``inverted_cdf``), NaN-aware."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: nobody invited
+        return np.nanquantile(values, q, axis=0, method="inverted_cdf")
+
+
+@dataclass
+class SimulationResult:
+    """Simulated rounds: ``(n_paths, n_rounds)`` arrays plus the schedule.
+
+    Attributes
+    ----------
+    rounds : list of Round
+        The rounds simulated, in order.
+    start : pandas.Timestamp
+        Day of the starting pool state.
+    cutoff : numpy.ndarray of int, (n_paths, n_rounds)
+        Lowest score invited [CRS points]; 1201 when nobody could be invited.
+    invited : numpy.ndarray, (n_paths, n_rounds)
+        Candidates invited (less than requested only if too few were eligible) [candidates].
+    pool : numpy.ndarray, (n_paths, n_rounds)
+        Candidates left after the round [candidates].
+    inflow, outflow : numpy.ndarray, (n_paths, n_rounds)
+        Candidates who joined / left (expiry) since the previous round [candidates].
+    above : dict int -> numpy.ndarray, (n_paths, n_rounds)
+        Candidates left at or above each threshold after the round (backlog) [candidates].
+    start_pool : numpy.ndarray, (n_paths,)
+        Candidates at the start [candidates].
+    requested : numpy.ndarray, (n_paths, n_rounds)
+        Invitations each round was asked to issue (drawn when a round's size is random)
+        [candidates].
+    tie : numpy.ndarray, (n_paths, n_rounds)
+        Share of the eligible candidates at the cutoff score who were invited (the tie-break
+        by profile time reached that far); NaN when nobody was invited [fraction 0..1].
+    deterministic : bool
+        True for the single expected path.
+    """
+
+    rounds: list[Round]
+    start: pd.Timestamp
+    cutoff: np.ndarray
+    invited: np.ndarray
+    pool: np.ndarray
+    inflow: np.ndarray
+    outflow: np.ndarray
+    above: dict[int, np.ndarray] = field(default_factory=dict)
+    start_pool: np.ndarray | None = None
+    requested: np.ndarray | None = None
+    tie: np.ndarray | None = None
+    deterministic: bool = True
+
+    @classmethod
+    def _build(cls, rounds, arrays, start, *, deterministic, thresholds):
+        above = arrays["above"]
+        return cls(
+            rounds=list(rounds),
+            start=start,
+            cutoff=arrays["cutoff"].astype(np.int16),
+            invited=arrays["invited"],
+            pool=arrays["pool"],
+            inflow=arrays["inflow"],
+            outflow=arrays["outflow"],
+            above={t: above[i] for i, t in enumerate(thresholds)},
+            start_pool=arrays["start_pool"],
+            requested=arrays["requested"],
+            tie=arrays["tie"],
+            deterministic=deterministic,
+        )
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths [paths]."""
+        return self.cutoff.shape[0]
+
+    @property
+    def n_rounds(self) -> int:
+        """Number of rounds."""
+        return self.cutoff.shape[1]
+
+    def to_frame(self, levels: Sequence[int] = LEVELS, *, replayed: bool = False) -> pd.DataFrame:
+        """One row per round: ``date, category, invitations, cutoff`` (median over paths), with
+        several paths ``cutoff_lo_<L>, cutoff_hi_<L>`` for each level, then ``pool`` and
+        ``above_<T>`` (medians). ``replayed=True`` keeps the replayed past rounds of
+        :func:`conditional_cutoff` (column ``replayed``)."""
+        cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
+        frame = pd.DataFrame(
+            {
+                "date": [r.date for r in self.rounds],
+                "category": [r.category for r in self.rounds],
+                "invitations": np.median(self.requested, axis=0),
+                "cutoff": _quantile(cut, 0.5),
+            }
+        )
+        if self.n_paths > 1:
+            for level in levels:
+                a = (100 - level) / 200
+                frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
+                frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
+        frame["pool"] = np.median(self.pool, axis=0)
+        for t, arr in self.above.items():
+            frame[f"above_{t}"] = np.median(arr, axis=0)
+        frame["invitations"] = frame["invitations"].round().astype("int64")
+        for col in [c for c in frame if c.startswith("cutoff")]:
+            # whole CRS points; missing (nobody invited in most paths) stays missing
+            frame[col] = frame[col].astype("int64" if frame[col].notna().all() else "Int64")
+        if replayed:
+            frame["replayed"] = [r.replayed for r in self.rounds]
+        else:
+            keep = np.array([not r.replayed for r in self.rounds], dtype=bool)
+            frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    def final(self) -> pd.Series:
+        """The last round's row of :meth:`to_frame` (e.g. the hypothetical round)."""
+        return self.to_frame(replayed=True).iloc[-1]
+
+    def summary(self) -> str:
+        """A readable summary: start, paths, rounds and the per-round table."""
+        mode = (
+            "deterministic (expected path)"
+            if self.deterministic
+            else (f"Monte Carlo, {self.n_paths} paths")
+        )
+        n_rep = sum(r.replayed for r in self.rounds)
+        head = [
+            "Simulated rounds of invitations",
+            f"  start      {self.start:%Y-%m-%d}, pool {float(np.median(self.start_pool)):,.0f}"
+            " candidates",
+            f"  mode       {mode}",
+            f"  rounds     {self.n_rounds - n_rep} simulated"
+            + (f" after {n_rep} replayed past rounds" if n_rep else ""),
+            f"  invited    {float(np.median(self.invited.sum(axis=1))):,.0f} (median total)",
+        ]
+        with pd.option_context("display.width", 200, "display.max_columns", None):
+            table = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:,.0f}")
+        return "\n".join(head) + "\n\n" + table
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None, *, level: int = 80):
+        """Cutoff per round by category: medians as markers and lines, ``level`` % intervals as
+        error bars. Returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+
+        frame = self.to_frame()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4))
+        for cat, grp in frame.groupby("category", sort=False):
+            lo = f"cutoff_lo_{level}"
+            if lo in grp:
+                err = np.vstack(
+                    [grp["cutoff"] - grp[lo], grp[f"cutoff_hi_{level}"] - grp["cutoff"]]
+                )
+                ax.errorbar(
+                    grp["date"],
+                    grp["cutoff"],
+                    yerr=err,
+                    marker="o",
+                    capsize=3,
+                    label=f"{cat} ({level}% interval)",
+                )
+            else:
+                ax.plot(grp["date"], grp["cutoff"], marker="o", label=cat)
+        ax.set_xlabel("round date")
+        ax.set_ylabel("cutoff [CRS points]")
+        ax.set_title("Simulated cutoffs")
+        ax.legend(fontsize="small")
+        return ax
+
+
+# --- scale-out -------------------------------------------------------------------------------
+
+
+def _scenario_task(state, schedule, seed, kwargs) -> SimulationResult:
+    return simulate(state, schedule, rng=np.random.default_rng(seed), **kwargs)
+
+
+def run_scenarios(
+    scenarios: Sequence[Schedule | Sequence[Round]] | Mapping[str, Schedule | Sequence[Round]],
+    state: PoolState,
+    *,
+    n_paths: int | None = None,
+    rng: int | np.random.Generator | None = None,
+    executor: Executor | None = None,
+    **kwargs,
+) -> list[SimulationResult] | dict[str, SimulationResult]:
+    """Simulate many schedules on one pool state, optionally spread over an executor.
+
+    Parameters
+    ----------
+    scenarios : sequence or mapping of Schedule / list of Round
+        The schedules; a mapping returns a dict with the same keys.
+    state : PoolState
+        Starting pool.
+    n_paths, **kwargs
+        Passed to :func:`simulate` (each scenario runs its paths serially in its worker).
+    rng : int, numpy.random.Generator or None
+        Converted once; one child seed per scenario (:meth:`SeedSequence.spawn`), so the results
+        are the same with any executor or none.
+    executor : concurrent.futures.Executor or None
+        E.g. ``ProcessPoolExecutor(2)`` or ``dask.distributed.Client(...).get_executor()``.
+    """
+    keys = list(scenarios) if isinstance(scenarios, Mapping) else None
+    items = [scenarios[k] for k in keys] if keys is not None else list(scenarios)
+    gen = np.random.default_rng(rng)
+    seeds = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist()).spawn(len(items))
+    kwargs = dict(kwargs, n_paths=n_paths)
+    if executor is None:
+        results = [
+            _scenario_task(state, s, seed, kwargs) for s, seed in zip(items, seeds, strict=True)
+        ]
+    else:
+        futures = [
+            executor.submit(_scenario_task, state, s, seed, kwargs)
+            for s, seed in zip(items, seeds, strict=True)
+        ]
+        results = [f.result() for f in futures]
+    return dict(zip(keys, results, strict=True)) if keys is not None else results
+
+
+# --- from a feed: the pool as it stood on a day ------------------------------------------------
+
+
+def _resolve(source, as_of) -> tuple:
+    """(rounds frame or None, PoolState, as-of day, pool model or None) from a feed, a fitted
+    pool model, a PoolState or a path."""
+    from .feed import Feed, load_feed
+    from .pool import fit_pool
+
+    day = None if as_of is None else _day(as_of, "as_of")
+    if isinstance(source, PoolState):
+        day = day if day is not None else _day(source.as_of, "state.as_of")
+        return None, source, day, None
+    if source is None or isinstance(source, (str, Path)):
+        source = load_feed(source, as_of=day)
+    if isinstance(source, Feed):
+        feed = source.truncate(day) if day is not None else source
+        source = fit_pool(feed, as_of=day)
+        state = source.state()
+        rounds = feed.rounds
+        last = feed.as_of
+        if last is None and len(rounds):
+            last = max(rounds["date"].max(), feed.snapshots["as_of"].max())
+    elif hasattr(source, "state"):  # a fitted pool model (eeforecast.pool.PoolModel)
+        state = source.state(day) if day is not None else source.state()
+        rounds = getattr(source, "rounds", None)
+        last = getattr(source, "as_of", None)
+        if day is not None and last is not None and day > _day(last, "model.as_of"):
+            raise ParameterError(
+                f"as_of: {day:%Y-%m-%d} is after the pool model's last day {last:%Y-%m-%d}; "
+                "fit the model on data up to as_of"
+            )
+    else:
+        raise ParameterError(
+            f"source: expected a Feed, a pool model, a PoolState or a path, "
+            f"got {type(source).__name__}"
+        )
+    if day is None:
+        day = max(d for d in (_day(state.as_of, "state.as_of"), last) if d is not None)
+        day = _day(day, "as_of")
+    if rounds is not None:
+        rounds = rounds[rounds["date"] <= day]
+    model = source if hasattr(source, "state") else None
+    return rounds, state, day, model
+
+
+def replayed_rounds(rounds, since: object, until: object) -> list[Round]:
+    """The rounds dated ``since <= date <= until``, as :class:`Round` objects with their actual
+    invitations and ``replayed=True``.
+
+    Parameters
+    ----------
+    rounds : Feed or pandas.DataFrame
+        A feed, or a frame with ``date, category, invitations`` (e.g. ``feed.rounds``).
+    since, until : date-like
+        The snapshot's day and the as-of day. A snapshot describes the pool before the rounds
+        held on its day, so the rounds dated on the snapshot's day are replayed too.
+    """
+    frame = rounds.rounds if hasattr(rounds, "rounds") else rounds
+    since, until = _day(since, "since"), _day(until, "until")
+    rows = frame[(frame["date"] >= since) & (frame["date"] <= until)]
+    return [
+        Round(
+            pd.Timestamp(row.date),
+            row.category,
+            Invitations("fixed", (("value", float(row.invitations)),)),
+            True,
+        )
+        for row in rows.itertuples(index=False)
+    ]
+
+
+def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
+    import warnings
+
+    rounds = _as_rounds(schedule, day)
+    for i, rnd in enumerate(rounds):
+        if rnd.date < day:
+            raise ParameterError(
+                f"round {i + 1} ({rnd.category}:{rnd.invitations} on {rnd.date:%Y-%m-%d}): "
+                f"date is before the as-of day {day:%Y-%m-%d}"
+            )
+    past: list[Round] = []
+    if past_rounds is not None:
+        for rnd in replayed_rounds(past_rounds, state.as_of, day):
+            if rnd.category != "general" and rnd.category not in state.eligible:
+                warnings.warn(
+                    f"replaying the rounds since the snapshot of {state.as_of:%Y-%m-%d}: skipped "
+                    f"the {rnd.category} round of {rnd.date:%Y-%m-%d} (the pool state has no "
+                    "eligible estimate for that category)",
+                    stacklevel=3,
+                )
+                continue
+            past.append(rnd)
+    return simulate(state, past + rounds, **kwargs)
+
+
+def simulate_feed(
+    source=None,
+    schedule: Schedule | Iterable[Round] = (),
+    *,
+    as_of: object = None,
+    room: bool = True,
+    **kwargs,
+) -> SimulationResult:
+    """Simulate rounds from the pool as it stood on ``as_of``.
+
+    Parameters
+    ----------
+    source : Feed, fitted pool model, PoolState, path or None
+        Where the pool comes from (``None``: the bundled feed). A feed is fitted with
+        :func:`eeforecast.pool.fit_pool` as of ``as_of``; a fitted model gives
+        ``model.state(as_of)`` and its rounds.
+    schedule : Schedule or iterable of Round
+        The hypothetical rounds, dated on or after ``as_of`` (rules without ``from`` start on
+        ``as_of``).
+    as_of : date-like or None
+        The day the question is asked (default: the latest day in the data).
+    room : bool
+        Assume IRCC sizes a category round well inside its eligible pool: a category whose
+        modelled sub-pool its largest scheduled round would take beyond 3/4 is scaled up until
+        that round takes 3/4 (:meth:`eeforecast.pool.PoolModel.with_room`; not for ``pnp`` and
+        ``general``). Needs a pool model; ignored for a bare PoolState.
+    **kwargs
+        Passed to :func:`simulate` (``n_paths``, ``rng``, ``thresholds`` ...).
+
+    Notes
+    -----
+    The state is the latest pool snapshot on or before ``as_of``. The rounds recorded from the
+    snapshot's day up to ``as_of`` are replayed first with their actual invitations (they are
+    marked ``replayed`` and left out of :meth:`SimulationResult.to_frame` by default), and the
+    expected inflow (or, in Monte Carlo, random inflow) since the snapshot is added. Past rounds
+    of a category the pool state does not estimate are skipped with a warning.
+    """
+    past, state, day, model = _resolve(source, as_of)
+    rounds = _as_rounds(schedule, day)
+    if room:
+        state = _with_room(model, state, rounds)
+    return _simulate_from(past, state, day, rounds, kwargs)
+
+
+def _with_room(model, state: PoolState, rounds: Sequence[Round]) -> PoolState:
+    """The state after :meth:`PoolModel.with_room` for each category's largest scheduled round
+    (unchanged without a pool model)."""
+    if model is None or not hasattr(model, "with_room"):
+        return state
+    roomy = model
+    for category in dict.fromkeys(rnd.category for rnd in rounds):
+        own = [rnd for rnd in rounds if rnd.category == category]
+        largest = max(rnd.invitations.expected() for rnd in own)
+        roomy = roomy.with_room(category, largest, own[0].date)
+    return state if roomy is model else roomy.state(state.as_of)
+
+
+def conditional_cutoff(
+    source,
+    category: str,
+    invitations: object,
+    as_of: object = None,
+    *,
+    date: object = None,
+    room: bool = True,
+    **kwargs,
+) -> SimulationResult:
+    """The cutoff if IRCC invites ``invitations`` in ``category`` next.
+
+    Parameters
+    ----------
+    source : Feed, fitted pool model, PoolState, path or None
+        See :func:`simulate_feed`.
+    category : str
+        Category slug of the hypothetical round.
+    invitations : int or mapping
+        Its size [candidates] (a distribution mapping is accepted, see :class:`Invitations`).
+    as_of : date-like or None
+        What is known: the latest snapshot on or before it, and the rounds up to it.
+    date : date-like or None
+        Day of the hypothetical round (default: ``as_of``).
+    room : bool
+        See :func:`simulate_feed`.
+    **kwargs
+        Passed to :func:`simulate` (``n_paths``, ``rng`` ...).
+
+    Returns
+    -------
+    SimulationResult
+        The replayed rounds since the snapshot, then the hypothetical round;
+        :meth:`SimulationResult.final` is its row (``cutoff`` and, with paths, intervals).
+
+    Examples
+    --------
+    >>> res = conditional_cutoff(None, "cec", 3000, as_of="2025-06-01")  # doctest: +SKIP
+    >>> int(res.final()["cutoff"])  # doctest: +SKIP
+    """
+    past, state, day, model = _resolve(source, as_of)
+    when = day if date is None else _day(date, "date")
+    rnd = Round.make(when, category, invitations, where="hypothetical round")
+    if room:
+        state = _with_room(model, state, [rnd])
+    return _simulate_from(past, state, day, [rnd], kwargs)

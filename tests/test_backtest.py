@@ -1,0 +1,201 @@
+"""Rolling-origin backtest: windows line up, no leakage, metrics by hand, parallel = serial."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_forecast import synthetic_payload  # tests/ is on sys.path (pytest rootdir)
+
+from eeforecast import cli
+from eeforecast.backtest import (
+    cross_validation,
+    origins,
+    schedule_accuracy,
+    summarize,
+    targets,
+)
+from eeforecast.errors import ParameterError
+from eeforecast.feed import parse_feed
+from eeforecast.forecast import ETS, Drift, Naive, forecast
+
+DAY0 = pd.Timestamp("2024-01-03")
+
+
+def truth(category: str, day: pd.Timestamp) -> float:
+    """The synthetic feed's cutoff of a round held on ``day``."""
+    days = (pd.Timestamp(day) - DAY0).days
+    return 400 + 2 * days / 7 if category == "cec" else 800 - 3 * (days - 1) / 14
+
+
+class _ToyFit:
+    def __init__(self, history):
+        self.history = history
+
+    def forecast(self, future):
+        mean = np.array([truth(self.history.category, d) for d in future.dates])
+        return mean, np.ones(len(mean))
+
+
+@dataclass(frozen=True)
+class Toy:
+    """Knows the synthetic series: forecasts the cutoff of a round from its (expected) date."""
+
+    name: str = "toy"
+    min_obs: int = 1
+
+    def fit(self, history):
+        return _ToyFit(history)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return parse_feed(synthetic_payload(), source="synthetic")
+
+
+def test_toy_model_errors_are_exactly_zero(synthetic):
+    cv = cross_validation(
+        synthetic, start="2024-03-01", horizon=3, models=[Toy(), Drift()], warmup_days=30,
+        n_jobs=1, progress=False,
+    )  # fmt: skip
+    assert len(cv) > 0
+    # the windows line up: every forecast targets the round it claims to
+    assert (cv["toy"] - cv["actual"]).abs().max() == 0
+    expected = [truth(c, d) for c, d in zip(cv["category"], cv["date"], strict=True)]
+    assert cv["actual"].tolist() == expected
+    # drift is exact on a straight line too, and naive lags by the slope times the step
+    assert np.allclose(cv["drift"], cv["actual"])
+    cec = cv[cv["category"] == "cec"]
+    assert ((cec["actual"] - cec["naive"]) == 2 * cec["step"]).all()
+    pnp = cv[cv["category"] == "pnp"]
+    assert ((pnp["actual"] - pnp["naive"]) == -3 * pnp["step"]).all()
+    # origins are the day before each round; step h is the h-th round after the origin
+    one = cv[cv["step"] == 1]
+    assert (one["date"] - one["origin"] == pd.Timedelta(days=1)).all()
+    for _, part in cv.groupby(["origin", "category"]):
+        assert part["step"].tolist() == list(range(1, len(part) + 1))
+        assert part["date"].is_monotonic_increasing
+    # each round is a step-1 target exactly once
+    assert not one.duplicated(["category", "date"]).any()
+    # the schedule models are exact on regular rounds of constant size
+    acc = schedule_accuracy(cv).set_index("category")
+    assert (acc["date_mae"] == 0).all() and (acc["size_mae"] == 0).all()
+
+
+def test_targets_after_end_are_never_used(synthetic):
+    cv = cross_validation(
+        synthetic, start="2024-03-01", end="2024-05-01", horizon=3, models=[Toy()],
+        warmup_days=30, n_jobs=1, progress=False,
+    )  # fmt: skip
+    assert cv["date"].max() <= pd.Timestamp("2024-05-01")
+    assert cv["origin"].min() >= pd.Timestamp("2024-03-01")
+
+
+def test_backtest_forecasts_equal_forecasts_as_of_origin(feed):
+    models = (Naive(), ETS())
+    cv = cross_validation(
+        feed, start="2025-09-01", end="2025-11-30", horizon=2, models=models,
+        categories=["french"], n_jobs=1, progress=False,
+    )  # fmt: skip
+    origin = cv["origin"].iloc[0]
+    res = forecast(
+        feed, as_of=origin, categories=["french"], horizon=2, models=models,
+        calibration_days=200, n_jobs=1, progress=False,
+    )  # fmt: skip
+    mine = cv[cv["origin"] == origin].reset_index(drop=True)
+    theirs = res.models.reset_index(drop=True).iloc[: len(mine)]
+    for m in ("naive", "ets"):
+        np.testing.assert_allclose(mine[m], theirs[m])
+
+
+def _toy_cv() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "origin": pd.to_datetime(["2025-01-01"] * 4),
+            "category": ["cec", "cec", "pnp", "pnp"],
+            "step": [1, 1, 1, 1],
+            "date": pd.to_datetime(["2025-01-02", "2025-01-09", "2025-01-02", "2025-01-09"]),
+            "actual": [500.0, 510.0, 700.0, 720.0],
+            "invitations": [1000.0] * 4,
+            "naive": [490.0, 500.0, 710.0, 700.0],
+            "naive_lo_80": [480.0, 505.0, 690.0, 690.0],
+            "naive_hi_80": [500.0, 515.0, 730.0, 710.0],
+            "m": [500.0, 505.0, 700.0, 730.0],
+            "m_lo_80": [495.0, 500.0, 690.0, 720.0],
+            "m_hi_80": [505.0, 510.0, 710.0, 740.0],
+        }
+    )
+
+
+def test_summarize_by_hand():
+    s = summarize(_toy_cv(), by=("category",)).set_index(["model", "category"])
+    row = s.loc[("naive", "cec")]
+    assert row["n"] == 2
+    assert row["mae"] == 10 and row["rmse"] == 10 and row["bias"] == -10
+    assert row["coverage_80"] == 1.0 and row["width_80"] == 15
+    assert row["skill"] == 0
+    row = s.loc[("m", "cec")]
+    assert row["mae"] == 2.5 and row["bias"] == -2.5
+    assert row["rmse"] == pytest.approx(np.sqrt(12.5))
+    assert row["skill"] == pytest.approx(0.75)
+    assert row["coverage_80"] == 1.0
+    row = s.loc[("m", "pnp")]
+    assert row["mae"] == 5 and row["bias"] == 5 and row["coverage_80"] == 1.0
+    overall = summarize(_toy_cv(), by=()).set_index("model")
+    assert overall.loc["naive", "mae"] == 12.5
+
+
+def test_targets_table():
+    cv = _toy_cv()
+    t = targets(cv, model="m", min_rounds=2)
+    assert t["category"].tolist() == ["cec", "pnp"]
+    cec = t.set_index("category").loc["cec"]
+    assert cec["mae"] == 2.5 and cec["mae_naive"] == 10 and bool(cec["ok"]) is False  # cover 1.0
+    assert targets(cv, model="m", min_rounds=3).empty
+
+
+def test_origins_are_days_before_rounds(feed):
+    plan = origins(feed, pd.Timestamp("2025-12-01"), pd.Timestamp("2025-12-17"))
+    assert list(plan) == list(
+        pd.to_datetime(
+            ["2025-12-07", "2025-12-09", "2025-12-10", "2025-12-14", "2025-12-15", "2025-12-16"]
+        )
+    )
+    assert plan[pd.Timestamp("2025-12-16")] == ["french"]
+
+
+def test_errors_name_the_parameter(feed):
+    with pytest.raises(ParameterError, match="horizon"):
+        cross_validation(feed, start="2025-01-01", horizon=0)
+    with pytest.raises(ParameterError, match="end"):
+        cross_validation(feed, start="2025-01-01", end="2024-01-01")
+    with pytest.raises(ParameterError, match="no round"):
+        cross_validation(feed, start="2030-01-01", models=[], n_jobs=1, progress=False)
+
+
+@pytest.mark.slow
+def test_parallel_equals_serial(feed):
+    kw = dict(start="2025-06-01", horizon=2, models=(Naive(), ETS()), categories=["cec", "pnp"],
+              progress=False)  # fmt: skip
+    a = cross_validation(feed, n_jobs=1, **kw)
+    b = cross_validation(feed, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.slow
+def test_cli_backtest_summary_and_rows(capsys):
+    argv = ["backtest", "--start", "2025-09-01", "--category", "cec", "--horizon", "1",
+            "--format", "csv", "--quiet", "--jobs", "1"]  # fmt: skip
+    assert cli.main(argv) == 0
+    summary = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(summary["model"]) == {"auto", "naive"}
+    assert {"mae", "rmse", "bias", "coverage_80", "width_95", "skill"} <= set(summary.columns)
+    assert cli.main(argv + ["--rows"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"origin", "category", "step", "date", "actual", "naive", "naive_lo_80"} <= set(
+        rows.columns
+    )
+    assert len(rows) == summary.loc[summary["model"] == "naive", "n"].sum()

@@ -1,0 +1,185 @@
+"""The report builds from the bundled data into a temporary folder, with every figure, and its
+summary numbers are the forecast objects' numbers."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eeforecast import cli, config, report
+from eeforecast.forecast import Drift, Naive, WindowMean
+
+# Reduced settings for speed: fewer paths, two steps, a shorter backtest and the baseline models.
+# The code path is the one `make forecast` runs.
+FAST = dict(
+    n_paths=200,
+    horizon=2,
+    backlog_weeks=8,
+    calibration_days=150,
+    models=(Naive(), WindowMean(k=3), Drift()),
+    n_jobs=1,
+)
+
+
+def _tree(path):
+    return sorted(
+        (str(p.relative_to(path)), p.stat().st_mtime_ns) for p in path.rglob("*") if p.is_file()
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    before = (_tree(config.REPORTS_DIR), _tree(config.DATA_DIR))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the pipeline must not let a warning escape
+        path, rep = report.build_report(out, seed=42, **FAST)
+    after = (_tree(config.REPORTS_DIR), _tree(config.DATA_DIR))
+    return out, path, rep, before, after
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_writes_html_and_every_figure(built):
+    out, path, rep, *_ = built
+    assert path == out / "forecast.html"
+    for stem in report.FIGURES:
+        png = (out / "figures" / f"{stem}.png").read_bytes()
+        svg = (out / "figures" / f"{stem}.svg").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000, stem
+        assert svg.lstrip().startswith(b"<?xml") and len(svg) > 10_000, stem
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        f"{s}.{ext}" for s in report.FIGURES for ext in ("png", "svg")
+    )  # no temporary files left behind
+
+
+def test_html_references_every_figure(built):
+    _, path, rep, *_ = built
+    text = path.read_text(encoding="utf-8")
+    for i, stem in enumerate(report.FIGURES, start=1):
+        assert f"figures/{stem}.png" in text and f"figures/{stem}.svg" in text
+        assert f"<b>Figure {i}.</b>" in text
+    assert text.count("data:image/png;base64,") == len(report.FIGURES)  # self-contained
+    for section in ("summary", "figures", "backtest", "methods"):
+        assert f"id='{section}'" in text
+
+
+def test_nothing_written_in_the_repo(built):
+    *_, before, after = built
+    assert before == after
+
+
+def test_summary_numbers_are_the_forecast_objects(built):
+    _, path, rep, *_ = built
+    step1 = rep.forecast_result.table.query("step == 1").set_index("category")
+    assert len(rep.summary) == 4
+    for row in rep.summary.itertuples():
+        fc = step1.loc[row.category]
+        assert row.cutoff == fc["cutoff"]
+        assert row.cutoff_lo_80 == fc["cutoff_lo_80"] and row.cutoff_hi_80 == fc["cutoff_hi_80"]
+        assert row.date == fc["date"] and row.model == fc["model"]
+        last = rep.feed.rounds[rep.feed.rounds["category"] == row.category].iloc[-1]
+        assert row.last_cutoff == last["cutoff"] and row.last_round == last["draw_number"]
+    # and the HTML prints those very numbers
+    text = path.read_text(encoding="utf-8")
+    for row in rep.summary.itertuples():
+        assert f"<b>{row.cutoff:,.0f}</b>" in text
+        assert f"{row.cutoff_lo_80:,.0f}\u2013{row.cutoff_hi_80:,.0f}" in text
+
+
+def test_pool_summary(built):
+    _, path, rep, *_ = built
+    pool = rep.pool_summary.set_index("quantity")
+    assert pool.loc["Candidates in the pool", "value"] == 237_302
+    assert pool.loc["Candidates above 500", "value"] == 21_792 + 390
+    # the projection column is the backlog object's last week (the one figure 4 draws)
+    last = rep.backlog_result.weekly.iloc[-1]
+    assert pool.loc["Candidates in the pool", "projected"] == last["pool"]
+    assert pool.loc["Candidates above 500", "projected_lo_80"] == last["above_501_lo_80"]
+    assert (rep.backlog["above"] == rep.backlog_result.weekly["above_501"]).all()
+    assert f"{last['above_501']:,.0f} (" in path.read_text(encoding="utf-8")
+
+
+def test_figures_share_the_report_objects(built):
+    rep = built[2]
+    assert rep.odds is not None and set(rep.odds["within"]) == set(report.ODDS_HORIZONS)
+    assert set(rep.odds["category"]) <= set(rep.summary["category"])
+    assert rep.backlog is not None and rep.backlog["date"].min() > rep.as_of
+    assert rep.backtest is not None and {"naive", "auto"} <= set(rep.backtest["model"])
+    for cat, part in rep.odds.groupby(["category", "within"]):
+        assert np.all(np.diff(part.sort_values("score")["probability"]) >= 0), cat
+
+
+def test_backtest_table_has_naive_beside_models(built):
+    text = built[1].read_text(encoding="utf-8")
+    i = text.index("id='backtest'")
+    header = re.findall(r"<th>([^<]*)</th>", text[i : i + 4000])
+    assert header[:4] == ["Category", "Rounds", "naive MAE", "auto (chosen) MAE"]
+
+
+def test_same_seed_same_bytes(built):
+    rep = built[2]
+    for stem in ("01-cutoff-history", "07-odds"):
+        a = report.figure_bytes(rep.figures[stem], "png")
+        assert a == (built[0] / "figures" / f"{stem}.png").read_bytes()
+    images = {s: report.figure_bytes(rep.figures[s], "png") for s in report.FIGURES}
+    assert report.render_html(rep, images) == built[1].read_text(encoding="utf-8")
+
+
+def test_same_seed_same_simulation(built):
+    rep = built[2]
+    cfg = report.Settings(seed=42, **FAST)
+    from eeforecast.odds import simulate_cutoff_paths
+
+    seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = simulate_cutoff_paths(
+            rep.feed,
+            rep.pool,
+            as_of=rep.as_of,
+            horizon=cfg.odds_horizon,
+            n_paths=cfg.n_paths,
+            rng=np.random.default_rng(seed),
+            thresholds=(cfg.threshold + 1,),
+        )
+    np.testing.assert_array_equal(again.cutoffs, rep.paths.cutoffs)
+
+
+def test_as_of_report(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path, rep = report.build_report(tmp_path, as_of="2025-06-30", seed=1, **FAST)
+    assert rep.as_of == pd.Timestamp("2025-06-30")
+    assert (rep.feed.rounds["date"] <= "2025-06-30").all()
+    assert "Data as of 2025-06-30" in path.read_text(encoding="utf-8")
+    assert (rep.forecast["date"] > "2025-06-30").all()
+
+
+def test_bad_settings():
+    with pytest.raises(report.ParameterError, match="n_paths"):
+        report.build_report("/nonexistent", n_paths=0)
+    with pytest.raises(report.ParameterError, match="report settings"):
+        report.build_report("/nonexistent", colour="red")
+
+
+def test_cli_prints_where_the_report_is(monkeypatch, capsys, built):
+    out, path, rep, *_ = built
+    calls = {}
+
+    def fake(out_dir, **kwargs):
+        calls.update(kwargs, out_dir=out_dir)
+        return path, rep
+
+    monkeypatch.setattr(report, "build_report", fake)
+    code = cli.main(["report", "--out", str(out), "--seed", "7", "--as-of", "2025-12-17"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert f"report written to {path.resolve()}" in text
+    assert calls["seed"] == 7 and calls["as_of"] == "2025-12-17" and calls["out_dir"] == str(out)
+    assert "CEC" in text and "next ~" in text

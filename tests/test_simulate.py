@@ -1,0 +1,722 @@
+"""Tests of the draw-simulation engine (eeforecast.simulate)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eeforecast.cli import main
+from eeforecast.errors import ParameterError
+from eeforecast.pool import PoolState, take_top
+from eeforecast.simulate import (
+    Invitations,
+    Round,
+    Schedule,
+    conditional_cutoff,
+    parse_draw,
+    run_scenarios,
+    simulate,
+)
+
+S = 1201
+DAY = pd.Timestamp("2026-01-05")
+ENGINES = ["numpy", "numba"]
+
+
+def state(
+    total: dict,
+    eligible: dict | None = None,
+    inflow: dict | None = None,
+    inflow_sd: float = 0.0,
+    shares: dict | None = None,
+) -> PoolState:
+    """A PoolState from {score: count} dicts."""
+
+    def arr(d):
+        a = np.zeros(S)
+        for s, v in (d or {}).items():
+            a[s] = v
+        return a
+
+    tot = arr(total)
+    inf = arr(inflow)
+    return PoolState(
+        DAY,
+        tot,
+        {k: arr(v) for k, v in (eligible or {}).items()},
+        inf,
+        np.where(inf != 0, inflow_sd, 0.0),
+        {k: np.full(S, v) for k, v in (shares or {}).items()},
+    )
+
+
+def rnd(cat: str, n, days: int = 0) -> Round:
+    return Round.make(DAY + pd.Timedelta(days=days), cat, n)
+
+
+# --- hand-computed pools --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("n", "cutoff", "left"),
+    [
+        (5, 500, {500: 5, 490: 20, 480: 30}),  # part of the top score
+        (25, 490, {500: 0, 490: 5, 480: 30}),  # all of 500, 15 of the 20 tied at 490
+        (30, 490, {500: 0, 490: 0, 480: 30}),  # exactly fills 490: the cutoff stays 490
+        (31, 480, {500: 0, 490: 0, 480: 29}),
+        (100, 480, {500: 0, 490: 0, 480: 0}),  # more than the pool: everybody, cutoff = lowest
+    ],
+)
+def test_general_round_by_hand(engine, n, cutoff, left):
+    pool = state({500: 10, 490: 20, 480: 30})
+    ths = (481, 491, 500)
+    res = simulate(pool, [rnd("general", n)], thresholds=ths, engine=engine)
+    assert res.cutoff[0, 0] == cutoff
+    assert res.invited[0, 0] == pytest.approx(min(n, 60))
+    assert res.pool[0, 0] == pytest.approx(sum(left.values()))
+    assert res.above[500][0, 0] == pytest.approx(left[500])
+    assert res.above[491][0, 0] == pytest.approx(left[500])
+    assert res.above[481][0, 0] == pytest.approx(left[500] + left[490])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tie_share_at_the_cutoff(engine):
+    pool = state({500: 10, 490: 20, 480: 30})
+    res = simulate(
+        pool, [rnd("general", 25), rnd("general", 5), rnd("general", 100)], engine=engine
+    )
+    # 15 of the 20 at 490; then all 5 left at 490; then all 30 at 480 (the pool runs dry)
+    np.testing.assert_allclose(res.tie[0], [0.75, 1.0, 1.0])
+    assert res.cutoff[0].tolist() == [490, 490, 480]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_category_round_removes_others_in_proportion(engine):
+    # cec 9 takes 4 at 500 and 5 of 10 at 490; french keeps 5*(1-4/10)=3 at 500 and
+    # 10*(1-5/20)=7.5 at 490; a french round of 3 then stops at 500, of 4 goes to 490.
+    pool = state({500: 10, 490: 20}, {"cec": {500: 4, 490: 10}, "french": {500: 5, 490: 10}})
+    res = simulate(pool, [rnd("cec", 9), rnd("french", 3)], engine=engine)
+    assert res.cutoff[0].tolist() == [490, 500]
+    assert res.pool[0].tolist() == pytest.approx([21, 18])
+    res = simulate(pool, [rnd("cec", 9), rnd("french", 4)], engine=engine)
+    assert res.cutoff[0].tolist() == [490, 490]
+    # a general round after cec: 6 left at 500, 15 at 490
+    res = simulate(pool, [rnd("cec", 9), rnd("general", 7)], engine=engine)
+    assert res.cutoff[0].tolist() == [490, 490]
+    assert res.pool[0, 1] == pytest.approx(14)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_inflow_expiry_and_ledger_by_hand(engine):
+    # 2 days: +2/day at 500 (10 -> 14), -3/day at 490 with only 4 there (-> 0, 4 expire)
+    pool = state({500: 10, 490: 4}, inflow={500: 2, 490: -3})
+    res = simulate(pool, [rnd("general", 1, days=2)], engine=engine)
+    assert res.inflow[0, 0] == pytest.approx(4)
+    assert res.outflow[0, 0] == pytest.approx(4)
+    assert res.cutoff[0, 0] == 500
+    assert res.pool[0, 0] == pytest.approx(13)
+    # same day: no inflow
+    res = simulate(pool, [rnd("general", 1)], engine=engine)
+    assert res.inflow[0, 0] == 0 and res.pool[0, 0] == pytest.approx(13)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_newcomers_join_categories_by_inflow_share(engine):
+    # 10 new candidates at 600 over 5 days, a quarter eligible for cec: a cec round of 3 takes
+    # the 2.5 newcomers at 600 and 0.5 of the stock at 550.
+    pool = state({550: 10}, {"cec": {550: 10}}, inflow={600: 2}, shares={"cec": 0.25})
+    res = simulate(pool, [rnd("cec", 3, days=5)], engine=engine)
+    assert res.cutoff[0, 0] == 550
+    assert res.pool[0, 0] == pytest.approx(17)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_empty_category_invites_nobody(engine):
+    pool = state({500: 10}, {"cec": {}})
+    res = simulate(pool, [rnd("cec", 5)], engine=engine)
+    assert res.cutoff[0, 0] == S and res.invited[0, 0] == 0
+    frame = res.to_frame()
+    assert pd.isna(frame.loc[0, "cutoff"])
+
+
+def test_matches_pool_take_top():
+    rng = np.random.default_rng(3)
+    total = np.where(rng.random(S) < 0.3, rng.integers(0, 50, S), 0).astype(float)
+    pool = PoolState(DAY, total)
+    for n in (1, 17, 500, float(total.sum()), total.sum() + 5):
+        cut, taken = take_top(total, n)
+        res = simulate(pool, [rnd("general", max(int(n), 1))], thresholds=(0,))
+        if int(n) == n and n >= 1:
+            assert res.cutoff[0, 0] == cut
+            assert res.pool[0, 0] == pytest.approx(total.sum() - taken.sum())
+
+
+# --- a per-candidate oracle ------------------------------------------------------------------
+
+
+def brute_force(total: np.ndarray, flags: dict, rounds: list[tuple[str, int]]) -> list[int]:
+    """Individuals: sort eligible by score (desc) and profile time, invite the first n."""
+    score = np.repeat(np.arange(S), total.astype(int))
+    born = np.arange(score.size)
+    cut = []
+    for cat, n in rounds:
+        pick = np.arange(score.size) if cat == "general" else np.flatnonzero(flags[cat][score])
+        order = pick[np.lexsort((born[pick], -score[pick]))][:n]
+        cut.append(int(score[order].min()) if order.size else S)
+        keep = np.ones(score.size, bool)
+        keep[order] = False
+        score, born = score[keep], born[keep]
+    return cut
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    counts=st.lists(st.integers(0, 30), min_size=12, max_size=12),
+    plan=st.lists(
+        st.tuples(st.sampled_from(["general", "cec", "french"]), st.integers(1, 120)),
+        min_size=1,
+        max_size=6,
+    ),
+    engine=st.sampled_from(ENGINES),
+)
+def test_engine_equals_per_candidate_oracle(counts, plan, engine):
+    # eligibility is 0 or 1 at each score, so the count model is exact
+    scores = np.arange(440, 560, 10)
+    total = np.zeros(S)
+    total[scores] = counts
+    flags = {"cec": np.arange(S) % 20 == 0, "french": np.arange(S) % 30 == 0}
+    pool = PoolState(DAY, total, {c: np.where(f, total, 0.0) for c, f in flags.items()})
+    res = simulate(pool, [rnd(c, n) for c, n in plan], engine=engine)
+    assert res.cutoff[0].tolist() == brute_force(total, flags, plan)
+
+
+# --- invariants ------------------------------------------------------------------------------
+
+
+def random_state(seed: int, sd: float = 0.0) -> PoolState:
+    rng = np.random.default_rng(seed)
+    total = np.zeros(S)
+    total[300:800] = rng.gamma(2.0, 20.0, 500)
+    cec = total * rng.uniform(0.1, 0.9, S)
+    french = total * rng.uniform(0.0, 0.3, S)
+    inflow = rng.normal(0.5, 2.0, S) * (total > 0)
+    return PoolState(
+        DAY,
+        total,
+        {"cec": cec, "french": french},
+        inflow,
+        np.full(S, sd) * (total > 0),
+        {"cec": np.full(S, 0.4)},
+    )
+
+
+schedules = st.lists(
+    st.tuples(
+        st.sampled_from(["general", "cec", "french"]), st.integers(1, 4000), st.integers(0, 20)
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def to_rounds(plan):
+    day, out = 0, []
+    for cat, n, gap in plan:
+        day += gap
+        out.append(rnd(cat, n, days=day))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    plan=schedules,
+    engine=st.sampled_from(ENGINES),
+    paths=st.sampled_from([None, 3]),
+)
+def test_conservation(seed, plan, engine, paths):
+    res = simulate(
+        random_state(seed, sd=3.0), to_rounds(plan), n_paths=paths, rng=seed, engine=engine
+    )
+    start = res.start_pool
+    ledger = start + res.inflow.sum(1) - res.outflow.sum(1) - res.invited.sum(1)
+    np.testing.assert_allclose(ledger, res.pool[:, -1], rtol=1e-9, atol=1e-6)
+    assert (res.inflow >= 0).all() and (res.outflow >= -1e-9).all()
+    assert (res.invited <= res.requested + 1e-9).all()
+    # numpy re-sums its arrays; numba carries the ledger: they agree
+    other = simulate(
+        random_state(seed, sd=3.0),
+        to_rounds(plan),
+        n_paths=paths,
+        rng=seed,
+        engine="numpy" if engine == "numba" else "numba",
+    )
+    np.testing.assert_array_equal(res.cutoff, other.cutoff)
+    np.testing.assert_allclose(res.pool, other.pool, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    plan=schedules,
+    cat=st.sampled_from(["general", "cec"]),
+    n1=st.integers(1, 5000),
+    extra=st.integers(0, 5000),
+    engine=st.sampled_from(ENGINES),
+)
+def test_more_invitations_never_raise_the_cutoff(seed, plan, cat, n1, extra, engine):
+    pool = random_state(seed)
+    before = to_rounds(plan)
+    last = before[-1].date
+    a = simulate(pool, [*before, Round.make(last, cat, n1)], engine=engine)
+    b = simulate(pool, [*before, Round.make(last, cat, n1 + extra)], engine=engine)
+    assert b.cutoff[0, -1] <= a.cutoff[0, -1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    plan=schedules,
+    cat=st.sampled_from(["general", "cec"]),
+    n=st.integers(1, 5000),
+    engine=st.sampled_from(ENGINES),
+)
+def test_nobody_eligible_left_above_the_cutoff(seed, plan, cat, n, engine):
+    pool = random_state(seed)
+    rounds = to_rounds(plan)
+    last = rounds[-1].date
+    res = simulate(
+        pool,
+        [*rounds, Round.make(last, cat, n), Round.make(last, cat, 1)],
+        thresholds=(300,),
+        engine=engine,
+    )
+    first, second = res.cutoff[0, -2], res.cutoff[0, -1]
+    # a second round the same day can only reach the first one's cutoff score or below
+    assert second <= first or (second == S and res.invited[0, -1] == 0)
+    if cat == "general" and first <= 1200:
+        check = simulate(
+            pool,
+            [*rounds, Round.make(last, cat, n)],
+            thresholds=(min(int(first) + 1, 1200),),
+            engine=engine,
+        )
+        above = next(iter(check.above.values()))[0, -1]
+        assert above == pytest.approx(0, abs=1e-6) or first == 1200
+
+
+def test_same_seed_same_result_and_seeds_differ():
+    pool = random_state(1, sd=5.0)
+    rounds = to_rounds([("cec", 2000, 7), ("general", 3000, 7), ("french", 500, 14)])
+    a = simulate(pool, rounds, n_paths=50, rng=42)
+    b = simulate(pool, rounds, n_paths=50, rng=np.random.default_rng(42))
+    c = simulate(pool, rounds, n_paths=50, rng=43)
+    for name in ("cutoff", "pool", "inflow", "outflow", "invited"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes()
+    assert not np.array_equal(a.pool, c.pool)
+    # the chunking is part of the seed's meaning, the engine is not
+    d = simulate(pool, rounds, n_paths=50, rng=42, engine="numpy")
+    np.testing.assert_array_equal(a.cutoff, d.cutoff)
+
+
+def test_random_sizes_and_intervals():
+    pool = random_state(2, sd=4.0)
+    rounds = [
+        Round.make(
+            DAY + pd.Timedelta(days=7), "cec", {"dist": "uniform", "low": 1000, "high": 3000}
+        )
+    ]
+    res = simulate(pool, rounds, n_paths=400, rng=5)
+    assert res.requested.min() >= 1000 and res.requested.max() <= 3000
+    assert len(np.unique(res.requested)) > 50
+    frame = res.to_frame()
+    row = frame.iloc[0]
+    assert (
+        row["cutoff_lo_95"]
+        <= row["cutoff_lo_80"]
+        <= row["cutoff"]
+        <= row["cutoff_hi_80"]
+        <= row["cutoff_hi_95"]
+    )
+    assert row["cutoff_lo_95"] < row["cutoff_hi_95"]
+    fixed = simulate(pool, rounds, n_paths=400, rng=5, random_sizes=False)
+    assert (fixed.requested == 2000).all()
+    wide = Invitations.parse({"dist": "normal", "mean": 5, "sd": 50})
+    draws = wide.draw(np.random.default_rng(0), 1000)
+    assert draws.min() == 1 and (draws == np.rint(draws)).all() and wide.expected() == 5
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def test_frame_summary_and_plot():
+    pool = random_state(4, sd=2.0)
+    rounds = to_rounds([("cec", 1500, 3), ("general", 2500, 7)])
+    det = simulate(pool, rounds, thresholds=(500, 450))
+    frame = det.to_frame()
+    assert list(frame.columns) == [
+        "date",
+        "category",
+        "invitations",
+        "cutoff",
+        "pool",
+        "above_500",
+        "above_450",
+    ]
+    assert frame["cutoff"].dtype == "int64" and frame["invitations"].tolist() == [1500, 2500]
+    mc = simulate(pool, rounds, n_paths=20, rng=1)
+    assert list(mc.to_frame().columns) == [
+        "date",
+        "category",
+        "invitations",
+        "cutoff",
+        "cutoff_lo_80",
+        "cutoff_hi_80",
+        "cutoff_lo_95",
+        "cutoff_hi_95",
+        "pool",
+    ]
+    assert mc.cutoff.shape == (20, 2) and mc.n_paths == 20 and mc.n_rounds == 2
+    text = str(mc)
+    assert "Monte Carlo, 20 paths" in text and "cec" in text
+    ax = mc.plot()
+    assert ax.get_ylabel() == "cutoff [CRS points]"
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+
+def test_schedule_from_toml(tmp_path):
+    path = tmp_path / "plan.toml"
+    path.write_text("""
+[[round]]
+date = "2026-01-07"
+category = "cec"
+invitations = 3000
+
+[[rule]]
+category = "general"
+invitations = {dist = "normal", mean = 2500, sd = 400}
+every = 14
+from = "2026-01-07"
+to = "2026-02-05"
+
+[[rule]]
+category = "pnp"
+invitations = {dist = "choice", values = [500, 800], p = [0.5, 0.5]}
+every = 7
+to = "2026-01-20"
+""")
+    sched = Schedule.from_toml(path)
+    rounds = sched.expand(start="2026-01-06")
+    got = [(f"{r.date:%m-%d}", r.category, r.invitations.expected()) for r in rounds]
+    assert got == [
+        ("01-06", "pnp", 650.0),
+        ("01-07", "cec", 3000.0),
+        ("01-07", "general", 2500.0),
+        ("01-13", "pnp", 650.0),
+        ("01-20", "pnp", 650.0),
+        ("01-21", "general", 2500.0),
+        ("02-04", "general", 2500.0),
+    ]
+    draws = rounds[0].invitations.draw(np.random.default_rng(0), 200)
+    assert set(draws) == {500.0, 800.0}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"round": [{"date": "2026-01-07", "category": "xyz", "invitations": 1}]},
+            "round[0].category: unknown category 'xyz'",
+        ),
+        (
+            {"round": [{"date": "2026-01-07", "category": "cec", "invitations": 0}]},
+            "round[0].invitations: must be > 0",
+        ),
+        (
+            {"round": [{"date": "2026-01-07", "category": "cec", "invitations": 1.5}]},
+            "round[0].invitations: must be a whole number",
+        ),
+        (
+            {"round": [{"date": "nope", "category": "cec", "invitations": 5}]},
+            "round[0].date: not a date",
+        ),
+        ({"round": [{"category": "cec", "invitations": 5}]}, "round[0]: missing field(s) ['date']"),
+        (
+            {"round": [{"date": "2026-01-07", "category": "cec", "invitations": 5, "x": 1}]},
+            "round[0]: unknown field(s) ['x']",
+        ),
+        (
+            {"rule": [{"category": "cec", "invitations": 5, "every": 0, "to": "2026-02-01"}]},
+            "rule[0].every: must be a whole number of days >= 1",
+        ),
+        (
+            {
+                "rule": [
+                    {
+                        "category": "cec",
+                        "invitations": 5,
+                        "every": 7,
+                        "from": "2026-03-01",
+                        "to": "2026-02-01",
+                    }
+                ]
+            },
+            "rule[0].to: 2026-02-01 is before from 2026-03-01",
+        ),
+        (
+            {
+                "rule": [
+                    {
+                        "category": "cec",
+                        "invitations": {"dist": "poisson", "mean": 3},
+                        "every": 7,
+                        "to": "2026-02-01",
+                    }
+                ]
+            },
+            "rule[0].invitations.dist: expected one of",
+        ),
+        (
+            {
+                "rule": [
+                    {
+                        "category": "cec",
+                        "invitations": {"dist": "normal", "mean": 3},
+                        "every": 7,
+                        "to": "2026-02-01",
+                    }
+                ]
+            },
+            "rule[0].invitations.sd: missing",
+        ),
+        (
+            {
+                "rule": [
+                    {
+                        "category": "cec",
+                        "invitations": {"dist": "uniform", "low": 9, "high": 3},
+                        "every": 7,
+                        "to": "2026-02-01",
+                    }
+                ]
+            },
+            "rule[0].invitations.high: must be >= low",
+        ),
+        (
+            {
+                "rule": [
+                    {
+                        "category": "cec",
+                        "invitations": {"dist": "choice", "values": [1, 2], "p": [0.5, 0.6]},
+                        "every": 7,
+                        "to": "2026-02-01",
+                    }
+                ]
+            },
+            "rule[0].invitations.p: probabilities",
+        ),
+        ({"rounds": []}, "schedule: unknown key(s) ['rounds']"),
+        ({"round": "cec"}, "'round' must be a list of tables"),
+    ],
+)
+def test_schedule_errors_name_the_field(data, message):
+    with pytest.raises(ParameterError) as err:
+        Schedule.from_dict(data)
+    assert message in str(err.value)
+
+
+def test_malformed_toml(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[[round]\ndate = ")
+    with pytest.raises(ParameterError, match="bad.toml: malformed TOML"):
+        Schedule.from_toml(path)
+    with pytest.raises(ParameterError, match="cannot read"):
+        Schedule.from_toml(tmp_path / "missing.toml")
+
+
+def test_parse_draw_and_engine_input_errors():
+    r = parse_draw("french:6,000@2026-02-01")
+    assert (r.category, r.invitations.expected(), r.date) == (
+        "french",
+        6000.0,
+        pd.Timestamp("2026-02-01"),
+    )
+    assert parse_draw("pnp:500", default_date="2026-01-02").date == pd.Timestamp("2026-01-02")
+    for bad, msg in [
+        ("cec", "expected CATEGORY:N"),
+        ("cec:x", "whole number"),
+        ("cec:-5", "must be > 0"),
+        ("zzz:5@2026-01-01", "unknown category"),
+    ]:
+        with pytest.raises(ParameterError, match=msg):
+            parse_draw(bad, default_date="2026-01-01")
+    pool = state({500: 10})
+    with pytest.raises(ParameterError, match="before the pool state's day"):
+        simulate(pool, [Round.make("2025-01-01", "general", 5)])
+    with pytest.raises(ParameterError, match="no eligible candidates for category 'cec'"):
+        simulate(pool, [rnd("cec", 5)])
+    with pytest.raises(ParameterError, match="n_paths"):
+        simulate(pool, [rnd("general", 5)], n_paths=0)
+    with pytest.raises(ParameterError, match="thresholds"):
+        simulate(pool, [rnd("general", 5)], thresholds=(2000,))
+    with pytest.raises(ParameterError, match="no rounds"):
+        simulate(pool, [])
+    assert Invitations.parse(7).random is False
+    assert Invitations.parse({"dist": "normal", "mean": 5, "sd": 1}).random is True
+
+
+# --- scale-out -------------------------------------------------------------------------------
+
+
+def test_run_scenarios_serial():
+    pool = random_state(3, sd=2.0)
+    scen = {"small": to_rounds([("cec", 500, 7)]), "large": to_rounds([("cec", 5000, 7)])}
+    out = run_scenarios(scen, pool, n_paths=30, rng=9)
+    assert set(out) == {"small", "large"}
+    assert np.median(out["large"].cutoff) <= np.median(out["small"].cutoff)
+    again = run_scenarios(scen, pool, n_paths=30, rng=9)
+    np.testing.assert_array_equal(out["small"].pool, again["small"].pool)
+
+
+@pytest.mark.slow
+def test_executor_does_not_change_results():
+    pool = random_state(3, sd=2.0)
+    rounds = to_rounds([("cec", 2000, 7), ("general", 3000, 7)])
+    scen = [rounds, rounds[:1]]
+    serial = run_scenarios(scen, pool, n_paths=40, rng=11)
+    one = simulate(pool, rounds, n_paths=60, rng=12, chunk_paths=16)
+    with ProcessPoolExecutor(2) as ex:
+        spread = run_scenarios(scen, pool, n_paths=40, rng=11, executor=ex)
+        two = simulate(pool, rounds, n_paths=60, rng=12, chunk_paths=16, executor=ex)
+    for a, b in zip(serial, spread, strict=True):
+        assert a.cutoff.tobytes() == b.cutoff.tobytes() and a.pool.tobytes() == b.pool.tobytes()
+    assert one.cutoff.tobytes() == two.cutoff.tobytes()
+
+
+# --- from the feed ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quiet_feed(feed):
+    return feed
+
+
+def test_conditional_cutoff_replays_the_week(quiet_feed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = conditional_cutoff(quiet_feed, "cec", 1000, as_of="2025-12-15", date="2025-12-16")
+        large = conditional_cutoff(quiet_feed, "cec", 8000, as_of="2025-12-15", date="2025-12-16")
+    full = small.to_frame(replayed=True)
+    # the snapshot of 2025-12-15 precedes that day's PNP round, which is replayed first
+    assert full["replayed"].tolist() == [True, False]
+    assert full.loc[0, "category"] == "pnp" and full.loc[0, "invitations"] == 399
+    assert len(small.to_frame()) == 1
+    assert small.final()["category"] == "cec"
+    assert large.final()["cutoff"] <= small.final()["cutoff"]
+    assert 300 < small.final()["cutoff"] < 700
+
+
+def test_conditional_cutoff_from_a_fitted_model(quiet_feed):
+    from eeforecast.pool import fit_pool
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fit_pool(quiet_feed.truncate("2025-12-15"))
+        a = conditional_cutoff(model, "cec", 3000, as_of="2025-12-15", date="2025-12-16")
+        b = conditional_cutoff(quiet_feed, "cec", 3000, as_of="2025-12-15", date="2025-12-16")
+        with pytest.raises(ParameterError, match="after the pool model's last day"):
+            conditional_cutoff(model, "cec", 3000, as_of="2025-12-20")
+    assert a.to_frame(replayed=True).equals(b.to_frame(replayed=True))
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def run_cli(capsys, *args):
+    code = main(["simulate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_simulate_table_and_json(capsys):
+    code, out, err = run_cli(
+        capsys,
+        "--as-of",
+        "2025-12-15",
+        "--draw",
+        "cec:5000@2025-12-16",
+        "--draw",
+        "french:6000@2025-12-17",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["category"] for r in rows] == ["cec", "french"]
+    assert set(rows[0]) == {"date", "category", "invitations", "cutoff", "pool"}
+    assert rows[0]["date"] == "2025-12-16" and rows[1]["invitations"] == 6000
+
+
+def test_cli_simulate_paths_and_schedule(capsys, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[[rule]]\ncategory = "pnp"\ninvitations = 400\nevery = 14\nto = "2026-01-31"\n'
+    )
+    code, out, err = run_cli(
+        capsys,
+        "--as-of",
+        "2025-12-17",
+        "--draw",
+        "cec:3000",
+        "--schedule",
+        str(plan),
+        "--paths",
+        "30",
+        "--seed",
+        "1",
+        "--format",
+        "csv",
+    )
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == (
+        "date,category,invitations,cutoff,cutoff_lo_80,cutoff_hi_80,cutoff_lo_95,cutoff_hi_95,pool"
+    )
+    assert lines[1].startswith("2025-12-17,cec,3000,") or lines[1].startswith("2025-12-17,pnp")
+    assert len(lines) == 1 + 1 + 4  # cec + pnp on 12-17, 12-31, 01-14, 01-28
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--draw", "nope:100"], "unknown category 'nope'"),
+        (["--draw", "cec:0"], "N must be > 0"),
+        (["--draw", "cec:100@2025-01-01"], "before the as-of day 2025-12-17"),
+        (["--paths", "0", "--draw", "cec:100"], "--paths"),
+        ([], "give at least one --draw"),
+    ],
+)
+def test_cli_simulate_errors(capsys, args, message):
+    code, out, err = run_cli(capsys, "--as-of", "2025-12-17", *args)
+    assert code == 2
+    lines = [ln for ln in err.strip().splitlines() if "error" in ln]
+    assert len(lines) == 1 and message in lines[0], err
+
+
+def test_cli_simulate_bad_schedule(capsys, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[[rule]]\ncategory = "cec"\ninvitations = 400\nevery = "weekly"\nto = "2026-01-31"\n'
+    )
+    code, out, err = run_cli(capsys, "--schedule", str(plan))
+    assert code == 2 and "rule[0].every" in err
