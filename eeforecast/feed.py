@@ -573,8 +573,9 @@ def load_feed(source: str | os.PathLike | None = None, as_of: object = None) -> 
     Examples
     --------
     >>> feed = load_feed(as_of="2024-03-26")
-    >>> feed.rounds.iloc[-1][["draw_number", "category", "invitations", "cutoff"]].tolist()
-    ['291', 'french', 1500, 388]
+    >>> last = feed.rounds.iloc[-1]
+    >>> last["draw_number"], last["category"], int(last["invitations"]), int(last["cutoff"])
+    ('291', 'french', 1500, 388)
     """
     path = Path(source) if source is not None else default_source()
     try:

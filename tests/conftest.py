@@ -1,19 +1,14 @@
-"""Shared fixtures. Tests always read the bundled feed, never a live copy a user fetched."""
+"""Shared fixtures. Tests always read the bundled feed (see ../conftest.py), never a live copy."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import warnings
 
-import matplotlib
 import pytest
 
 from eeforecast import config
-
-matplotlib.use("Agg")
-os.environ["EEFORECAST_FEED"] = str(config.RAW_FEED)
 
 
 @pytest.fixture(scope="session")
