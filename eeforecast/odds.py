@@ -381,6 +381,7 @@ def simulate_cutoff_paths(
     n_paths: int = 2000,
     rng: int | np.random.Generator | None = None,
     thresholds: Sequence[int] = (501,),
+    room: bool = True,
 ) -> CutoffPaths:
     """Simulate the forecast round schedule over ``horizon`` and keep every round's cutoffs.
 
@@ -400,6 +401,9 @@ def simulate_cutoff_paths(
         Randomness (inflow and round sizes), converted once.
     thresholds : sequence of int
         Scores whose backlog (candidates at or above) is tracked per round [CRS points].
+    room : bool
+        The engine's assumption that IRCC sizes a category round well inside its eligible pool
+        (see :func:`eeforecast.simulate.simulate_feed`).
 
     Returns
     -------
@@ -407,8 +411,8 @@ def simulate_cutoff_paths(
 
     Notes
     -----
-    The pool starts at the latest snapshot on or before ``as_of``; the rounds the feed records
-    from that snapshot to ``as_of`` are replayed with their actual sizes; then the forecast
+    The engine's :func:`eeforecast.simulate.simulate_feed` starts from the latest snapshot on or
+    before ``as_of`` and replays the rounds recorded since with their actual sizes; then the forecast
     schedule (:func:`eeforecast.forecast.forecast_schedule`) runs with each round's size drawn
     from the category's last :data:`K_SIZES` round sizes (the size model of
     :func:`eeforecast.forecast.backlog`). Categories the pool model has no eligibility estimate
@@ -416,10 +420,10 @@ def simulate_cutoff_paths(
     all of them: for the odds its cutoff becomes the bottom of the category's range with every tie
     invited (``exhausted``).
     """
-    from . import forecast as fc
-    from . import simulate as sim
     from .feed import Feed, load_feed
+    from .forecast import category_history, forecast_schedule
     from .pool import fit_pool
+    from .simulate import simulate_feed
 
     if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
         raise ParameterError(f"n_paths: expected a whole number >= 1, got {n_paths!r}")
@@ -434,7 +438,7 @@ def simulate_cutoff_paths(
     state = pool.state(day)
     end = day + offset
     days = (end - day).days
-    schedule = fc.forecast_schedule(feed, as_of=day, horizon_days=days)
+    schedule = forecast_schedule(feed, as_of=day, horizon_days=days)
     notes = []
     known = set(state.eligible) | {"general"}
     dropped = sorted(set(schedule["category"]) - known)
@@ -442,9 +446,8 @@ def simulate_cutoff_paths(
         notes.append(f"no pool estimate for {', '.join(dropped)}: their rounds are not simulated")
     schedule = schedule[schedule["category"].isin(known) & (schedule["date"] > day)]
     schedule = schedule.reset_index(drop=True)
-    replay = [r for r in sim.replayed_rounds(feed, state.as_of, day) if r.category in known]
     sizes = {
-        c: fc.category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
+        c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
         for c in schedule["category"].unique()
     }
     future = _round_specs(schedule, sizes)
@@ -452,8 +455,14 @@ def simulate_cutoff_paths(
         raise ParameterError(
             f"as_of {day:%Y-%m-%d}: no round is expected in the next {horizon}; cannot compute odds"
         )
-    result = sim.simulate(
-        state, replay + future, n_paths=int(n_paths), rng=rng, thresholds=tuple(thresholds)
+    result = simulate_feed(
+        pool,
+        future,
+        as_of=day,
+        room=room,
+        n_paths=int(n_paths),
+        rng=rng,
+        thresholds=tuple(thresholds),
     )
     keep = np.array([not r.replayed for r in result.rounds], dtype=bool)
     categories = np.array([r.category for r in result.rounds], dtype=object)[keep]

@@ -160,6 +160,12 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _legend(ax, **kwargs) -> None:
+    """A legend, only when something on ``ax`` carries a label."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#777777")
     ax.set_xticks([])
@@ -544,7 +550,7 @@ def pool_distribution(
         )
         ax.set_ylabel("Candidates per CRS point\n[candidates/point]")
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax.legend(loc="upper left", fontsize=8.5, frameon=False)
+        _legend(ax, loc="upper left", fontsize=8.5, frameon=False)
     if not panels:
         _empty(axes[0], "no pool snapshot published")
     axes[-1].set_xlim(*xlim)
@@ -623,7 +629,7 @@ def pool_backlog(
             ax.axvline(_day(as_of), color="#777777", lw=0.8, ls=":")
         ax.set_ylabel(f"{name}\n[candidates]")
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax.legend(loc="upper left", fontsize=8.5, frameon=False, ncols=2)
+        _legend(ax, loc="upper left", fontsize=8.5, frameon=False, ncols=2)
         if history.empty and projection is None:
             _empty(ax, "no pool snapshot published")
     if projection is None:
@@ -726,7 +732,7 @@ def forecast_fans(
         )
         ax.set_ylabel("Cutoff [CRS points]")
         _date_axis(ax)
-        ax.legend(loc="best", fontsize=8, frameon=False)
+        _legend(ax, loc="best", fontsize=8, frameon=False)
     for ax in axes[len(categories) :]:
         ax.set_visible(False)
     if not categories:
@@ -898,7 +904,7 @@ def odds_curves(
         ax.set_xlabel("CRS score [points]")
         ax.yaxis.set_major_formatter(PercentFormatter())
         ax.set_ylim(-2, 102)
-        ax.legend(fontsize=8, frameon=False, loc="best")
+        _legend(ax, fontsize=8, frameon=False, loc="best")
         if cat in flags:
             ax.text(
                 0.02,

@@ -169,9 +169,15 @@ class Report:
                 f"{_fmt_date(r.last_date)} cutoff {_fmt_int(r.last_cutoff)}; {nxt}"
             )
         for r in self.pool_summary.itertuples():
+            ahead = ""
+            if hasattr(r, "projected"):
+                ahead = (
+                    f"; projected {_fmt_int(r.projected)} on {_fmt_date(r.projected_date)} "
+                    f"(80%: {_fmt_int(r.projected_lo_80)}-{_fmt_int(r.projected_hi_80)})"
+                )
             lines.append(
                 f"  {r.quantity}: {_fmt_int(r.value)} on {_fmt_date(r.as_of)} "
-                f"({_fmt_signed(r.change_12w)} over 12 weeks)"
+                f"({_fmt_signed(r.change_12w)} over 12 weeks){ahead}"
             )
         missing = [n for n in self.notes if "not available" in n]
         lines += [f"  note: {n}" for n in missing]
@@ -424,7 +430,7 @@ def _simulate(feed, report: Report, rng: np.random.Generator) -> None:
 
     cfg = report.settings
     if report.pool is None:
-        report.notes.append("odds and backlog not available: no pool model")
+        report.notes.append("odds not available: no pool model")
         return
     try:
         paths = simulate_cutoff_paths(
@@ -437,7 +443,7 @@ def _simulate(feed, report: Report, rng: np.random.Generator) -> None:
             thresholds=(cfg.threshold + 1,),
         )
     except EEForecastError as exc:
-        _missing(report, "schedule simulation (odds, backlog)", exc)
+        _missing(report, "odds (schedule simulation)", exc)
         return
     report.paths = paths
     report.notes.extend(f"simulation: {n}" for n in paths.notes)
@@ -799,7 +805,7 @@ def _caption(report: Report, stem: str) -> str:
         "01-cutoff-history": "Every round's cutoff by category; point area grows with the "
         "invitations; the last three years are shaded and drawn opaque.",
         "02-invitations": "Invitations per month over the last four years and per year since "
-        "2015, stacked by category.",
+        "the first round, stacked by category.",
         "03-pool": "IRCC's published bands (as candidates per CRS point) and the pool model's "
         "fitted 1-point density, in the latest snapshot and one a year earlier.",
         "04-backlog": f"The pool total and the candidates above {report.settings.threshold} in "

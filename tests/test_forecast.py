@@ -13,6 +13,7 @@ from eeforecast import cli
 from eeforecast.errors import ParameterError
 from eeforecast.feed import load_feed
 from eeforecast.forecast import (
+    AR,
     ARIMA,
     ETS,
     Combination,
@@ -158,7 +159,9 @@ def test_baselines_known_answers(synthetic_feed):
     assert mean.tolist() == [last + 2, last + 4, last + 6]
 
 
-@pytest.mark.parametrize("model", [ETS(), ETS(trend=True), ARIMA(), ARIMA(order=(1, 0, 0))])
+@pytest.mark.parametrize(
+    "model", [ETS(), ETS(trend=True), ARIMA(), ARIMA(order=(1, 0, 0)), AR(), AR(lags=2)]
+)
 def test_statistical_models_are_finite_and_fall_back(feed, model):
     hist = category_history(feed, "pnp", as_of="2025-06-01")
     fitted = model.fit(hist)
@@ -176,12 +179,20 @@ def test_statistical_models_are_finite_and_fall_back(feed, model):
     assert fb.forecast(schedule_category(few, 2))[0].tolist() == [few.cutoff[-1]] * 2
 
 
-def test_arimax_uses_regressors(feed):
+@pytest.mark.parametrize("spec", [ARIMA, AR])
+def test_regressors_are_used(feed, spec):
     hist = category_history(feed, "pnp", as_of="2025-06-01")
-    fitted = ARIMA(order=(1, 0, 0), exog=("log_invitations", "log_gap"), name="x").fit(hist)
-    assert any(k.startswith("x") for k in fitted.params)
+    kw = {"order": (1, 0, 0)} if spec is ARIMA else {}
+    fitted = spec(exog=("log_invitations", "log_gap"), name="x", **kw).fit(hist)
+    assert {"log_invitations", "log_gap"} <= set(fitted.params)
+    fut = schedule_category(hist, 2)
+    # a larger round is expected to reach lower: the size's coefficient is negative for PNP
+    bigger = type(fut)(fut.dates, fut.invitations * 3, fut.gap, {**fut.exog})
+    bigger.exog["log_invitations"] = np.log(fut.invitations * 3)
+    assert fitted.params["log_invitations"] < 0
+    assert (fitted.forecast(bigger)[0] < fitted.forecast(fut)[0]).all()
     with pytest.raises(ParameterError, match="unknown regressor"):
-        ARIMA(exog=("nope",)).fit(hist)
+        spec(exog=("nope",)).fit(hist)
 
 
 def test_combination_is_the_members_mean(feed):
@@ -422,7 +433,8 @@ def test_structural_model_uses_the_pool_engine(feed, synthetic_feed):
     from eeforecast.forecast import Structural
 
     hist = category_history(feed.truncate("2025-06-01"), "cec", as_of="2025-06-01")
-    fut = schedule_category(hist, 2)
+    sched = schedule_category(hist, 2)
+    fut = type(sched)(sched.dates, np.full(2, 3000.0), sched.gap, sched.exog)  # two 3,000 rounds
     fitted = Structural().fit(hist)
     mean, sd = fitted.forecast(fut)
     assert "fallback" not in fitted.summary()

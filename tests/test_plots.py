@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from eeforecast import plots
@@ -35,15 +36,27 @@ def _check_figure(fig: Figure) -> None:
         assert ax.get_ylabel(), ax.get_title()
         labels = ax.get_xlabel() + ax.get_ylabel()
         assert "[" in labels or "%" in labels, f"units missing: {labels!r}"
-    png = figure_bytes(fig, "png")
+    png = figure_bytes(fig, "png")  # lays the figure out
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        if ax.get_visible():
+            _no_overlap(ax, renderer)
+    # the title, caption and footer do not run into each other
+    boxes = [t.get_window_extent(renderer) for t in fig.texts if t.get_text()]  # with suptitle
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), "figure texts overlap"
 
 
-def _no_overlap(fig: Figure, ax) -> None:
-    fig.canvas.draw()
-    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
-    for a, b in zip(boxes, boxes[1:], strict=False):
-        assert not a.overlaps(b), "x tick labels overlap"
+def _no_overlap(ax, renderer=None) -> None:
+    for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+        boxes = [t.get_window_extent(renderer) for t in labels if t.get_text() and t.get_visible()]
+        boxes.sort(key=lambda b: (b.x0, b.y0))
+        for a, b in zip(boxes, boxes[1:], strict=False):
+            assert not a.overlaps(b), f"tick labels overlap on {ax.get_title(loc='left')!r}"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -205,7 +218,9 @@ def test_records_figure(feed):
     _check_figure(fig)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[0] == "CEC  #176  2021-02-13"  # the largest round, drawn at the top
-    _no_overlap(fig, fig.axes[2])
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    _no_overlap(fig.axes[2], canvas.get_renderer())
 
 
 def test_empty_inputs_still_give_figures():

@@ -183,3 +183,14 @@ def test_cli_prints_where_the_report_is(monkeypatch, capsys, built):
     assert f"report written to {path.resolve()}" in text
     assert calls["seed"] == 7 and calls["as_of"] == "2025-12-17" and calls["out_dir"] == str(out)
     assert "CEC" in text and "next ~" in text
+
+
+def test_before_any_pool_snapshot_the_report_says_what_is_missing(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path, rep = report.build_report(tmp_path, as_of="2021-06-30", seed=1, **FAST)
+    assert rep.pool is None and rep.odds is None and rep.backlog is None
+    assert any(n.startswith("pool model not available") for n in rep.notes)
+    assert all((tmp_path / "figures" / f"{s}.png").stat().st_size > 10_000 for s in report.FIGURES)
+    text = path.read_text(encoding="utf-8")
+    assert "pool model not available" in text and "Data as of 2021-06-30" in text
