@@ -5,7 +5,9 @@ The pipeline runs one way, one module a stage::
     feed (read IRCC's rounds feed) -> pool (score distribution, shares, flows)
     -> simulate (rounds of invitations) -> forecast / backtest -> odds -> plots / report
 
-The entry points below are imported lazily, so ``import eeforecast`` stays quick.
+The entry points below are imported lazily, so ``import eeforecast`` stays quick. Each stage's
+module keeps its own name (``eeforecast.simulate``, ``eeforecast.forecast``, ``eeforecast.odds`` are
+modules: call ``eeforecast.forecast.forecast(...)``, ``eeforecast.odds.odds(...)``).
 
 Examples
 --------
@@ -28,15 +30,12 @@ _EXPORTS = {
     "fit_pool": "pool",
     "PoolModel": "pool",
     "PoolState": "pool",
-    "simulate": "simulate",
     "simulate_feed": "simulate",
     "conditional_cutoff": "simulate",
     "Schedule": "simulate",
-    "forecast": "forecast",
     "forecast_schedule": "forecast",
     "backlog": "forecast",
     "cross_validation": "backtest",
-    "odds": "odds",
     "build_report": "report",
     "EEForecastError": "errors",
 }

@@ -728,7 +728,10 @@ def _clearance_html(report: Report) -> str:
     if res is None or res.clearance.empty:
         return ""
     c = res.clearance.iloc[0]
-    above = f"candidates above {report.settings.threshold}"
+    above = (
+        f"candidates above {report.settings.threshold} (about {_fmt_int(c['above_now'])} after "
+        "the rounds held since the latest snapshot)"
+    )
     if np.isfinite(c["weeks_to_clear"]):
         lo, hi = c.get("weeks_to_clear_lo_80", np.nan), c.get("weeks_to_clear_hi_80", np.nan)
         span = (
