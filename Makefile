@@ -15,7 +15,7 @@ SEED   ?= 20251217
 PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source $(SOURCE))
 
 .DEFAULT_GOAL := help
-.PHONY: help install data forecast test test-fast lint bench evaluate backtest notebooks clean
+.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest notebooks clean
 
 help: ## Show this menu
 	@echo "eeforecast — Express Entry pool model and forecasts"
@@ -58,6 +58,9 @@ bench: $(STAMP) ## Run the benchmarks (prints speed-ups against reference implem
 
 evaluate: $(STAMP) ## Conditional-cutoff evaluation vs naive on 2024-2025 rounds (README table)
 	$(PY) scripts/evaluate_conditional.py
+
+replay: $(STAMP) ## Multi-round replay of the actual 2024-2025 rounds from quarterly origins (README table)
+	$(PY) scripts/evaluate_replay.py
 
 backtest: $(STAMP) ## Rolling-origin backtest of the forecast models on 2023-2025
 	$(PY) -m eeforecast backtest --start 2023-01-01

@@ -7,9 +7,12 @@ The pipeline, in the order a newcomer reads it:
 2. :func:`schedule_category` forecasts the category's next round dates and sizes (gap and size
    models); :func:`forecast_schedule` does it for every active category over a span of days.
 3. Cutoff models are specifications (:class:`Naive`, :class:`WindowMean`, :class:`Drift`,
-   :class:`ETS`, :class:`AR`, :class:`ARIMA`, :class:`Combination`, :class:`Structural`);
-   ``model.fit(history)`` returns a fitted model whose ``forecast(future)`` gives a point forecast
-   and a standard deviation per step [CRS points], ``summary()`` and ``to_frame()``.
+   :class:`ETS`, :class:`AR`, :class:`ARIMA`, :class:`Combination`, :class:`Structural`, and the
+   :data:`EXPERIMENTAL_MODELS` that lost in the backtest: :class:`HuberLevel`,
+   :class:`SnapshotQuantile`, :class:`SnapshotChange`); ``model.fit(history)`` returns a fitted
+   model whose ``forecast(future)`` gives a point forecast and a standard deviation per step
+   [CRS points], ``summary()`` and ``to_frame()``. :func:`count_above` and
+   :func:`score_for_count` read a banded pool snapshot as a tail curve (pure lookups).
 4. :func:`calibrate` turns raw forecasts into calibrated intervals (conformal-style, from the
    backtest residuals known before each origin) and picks the model for each category by its
    backtest error, never by in-sample fit (the ``auto`` model).
@@ -39,6 +42,7 @@ __all__ = [
     "ARIMA",
     "DEFAULT_LEVELS",
     "DEFAULT_MODELS",
+    "EXPERIMENTAL_MODELS",
     "ETS",
     "REGIME_START",
     "Structural",
@@ -47,16 +51,21 @@ __all__ = [
     "Future",
     "History",
     "Combination",
+    "HuberLevel",
     "Naive",
+    "SnapshotChange",
+    "SnapshotQuantile",
     "WindowMean",
     "BacklogResult",
     "active_categories",
     "backlog",
     "calibrate",
     "category_history",
+    "count_above",
     "forecast",
     "forecast_schedule",
     "schedule_category",
+    "score_for_count",
 ]
 
 #: Job-offer (LMIA) points were removed from the CRS on this day: cutoffs before and after differ.
@@ -104,6 +113,12 @@ class History:
     latest_exog : dict[str, float]
         The snapshot regressors (``log_above_<S>``) in that latest snapshot; future rounds get
         these values.
+    snap_bands : numpy.ndarray or None
+        ``(n, 15)``: candidates per band (:data:`eeforecast.feed.BANDS`) in the latest snapshot
+        published on or before each round (the one IRCC published with it); NaN rows when none
+        [candidates].
+    latest_bands : numpy.ndarray or None
+        ``(15,)``: the latest snapshot known at the origin [candidates].
     feed : object
         The feed truncated at ``as_of`` (for structural models); excluded from comparisons.
     """
@@ -119,6 +134,8 @@ class History:
     sizes_all: np.ndarray
     snapshot_as_of: pd.Timestamp | None = None
     latest_exog: dict[str, float] = field(default_factory=dict)
+    snap_bands: np.ndarray | None = field(default=None, repr=False, compare=False)
+    latest_bands: np.ndarray | None = field(default=None, repr=False, compare=False)
     feed: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -179,12 +196,18 @@ def _origin(feed) -> pd.Timestamp:
     return pd.Timestamp(max(d for d in days if pd.notna(d)))
 
 
-def _snapshot_above(feed, thresholds: Sequence[int]) -> pd.DataFrame:
-    """Candidates above each threshold in every published snapshot: index ``as_of``, a column per
-    S. A snapshot counts as published once a round carrying it is in the feed (IRCC publishes the
-    snapshot with the round), so a feed cut at a day never sees next week's snapshot."""
+def _published(feed, day=None) -> np.ndarray:
+    """Days of the snapshots published by ``day``: carried by a round dated on or before it
+    (IRCC publishes a snapshot with its round), so next week's snapshot is never seen."""
+    r = feed.rounds if day is None else feed.rounds[feed.rounds["date"] <= day]
+    return r["distribution_as_of"].dropna().unique()
+
+
+def _snapshot_above(feed, thresholds: Sequence[int], day=None) -> pd.DataFrame:
+    """Candidates above each threshold in every snapshot published by ``day``: index ``as_of``,
+    a column per S."""
     snaps = feed.snapshots
-    published = feed.rounds["distribution_as_of"].dropna().unique()
+    published = _published(feed, day)
     snaps = snaps[snaps["as_of"].isin(published)]
     if not len(snaps) or not thresholds:
         return pd.DataFrame(
@@ -195,6 +218,69 @@ def _snapshot_above(feed, thresholds: Sequence[int]) -> pd.DataFrame:
         part = snaps[snaps["band_lo"] > s]
         out[f"log_above_{s}"] = np.log1p(part.groupby("as_of")["candidates"].sum())
     return pd.DataFrame(out).sort_index()
+
+
+def _published_bands(feed, day=None) -> pd.DataFrame:
+    """Every snapshot published by ``day`` as one row of 15 band counts (index ``as_of``,
+    columns the bands' lower scores, ascending) [candidates]."""
+    snaps = feed.snapshots
+    published = _published(feed, day)
+    snaps = snaps[snaps["as_of"].isin(published)]
+    if not len(snaps):
+        return pd.DataFrame(index=pd.DatetimeIndex([], name="as_of"))
+    from .feed import BANDS
+
+    table = snaps.pivot_table(index="as_of", columns="band_lo", values="candidates", aggfunc="sum")
+    return table.reindex(columns=[lo for lo, _ in BANDS], fill_value=0.0).sort_index()
+
+
+def _tail_knots(bands: np.ndarray, band_lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and ``log(1 + candidates at or above them)`` at the band edges (and 1201, where
+    nobody is), ascending in score."""
+    counts = np.asarray(bands, dtype=float)
+    above = np.cumsum(counts[::-1])[::-1]  # at or above each band's lower score
+    scores = np.concatenate([np.asarray(band_lo, dtype=float), [1201.0]])
+    return scores, np.log1p(np.concatenate([above, [0.0]]))
+
+
+def count_above(bands, band_lo, score) -> np.ndarray:
+    """Candidates at or above ``score`` in a banded snapshot [candidates].
+
+    Parameters
+    ----------
+    bands : array-like, shape (15,)
+        Candidates per band [candidates].
+    band_lo : array-like, shape (15,)
+        The bands' lowest scores, ascending [CRS points].
+    score : float or array-like
+        Scores [CRS points].
+
+    Notes
+    -----
+    Inside a band the count at or above a score is interpolated log-linearly between the band's
+    edges: an exponential tail (the density falls by a constant factor per point across the
+    band). Exact at the band edges.
+
+    Examples
+    --------
+    >>> lo = [0, 301, 351, 401, 411, 421, 431, 441, 451, 461, 471, 481, 491, 501, 601]
+    >>> bands = [0] * 13 + [99, 0]
+    >>> [round(float(count_above(bands, lo, s)), 6) for s in (501, 551, 601)]
+    [99.0, 9.0, 0.0]
+    >>> round(float(score_for_count(bands, lo, 9)), 6)
+    551.0
+    """
+    x, logn = _tail_knots(bands, band_lo)
+    return np.expm1(np.interp(np.asarray(score, dtype=float), x, logn))
+
+
+def score_for_count(bands, band_lo, count) -> np.ndarray:
+    """The score at which ``count`` candidates are at or above it (inverse of
+    :func:`count_above`) [CRS points]; counts beyond the pool give its lowest score."""
+    x, logn = _tail_knots(bands, band_lo)
+    # decreasing in score: reverse, and break ties of empty bands so xp strictly increases
+    xp = logn[::-1] + np.arange(len(logn)) * 1e-12
+    return np.interp(np.log1p(np.asarray(count, dtype=float)), xp, x[::-1])
 
 
 def active_categories(feed, as_of=None, days: int = ACTIVE_DAYS) -> list[str]:
@@ -295,7 +381,7 @@ def category_history(
     snapshot_as_of = None
     latest_exog: dict[str, float] = {}
     if thresholds:
-        above = _snapshot_above(feed, thresholds)
+        above = _snapshot_above(feed, thresholds, day)
         above = above[above.index <= day]
         snap_day = rows["distribution_as_of"].to_numpy()[idx]
         for col in above.columns:
@@ -311,6 +397,19 @@ def category_history(
         latest_exog = {
             col: float(above[col].iloc[-1]) if len(above) else np.nan for col in above.columns
         }
+    snap_bands = latest_bands = None
+    if thresholds:
+        table = _published_bands(feed, day)
+        table = table[table.index <= day]
+        snap_bands = np.full((len(idx), table.shape[1]), np.nan)
+        if len(table):
+            snap_day = rows["distribution_as_of"].to_numpy()[idx]
+            pos = table.index.searchsorted(
+                np.where(pd.isna(snap_day), dates[idx], snap_day), side="right"
+            )
+            ok = pos > 0
+            snap_bands[ok] = table.to_numpy(dtype=float)[pos[ok] - 1]
+            latest_bands = table.to_numpy(dtype=float)[-1]
     sizes_all = rows["invitations"].to_numpy(dtype=float)[recent.to_numpy()]
     if not len(sizes_all):
         sizes_all = rows["invitations"].to_numpy(dtype=float)[-1:]
@@ -326,6 +425,8 @@ def category_history(
         sizes_all=sizes_all,
         snapshot_as_of=snapshot_as_of,
         latest_exog=latest_exog,
+        snap_bands=snap_bands,
+        latest_bands=latest_bands,
         feed=feed,
     )
 
@@ -605,6 +706,177 @@ class Drift:
         )
         fitted.params = {"slope": slope, "sd": sd}
         return fitted
+
+
+@dataclass(frozen=True)
+class HuberLevel:
+    """A robust level: the Huber M-estimate of the location of the last ``k`` cutoffs.
+
+    Notes
+    -----
+    Like :class:`WindowMean`, but a cutoff far from the others (an unusually small PNP round,
+    say) is down-weighted instead of pulling the level: statsmodels' ``RLM`` with Huber's
+    ``t = 1.345`` norm and a MAD scale, on a constant. The standard deviation is that robust
+    scale times ``sqrt(1 + 1/k)`` [CRS points]. When the window's cutoffs have no spread (MAD of
+    zero) the level is their median.
+    """
+
+    k: int = 6
+    name: str = "huber"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        y = history.cutoff[-self.k :]
+        k = len(y)
+        mad = float(np.median(np.abs(y - np.median(y)))) * 1.4826
+        if k < 3 or mad < 1e-9:
+            level = float(np.median(y))
+            sd = _diff_sd(history.cutoff)
+        else:
+            import statsmodels.api as sm
+
+            with _quiet():
+                res = sm.RLM(y, np.ones((k, 1)), M=sm.robust.norms.HuberT()).fit()
+            level = float(res.params[0])
+            sd = float(res.scale)
+            if not (np.isfinite(level) and np.isfinite(sd)):
+                return _NaiveFallback(self, history, "robust fit failed")
+        sd = max(sd * math.sqrt(1 + 1 / k), MIN_SD)
+        fitted = _Const(
+            self, history, lambda h: np.full(len(h), level), lambda h: np.full(len(h), sd)
+        )
+        fitted.params = {"level": level, "sd": sd}
+        return fitted
+
+
+@dataclass(frozen=True)
+class SnapshotQuantile:
+    """The score at which the latest snapshot holds the round's share of candidates.
+
+    Parameters
+    ----------
+    k : int
+        The category's share is the median over its last ``k`` rounds with a snapshot.
+
+    Notes
+    -----
+    Each past round ``i`` of the category invited ``n_i`` candidates down to cutoff ``c_i``; the
+    snapshot published with it held ``A_i(c_i)`` candidates at or above ``c_i`` (all programs;
+    :func:`count_above`, exponential tail inside a band). Their ratio ``f_i = n_i / A_i(c_i)`` is
+    the share of the pool's top that the category's rounds reach (its eligible fraction, times
+    the part not taken by other rounds since the snapshot). With ``f`` the geometric median of
+    the last ``k`` ratios, the next round of expected size ``n`` is forecast at the score where
+    the latest snapshot known at the origin holds ``n / f`` candidates at or above it
+    (:func:`score_for_count`): a pure lookup, no pool engine. With an unchanged pool, size and
+    share it repeats the last cutoff; a pool whose top grew since, or a larger round, moves it
+    along the pool's distribution. Every step uses the same snapshot. The standard deviation is
+    that of :class:`Naive` (calibration rescales it). Without a snapshot: the naive forecast.
+    """
+
+    k: int = 3
+    name: str = "snap"
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        from .feed import BANDS
+
+        bands = history.snap_bands
+        if bands is None or history.latest_bands is None:
+            return _NaiveFallback(self, history, "no pool snapshot before the origin")
+        ok = np.flatnonzero(np.isfinite(bands).all(axis=1))[-self.k :]
+        if not len(ok):
+            return _NaiveFallback(self, history, "no round with a pool snapshot")
+        lo = np.array([b[0] for b in BANDS], dtype=float)
+        above = np.array(
+            [float(count_above(bands[i], lo, history.cutoff[i])) for i in ok], dtype=float
+        )
+        share = history.invitations[ok] / np.maximum(above, 1.0)
+        f = float(np.exp(np.median(np.log(share))))
+        return _SnapshotFit(self, history, f, lo)
+
+
+class _SnapshotFit(FittedModel):
+    def __init__(self, spec, history, share, band_lo):
+        super().__init__(spec, history)
+        self.share = share
+        self.band_lo = band_lo
+        self._naive = Naive().fit(history)
+        self.params = {"share": share}
+
+    def forecast(self, future):
+        _, sd = self._naive.forecast(future)
+        need = np.maximum(future.invitations, 1.0) / self.share
+        mean = score_for_count(self.history.latest_bands, self.band_lo, need)
+        return np.asarray(mean, dtype=float), sd
+
+
+@dataclass(frozen=True)
+class SnapshotChange:
+    """The previous cutoff moved by the pool's change since it and by the size change.
+
+    Notes
+    -----
+    For consecutive rounds ``i - 1, i`` of the category: ``x_i = log A_i(c_{i-1}) - log
+    A_{i-1}(c_{i-1})``, the change in the log number of candidates at or above the previous
+    cutoff between the snapshots published with the two rounds (:func:`count_above`), and
+    ``z_i = log(n_i / n_{i-1})``, the log size ratio. The model is the regression through the
+    origin ``c_i - c_{i-1} = b_1 x_i + b_2 z_i + e_i`` fitted by least squares on the window's
+    pairs; the forecast is ``c_last + b_1 x + b_2 log(n / n_last)`` with ``x`` measured on the
+    latest snapshot known at the origin and ``n`` the size model's forecast (the last size by
+    default, so ``z = 0``). A top of the pool that grew since the last round pushes the cutoff
+    up; a larger round pulls it down. Every step gets the step-1 shift. The standard deviation
+    is the residual one times ``sqrt(h)``. With fewer than ``min_obs`` pairs: the naive forecast.
+    """
+
+    name: str = "snapchg"
+    min_obs: int = 8
+
+    def fit(self, history: History) -> FittedModel:
+        from .feed import BANDS
+
+        bands = history.snap_bands
+        if bands is None or history.latest_bands is None:
+            return _NaiveFallback(self, history, "no pool snapshot before the origin")
+        lo = np.array([b[0] for b in BANDS], dtype=float)
+        y = history.cutoff
+        rows = []
+        for i in range(1, history.n):
+            if not (np.isfinite(bands[i]).all() and np.isfinite(bands[i - 1]).all()):
+                continue
+            a_now = float(count_above(bands[i], lo, y[i - 1]))
+            a_then = float(count_above(bands[i - 1], lo, y[i - 1]))
+            x = math.log1p(a_now) - math.log1p(a_then)
+            z = math.log(max(history.invitations[i], 1.0) / max(history.invitations[i - 1], 1.0))
+            rows.append((x, z, y[i] - y[i - 1]))
+        if len(rows) < self.min_obs:
+            return _NaiveFallback(self, history, f"{len(rows)} < {self.min_obs} round pairs")
+        X = np.array([r[:2] for r in rows])
+        d = np.array([r[2] for r in rows])
+        beta, *_ = np.linalg.lstsq(X, d, rcond=None)
+        resid = d - X @ beta
+        sd = max(float(np.sqrt(np.sum(resid**2) / max(len(d) - 2, 1))), MIN_SD)
+        ok = np.flatnonzero(np.isfinite(bands).all(axis=1))
+        if not len(ok) or ok[-1] != history.n - 1:
+            return _NaiveFallback(self, history, "the last round has no pool snapshot")
+        x_now = math.log1p(float(count_above(history.latest_bands, lo, y[-1]))) - math.log1p(
+            float(count_above(bands[-1], lo, y[-1]))
+        )
+        fitted = _ChangeFit(self, history, beta, x_now, sd)
+        fitted.params = {"b_pool": float(beta[0]), "b_size": float(beta[1]), "x": x_now, "sd": sd}
+        return fitted
+
+
+class _ChangeFit(FittedModel):
+    def __init__(self, spec, history, beta, x_now, sd):
+        super().__init__(spec, history)
+        self.beta, self.x_now, self.sd = beta, x_now, sd
+
+    def forecast(self, future):
+        h = np.arange(1, future.steps + 1, dtype=float)
+        last = self.history.cutoff[-1]
+        z = np.log(np.maximum(future.invitations, 1.0) / max(self.history.invitations[-1], 1.0))
+        mean = last + self.beta[0] * self.x_now + self.beta[1] * z
+        return mean, self.sd * np.sqrt(h)
 
 
 class _NaiveFallback(FittedModel):
@@ -990,6 +1262,9 @@ DEFAULT_MODELS: tuple = (
     _ARX,
     Combination(members=(Naive(), ETS(), _AR1, _ARX)),
 )
+#: Models tried in the 2023-2025 backtest and left out of the defaults because they lost to
+#: naive or to ``combo`` (README, *Forecast accuracy*); pass them in ``models=`` to rerun them.
+EXPERIMENTAL_MODELS: tuple = (HuberLevel(), SnapshotQuantile(), SnapshotChange())
 BASELINES = ("naive", "mean3", "drift")
 #: The model the ``auto`` choice falls back to and keeps unless another is clearly better.
 DEFAULT_CHOICE = "combo"

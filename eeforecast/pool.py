@@ -48,6 +48,7 @@ __all__ = [
     "fit_category",
     "fit_nominee_shape",
     "fit_pool",
+    "invitation_rate",
     "nominee_cutoff_shape",
     "nominee_shape",
     "room_for_round",
@@ -82,12 +83,17 @@ class PoolState:
     inflow_eligible : dict[str, numpy.ndarray]
         Category slug -> share of the inflow at each score that is eligible for the category,
         shape (1201,) [fraction 0..1].
-    conversion : dict[str, float]
-        Category slug -> share of the candidates at a score who become eligible per day
+    conversion : dict[str, float or numpy.ndarray]
+        Category slug -> share of the candidates at a score who become eligible per day (one
+        rate, or one per score, shape (1201,))
         (candidates already in the pool gaining a language result or experience, arrivals
         replacing expired profiles): over ``d`` days the eligible count at a score grows by
-        ``conversion * total * d``, at most to ``total`` [1/day]. Optional for engines; it
-        matters over weeks, not days.
+        ``conversion * total * d``, at most to ``total`` [1/day]. It matters over weeks, not
+        days: it is the refill that keeps a category's sub-pool alive over many rounds.
+    horizon : float
+        Conversion stops at the share ``min(1, conversion * horizon)`` of a score: profiles last
+        ``horizon`` days, so no more than that can have turned eligible [days]. ``inf``: no cap
+        below ``total``.
     """
 
     as_of: pd.Timestamp
@@ -97,6 +103,7 @@ class PoolState:
     inflow_sd: np.ndarray = field(default_factory=lambda: np.zeros(MAX_SCORE + 1))
     inflow_eligible: dict[str, np.ndarray] = field(default_factory=dict)
     conversion: dict[str, float] = field(default_factory=dict)
+    horizon: float = float("inf")
 
 
 def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -700,6 +707,14 @@ class CategoryFit:
     rmse_log : float
         Root mean square of log(model count at or above the cutoff / invitations) over the
         calibration rounds (recency-weighted) [-].
+    flow_rate : float
+        Recent invitations per day of the category (:func:`invitation_rate`) [candidates/day].
+    flow_cutoff : float
+        Their invitation-weighted mean cutoff (the last cutoff when no round is in the window)
+        [CRS points].
+    flow_conversion : float
+        The conversion rate that refills the sub-pool above ``flow_cutoff`` at ``flow_rate``
+        (see :func:`fit_pool`, assumption 6) [1/day].
     """
 
     category: str
@@ -711,6 +726,9 @@ class CategoryFit:
     last_date: pd.Timestamp | None = None
     last_cutoff: int | None = None
     rmse_log: float = float("nan")
+    flow_rate: float = 0.0
+    flow_cutoff: float = float("nan")
+    flow_conversion: float = 0.0
 
 
 def fit_category(
@@ -789,6 +807,71 @@ def fit_category(
     residuals = log_n - np.log(np.maximum(counts(sol.x), 1e-6))
     rmse = float(np.sqrt(np.sum((w * residuals) ** 2)))
     return float(r), float(k / lifetime), rmse, residuals
+
+
+def invitation_rate(
+    dates: np.ndarray,
+    invitations: np.ndarray,
+    cutoffs: np.ndarray,
+    at: object,
+    *,
+    window: float = 365.0,
+    half_life: float = 180.0,
+    min_days: float = 90.0,
+) -> tuple[float, float]:
+    """A category's recent invitations per day and their typical cutoff.
+
+    Parameters
+    ----------
+    dates : numpy.ndarray of datetime64, shape (R,)
+        Days of the category's rounds (any order); rounds after ``at`` are ignored.
+    invitations : numpy.ndarray, shape (R,)
+        Their invitations [candidates].
+    cutoffs : numpy.ndarray, shape (R,)
+        Their cutoffs [CRS points].
+    at : date-like
+        The day seen from (rounds on it count).
+    window : float
+        Rounds older than this are ignored [days].
+    half_life : float
+        Recency weighting: a round's weight halves every ``half_life`` days [days].
+    min_days : float
+        Shortest span the invitations are spread over (a category that started last week is not
+        extrapolated from its first round alone) [days].
+
+    Returns
+    -------
+    rate : float
+        ``sum w_i N_i / integral of w(t) dt`` over the span from ``max(first round, at -
+        window)`` (at least ``min_days``) to ``at``, with ``w(t) = 0.5 ** (age / half_life)``
+        [candidates/day]; 0 without rounds in the window.
+    cutoff : float
+        Invitation- and recency-weighted mean cutoff of those rounds (NaN without rounds)
+        [CRS points].
+
+    Examples
+    --------
+    >>> d = np.array(["2025-01-01", "2025-04-01"], dtype="datetime64[ns]")
+    >>> rate, cut = invitation_rate(d, np.array([900, 900]), np.array([450, 430]), "2025-06-30",
+    ...                             half_life=1e9)
+    >>> round(rate, 1), round(cut)
+    (10.0, 440)
+    """
+    at = np.datetime64(pd.Timestamp(at), "ns")
+    dates = np.asarray(dates, dtype="datetime64[ns]")
+    age = (at - dates) / np.timedelta64(1, "D")
+    keep = (age >= 0) & (age < window)
+    if not keep.any():
+        return 0.0, float("nan")
+    first = float(np.max(age[age >= 0]))  # the category's first round seen from ``at``
+    span = max(min(window, first), min_days)
+    lam = np.log(2.0) / half_life
+    w = 0.5 ** (age[keep] / half_life)
+    exposure = -np.expm1(-lam * span) / lam  # integral of w over the span [days]
+    n = np.asarray(invitations, dtype=float)[keep]
+    rate = float((w * n).sum() / exposure)
+    cutoff = float((w * n * np.asarray(cutoffs, dtype=float)[keep]).sum() / (w * n).sum())
+    return rate, cutoff
 
 
 # --- the fitted pool --------------------------------------------------------------------------
@@ -975,8 +1058,12 @@ class PoolModel:
 
         The state describes the pool before the rounds held on its day: rounds dated on or
         after ``state.as_of`` are not taken out. ``eligible`` holds ``pnp`` and every fitted
-        category; ``inflow_eligible`` is the category's ``refill`` share and ``conversion`` its
-        conversion rate, both times ``exp(drift)`` (``pnp``: 1 on 601..1200, no conversion).
+        category; ``inflow_eligible`` is the category's ``refill`` share times ``exp(drift)``
+        below 601 (``pnp``: 1 on 601..1200, no conversion); ``conversion`` is, below 601, the
+        larger of the fitted conversion times ``exp(drift)`` and the ``flow_conversion`` that
+        sustains the category's recent invitations per day (:func:`fit_pool`, assumption 6);
+        on 601..1200 both are 0 (assumption 7); ``horizon`` is the fit's ``horizon``
+        (conversion stops at the share ``conversion * horizon``).
         """
         j = self._snapshot_index(as_of)
         day = pd.Timestamp(self.snapshot_dates[j])
@@ -989,8 +1076,11 @@ class PoolModel:
         for slug, fit in self.categories.items():
             scale = np.exp(fit.drift)
             eligible[slug] = self.eligible(slug, total, inflow, day)
-            inflow_eligible[slug] = np.full(MAX_SCORE + 1, min(fit.refill * scale, 1.0))
-            conversion[slug] = fit.conversion * scale
+            below = SCORES < 601  # nominees refill the PNP sub-pool only (assumption 7)
+            inflow_eligible[slug] = np.where(below, min(fit.refill * scale, 1.0), 0.0)
+            conversion[slug] = np.where(
+                below, min(max(fit.conversion * scale, fit.flow_conversion), 1.0), 0.0
+            )
         return PoolState(
             as_of=day,
             total=total,
@@ -999,6 +1089,7 @@ class PoolModel:
             inflow_sd=np.abs(inflow_sd),
             inflow_eligible=inflow_eligible,
             conversion=conversion,
+            horizon=float(self.params["horizon"]),
         )
 
     # -- inspection --------------------------------------------------------------------------
@@ -1144,6 +1235,8 @@ def fit_pool(
     drift_half_life: float = 45.0,
     drift_shrink: float = 0.5,
     nominee_ridge: float = 0.5,
+    rate_window: float = 365.0,
+    rate_half_life: float = 180.0,
 ) -> PoolModel:
     """Fit the pool model on a feed as it stood on ``as_of``.
 
@@ -1179,6 +1272,8 @@ def fit_pool(
         Pseudo-weight shrinking the drift toward 0 [-].
     nominee_ridge : float
         See :func:`fit_nominee_shape` [-].
+    rate_window, rate_half_life : float
+        Window and recency half-life of the invitation rate (assumption 6) [days].
 
     Returns
     -------
@@ -1219,6 +1314,25 @@ def fit_pool(
        invitations in between, over the last ``flow_window`` days (:func:`band_flows`,
        :func:`summarize_flows`); within a band it follows the density; its sd assumes
        independent days and is fully correlated within a band.
+    6. Refill over many rounds (what the engine, :func:`eeforecast.simulate.simulate`, adds
+       between rounds): a category keeps inviting month after month at scores its earlier
+       rounds emptied, so candidates already in the pool keep turning eligible. In a steady
+       state the eligible inflow above a category's typical cutoff equals its invitations per
+       day: ``flow_rate`` and ``flow_cutoff`` are the recency-weighted invitations per day and
+       mean cutoff of its rounds in the last ``rate_window`` days (half-life
+       ``rate_half_life``, :func:`invitation_rate`), and ``flow_conversion = max(0, flow_rate -
+       refilled) / stock`` with ``stock`` the candidates at or above ``flow_cutoff`` in the
+       latest snapshot and ``refilled`` the refill share of the net inflow there. The engine
+       uses the larger of this and the fitted ``conversion`` (times ``exp(drift)``), capped at
+       the share ``conversion * horizon`` of a score. It assumes IRCC's recent pace is
+       sustainable (true when cutoffs are stable; when IRCC draws a stock down, as the French
+       rounds of early 2025 did, it overstates the refill) and that new eligibility is spread
+       over scores like the candidates.
+    7. New nominees (601..1200) refill the PNP sub-pool only, not other categories': IRCC
+       invites nominees in PNP rounds held every two weeks, usually the day before a CEC
+       round, so few of them wait for a category round (in the multi-round replay, letting
+       them join CEC put small CEC rounds' cutoffs near 790 instead of 540). The eligible
+       stock of a category at 601..1200 on the snapshot day is kept.
     Everything uses only rounds and snapshots dated on or before ``as_of``.
     """
     if as_of is not None:
@@ -1282,6 +1396,8 @@ def fit_pool(
     cache.clear()
 
     # category shares
+    latest_total = densities[-1]
+    latest_inflow = _score_inflow(inflow_bands, densities[-1], counts[-1])
     categories: dict[str, CategoryFit] = {}
     for slug in pd.unique(r_cat):
         if slug in _STRUCTURAL:
@@ -1313,6 +1429,16 @@ def fit_pool(
         )
         recent_w = 0.5 ** ((day64 - r_dates[idx]) / np.timedelta64(1, "D") / drift_half_life)
         drift = float((recent_w * resid).sum() / (recent_w.sum() + drift_shrink))
+        rate, kappa = invitation_rate(
+            r_dates[own], r_n[own], r_c[own], day, window=rate_window, half_life=rate_half_life
+        )
+        flow_conv = 0.0
+        if rate > 0:
+            above = SCORES >= int(np.floor(kappa))
+            refilled = min(refill * np.exp(drift), 1.0) * np.maximum(latest_inflow, 0.0)[above]
+            stock = latest_total[above].sum()
+            if stock > 0:
+                flow_conv = float(min(max(rate - refilled.sum(), 0.0) / stock, 1.0))
         categories[slug] = CategoryFit(
             category=slug,
             share=min(conversion * horizon, 1.0),
@@ -1323,6 +1449,9 @@ def fit_pool(
             last_date=pd.Timestamp(r_dates[last]),
             last_cutoff=int(r_c[last]),
             rmse_log=rmse,
+            flow_rate=rate,
+            flow_cutoff=kappa if rate > 0 else float(r_c[last]),
+            flow_conversion=flow_conv,
         )
 
     return PoolModel(
@@ -1350,5 +1479,7 @@ def fit_pool(
             "drift_half_life": drift_half_life,
             "drift_shrink": drift_shrink,
             "nominee_ridge": nominee_ridge,
+            "rate_window": rate_window,
+            "rate_half_life": rate_half_life,
         },
     )

@@ -45,6 +45,8 @@ __all__ = [
     "conditional_cutoff",
     "simulate_feed",
     "replayed_rounds",
+    "replay",
+    "replay_summary",
     "parse_draw",
     "NOISE_BANDS",
 ]
@@ -494,6 +496,8 @@ class _Engine:
     inflow: np.ndarray  # (S,) per day
     inflow_sd: np.ndarray  # (S,) per sqrt(day)
     inflow_eligible: np.ndarray  # (C, S)
+    conversion: np.ndarray  # (C, S) share of the candidates at a score turning eligible per day
+    conv_cap: np.ndarray  # (C, S) eligible share up to which conversion acts
     days: np.ndarray  # (R,) days since the previous round (or the start)
     cat: np.ndarray  # (R,) int
     thresholds: tuple[int, ...]
@@ -546,6 +550,13 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
                 keep = np.divide(T, denom, out=np.ones_like(denom), where=denom > 0)
                 E *= keep
                 E += pos * ie
+                # conversion: candidates at a score turning eligible, until the category's
+                # share there reaches its cap (and never beyond everybody)
+                for j in range(n_cat):
+                    if eng.conversion[j].any():
+                        room = np.maximum(eng.conv_cap[j] * T - E[j], 0.0)
+                        E[j] += np.minimum(np.minimum(eng.conversion[j] * d, 1.0) * T, room)
+                        np.minimum(E[j], T, out=E[j])
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]
@@ -607,6 +618,8 @@ def _kernel(
     m,
     sd,
     ie,
+    conv,
+    cap,
     band_start,
     days,
     cat,
@@ -635,6 +648,11 @@ def _kernel(
     n_paths, n_rounds = inv.shape
     T = np.empty(S)
     E = np.empty((C, S))
+    conv_any = np.zeros(C, dtype=np.bool_)
+    for c in range(C):
+        for k in range(S):
+            if conv[c, k] > 0:
+                conv_any[c] = True
     keep = np.empty(S)
     posk = np.empty(S)
     ratio = np.empty(S)
@@ -670,6 +688,13 @@ def _kernel(
                 for c in range(C):
                     for k in range(S):
                         E[c, k] = E[c, k] * keep[k] + posk[k] * ie[c, k]
+                for c in range(C):
+                    if conv_any[c]:
+                        for k in range(S):
+                            e = E[c, k]
+                            room = max(cap[c, k] * T[k] - e, 0.0)
+                            e = e + min(min(conv[c, k] * d, 1.0) * T[k], room)
+                            E[c, k] = min(e, T[k])
                 inflow[p, r] = gained
                 outflow[p, r] = lost
                 pool = pool + gained - lost
@@ -775,6 +800,8 @@ def _run_numba(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
         eng.inflow,
         eng.inflow_sd,
         eng.inflow_eligible,
+        eng.conversion,
+        eng.conv_cap,
         _BAND_START,
         eng.days,
         eng.cat.astype(np.int64),
@@ -846,6 +873,10 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
             tracked.append(rnd.category)
     elig = np.zeros((len(tracked), N_SCORES))
     ie = np.zeros((len(tracked), N_SCORES))
+    conv = np.zeros((len(tracked), N_SCORES))
+    horizon = float(getattr(state, "horizon", math.inf))
+    if not horizon > 0:
+        raise ParameterError(f"state.horizon: must be > 0 days, got {horizon!r}")
     share = np.divide(1.0, total, out=np.zeros(N_SCORES), where=total > 0)
     for c, cat in enumerate(tracked):
         e = np.asarray(state.eligible[cat], dtype=float)
@@ -861,6 +892,15 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
             ie[c] = f
         else:  # same eligible share among newcomers as in the stock at that score
             ie[c] = np.clip(elig[c] * share, 0, 1)
+        k = np.asarray(state.conversion.get(cat, 0.0) if state.conversion else 0.0, dtype=float)
+        if k.shape not in ((), (N_SCORES,)) or np.any(~np.isfinite(k) | (k < 0) | (k > 1)):
+            raise ParameterError(
+                f"state.conversion[{cat!r}]: expected a rate (or {N_SCORES} rates) in 0..1 per "
+                f"day, got {state.conversion.get(cat)!r}"
+            )
+        conv[c] = k
+    with np.errstate(invalid="ignore"):
+        cap = np.where(conv > 0, np.minimum(1.0, conv * horizon), 0.0)
     inflow = np.asarray(state.inflow, dtype=float)
     sd = np.asarray(state.inflow_sd, dtype=float)
     for name, arr in (("inflow", inflow), ("inflow_sd", sd)):
@@ -885,6 +925,8 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
         inflow[::-1].copy(),
         sd[::-1].copy(),
         ie[:, ::-1].copy(),
+        conv[:, ::-1].copy(),
+        cap[:, ::-1].copy(),
         days,
         cat,
         tuple(ths),
@@ -970,7 +1012,14 @@ def simulate(
     records the positive part as ``inflow`` and what actually left as ``outflow``, so
     ``start + inflow - outflow - invited = pool`` holds exactly. Positive net inflow joins
     category :math:`X` with share ``state.inflow_eligible[X]`` (default: the stock's share at that
-    score); negative net inflow removes the same share of every category.
+    score); negative net inflow removes the same share of every category. Then, with
+    :math:`k_X` = ``state.conversion[X]`` [1/day], candidates already in the pool turn eligible
+    (new language results, Canadian experience, arrivals replacing expired profiles):
+    :math:`E_X \\leftarrow \\min(T, E_X + \\min(k_X \\Delta T, \\max(0, a_X T - E_X)))`, where
+    the cap :math:`a_X = \\min(1, k_X\\,h)` with :math:`h` = ``state.horizon`` (profiles last
+    :math:`h` days, so at most :math:`k_X h` of a score can have turned eligible). This is the
+    refill that lets a category's rounds go on month after month at scores its earlier rounds
+    emptied.
 
     Counts are expected values (fractional) in both modes; with integer pools, integer inflows
     and categories whose eligibility is 0 or 1 at each score they stay integers and the engine
@@ -1449,3 +1498,144 @@ def conditional_cutoff(
     if room:
         state = _with_room(model, state, [rnd])
     return _simulate_from(past, state, day, [rnd], kwargs)
+
+
+# --- multi-round replay: the actual rounds after an origin -----------------------------------
+
+
+def replay(
+    feed,
+    origin: object,
+    months: int = 6,
+    *,
+    n_paths: int | None = None,
+    rng: int | np.random.Generator | None = None,
+    room: bool = True,
+    model=None,
+) -> pd.DataFrame:
+    """Simulate the ACTUAL rounds held after ``origin`` from the pool as it stood on ``origin``.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed
+        The full feed: the pool is fitted on ``feed.truncate(origin)`` only; the rounds dated
+        after ``origin`` (up to ``months`` later) give the schedule (date, category, actual
+        invitations) and the actual cutoffs to compare with.
+    origin : date-like
+        Day the replay starts (everything known up to and including it).
+    months : int
+        Length of the replay [months].
+    n_paths : int or None
+        ``None``: the deterministic expected path; otherwise Monte Carlo paths (random inflow;
+        the sizes are the actual ones) that give ``lo_80`` / ``hi_80``.
+    rng : int, numpy.random.Generator or None
+        Randomness for Monte Carlo.
+    room : bool
+        See :func:`simulate_feed`.
+    model : eeforecast.pool.PoolModel, optional
+        The pool fitted at ``origin`` (fitted here when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per replayed round: ``origin, date, category, invitations, months_ahead`` (1 =
+        the first month after the origin) ``, actual, simulated, naive`` (the category's last
+        cutoff on or before the origin) and, with paths, ``lo_80, hi_80`` [CRS points]. Rounds
+        of categories with no past rounds at the origin are left out of the simulation.
+
+    Notes
+    -----
+    Nothing after ``origin`` enters the model: the actual sizes and dates of the later rounds
+    are given (the question is how well the pool dynamics track reality, not how well the
+    schedule is forecast). Errors therefore grow only through the sub-pools' depletion and
+    refill and the inflow.
+    """
+    from .pool import fit_pool
+
+    origin = _day(origin, "origin")
+    end = origin + pd.DateOffset(months=int(months))
+    if model is None:
+        model = fit_pool(feed.truncate(origin), as_of=origin)
+    past = model.rounds
+    future = feed.rounds[(feed.rounds["date"] > origin) & (feed.rounds["date"] <= end)]
+    known = set(model.categories) | {"general", "pnp"}
+    future = future[future["category"].isin(known)].reset_index(drop=True)
+    cols = ["origin", "date", "category", "invitations", "months_ahead", "actual", "simulated"]
+    if future.empty:
+        return pd.DataFrame(columns=[*cols, "naive"])
+    rounds = [
+        Round(
+            pd.Timestamp(r.date),
+            r.category,
+            Invitations("fixed", (("value", float(r.invitations)),)),
+        )
+        for r in future.itertuples(index=False)
+    ]
+    res = simulate_feed(model, rounds, as_of=origin, room=room, n_paths=n_paths, rng=rng)
+    frame = res.to_frame()
+    last = past.groupby("category")["cutoff"].last()
+    ahead = ((future["date"] - origin).dt.days // 30.4375).astype(int) + 1
+    out = pd.DataFrame(
+        {
+            "origin": origin,
+            "date": future["date"],
+            "category": future["category"],
+            "invitations": future["invitations"].astype("int64"),
+            "months_ahead": ahead.clip(upper=int(months)),
+            "actual": future["cutoff"].astype("int64"),
+            "simulated": frame["cutoff"].astype(float).to_numpy(),
+            "naive": future["category"].map(last).astype(float).to_numpy(),
+        }
+    )
+    if n_paths is not None and n_paths > 1:
+        out["lo_80"] = frame["cutoff_lo_80"].astype(float).to_numpy()
+        out["hi_80"] = frame["cutoff_hi_80"].astype(float).to_numpy()
+    return out
+
+
+def replay_summary(frame: pd.DataFrame, split: int = 3) -> pd.DataFrame:
+    """Error of a :func:`replay` frame (or several concatenated) per category and horizon.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows of :func:`replay` (``category, months_ahead, actual, simulated, naive`` and,
+        optionally, ``lo_80, hi_80``).
+    split : int
+        Rounds up to ``split`` months ahead form the first horizon group, later ones the second
+        [months].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(category, ahead)`` with ``ahead`` like ``"1-3"`` / ``"4-6"``; columns
+        ``rounds, mae, naive_mae, bias`` [CRS points] and ``coverage_80`` (share of actual
+        cutoffs inside ``lo_80..hi_80``, NaN without intervals) [fraction]. A simulated cutoff
+        of 1201 (nobody left to invite) counts as 1201. Rounds without a naive guess (a
+        category's first round) are left out.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"category": ["cec", "cec"], "months_ahead": [1, 5],
+    ...                   "actual": [520, 530], "simulated": [522, 520], "naive": [525, 525]})
+    >>> replay_summary(f)[["rounds", "mae", "bias"]].to_dict("index")
+    {('cec', '1-3'): {'rounds': 1, 'mae': 2.0, 'bias': 2.0}, ('cec', '4-6'): {'rounds': 1, 'mae': 10.0, 'bias': -10.0}}
+    """
+    f = frame.dropna(subset=["naive"]).copy()
+    sim = f["simulated"].fillna(N_SCORES).astype(float)
+    top = int(f["months_ahead"].max()) if len(f) else split
+    f["ahead"] = [f"1-{split}" if m <= split else f"{split + 1}-{top}" for m in f["months_ahead"]]
+    f["err"] = sim - f["actual"]
+    f["nerr"] = f["naive"] - f["actual"]
+    if {"lo_80", "hi_80"} <= set(f.columns):
+        f["cov"] = ((f["actual"] >= f["lo_80"]) & (f["actual"] <= f["hi_80"])).astype(float)
+    else:
+        f["cov"] = np.nan
+    out = f.groupby(["category", "ahead"]).agg(
+        rounds=("err", "size"),
+        mae=("err", lambda e: float(e.abs().mean())),
+        naive_mae=("nerr", lambda e: float(e.abs().mean())),
+        bias=("err", "mean"),
+        coverage_80=("cov", "mean"),
+    )
+    return out

@@ -18,14 +18,21 @@ from eeforecast.forecast import (
     ETS,
     Combination,
     Drift,
+    Future,
+    History,
+    HuberLevel,
     Naive,
+    SnapshotChange,
+    SnapshotQuantile,
     WindowMean,
     active_categories,
     calibrate,
     category_history,
+    count_above,
     forecast,
     forecast_schedule,
     schedule_category,
+    score_for_count,
 )
 
 CHEAP = (Naive(), WindowMean(k=3), Drift())
@@ -195,6 +202,130 @@ def test_regressors_are_used(feed, spec):
         spec(exog=("nope",)).fit(hist)
 
 
+# --- experimental models (not in the defaults): known answers on hand-made series ---------------
+
+BAND_LO = [0, 301, 351, 401, 411, 421, 431, 441, 451, 461, 471, 481, 491, 501, 601]
+
+
+def _bands(**by_lo) -> np.ndarray:
+    """15 band counts, zero except the bands named by their lower score (``b501=200``)."""
+    out = np.zeros(15)
+    for key, value in by_lo.items():
+        out[BAND_LO.index(int(key[1:]))] = value
+    return out
+
+
+def _hand_history(cutoff, invitations, snap_bands, latest_bands) -> History:
+    n = len(cutoff)
+    dates = pd.date_range("2025-04-02", periods=n, freq="14D").to_numpy()
+    inv = np.asarray(invitations, dtype=float)
+    return History(
+        category="cec",
+        as_of=pd.Timestamp(dates[-1]) + pd.Timedelta(days=1),
+        dates=dates,
+        cutoff=np.asarray(cutoff, dtype=float),
+        invitations=inv,
+        gap=np.full(n, 14.0),
+        exog={"log_invitations": np.log(inv), "log_gap": np.full(n, np.log1p(14.0))},
+        gaps_all=np.full(n - 1, 14.0),
+        sizes_all=inv,
+        snap_bands=np.asarray(snap_bands, dtype=float),
+        latest_bands=np.asarray(latest_bands, dtype=float),
+    )
+
+
+def _future(size: float, steps: int = 2) -> Future:
+    dates = pd.date_range("2026-01-07", periods=steps, freq="14D")
+    inv = np.full(steps, float(size))
+    return Future(dates=dates, invitations=inv, gap=np.full(steps, 14.0), exog={})
+
+
+def test_tail_lookup_known_answers():
+    bands = _bands(b491=100, b501=200)
+    assert float(count_above(bands, BAND_LO, 501)) == pytest.approx(200)
+    assert float(count_above(bands, BAND_LO, 491)) == pytest.approx(300)
+    assert float(count_above(bands, BAND_LO, 601)) == pytest.approx(0)
+    # exponential tail inside 501-600: log(1 + A) is linear between the edges
+    assert float(count_above(bands, BAND_LO, 551)) == pytest.approx(np.sqrt(201) - 1)
+    scores = np.array([440.0, 495.5, 501.0, 530.0, 577.0])
+    assert np.allclose(
+        score_for_count(bands, BAND_LO, count_above(bands, BAND_LO, scores)),
+        [491.0, 495.5, 501.0, 530.0, 577.0],
+    )  # nobody below 491: its edge
+    assert float(score_for_count(bands, BAND_LO, 10_000)) == 0.0  # beyond the pool
+
+
+def test_snapshot_quantile_known_answers():
+    snap = _bands(b501=200)
+    # 50 invited down to 501 when 200 were at or above it: share 1/4
+    hist = _hand_history([501.0], [50], [snap], snap)
+    fitted = SnapshotQuantile(k=1).fit(hist)
+    assert fitted.params["share"] == pytest.approx(0.25)
+    mean, sd = fitted.forecast(_future(50))
+    assert np.allclose(mean, 501.0)  # same pool, same size: the last cutoff
+    assert sd[0] < sd[1]
+    # 100 more candidates in 491-500 and a round of 75: 300 needed, reached at 491
+    mean, _ = (
+        SnapshotQuantile(k=1)
+        .fit(_hand_history([501.0], [50], [snap], _bands(b491=100, b501=200)))
+        .forecast(_future(75))
+    )
+    assert np.allclose(mean, 491.0)
+    # no snapshot: naive
+    nosnap = _hand_history([501.0, 520.0], [50, 50], np.full((2, 15), np.nan), snap)
+    assert SnapshotQuantile().fit(nosnap).forecast(_future(50))[0].tolist() == [520.0, 520.0]
+
+
+def test_snapshot_change_recovers_its_coefficients():
+    rng = np.random.default_rng(4)
+    n = 14
+    counts = 1000 * np.exp(np.cumsum(rng.normal(0, 0.3, n)))
+    sizes = rng.choice([1000.0, 2000.0, 3000.0], n)
+    bands = np.array([_bands(b501=c) for c in counts])
+    cutoff = [530.0]
+    for i in range(1, n):
+        x = np.log1p(count_above(bands[i], BAND_LO, cutoff[-1])) - np.log1p(
+            count_above(bands[i - 1], BAND_LO, cutoff[-1])
+        )
+        cutoff.append(cutoff[-1] + 10 * x - 5 * np.log(sizes[i] / sizes[i - 1]))
+    latest = _bands(b501=counts[-1] * 1.5)
+    fitted = SnapshotChange().fit(_hand_history(cutoff, sizes, bands, latest))
+    assert fitted.params["b_pool"] == pytest.approx(10)
+    assert fitted.params["b_size"] == pytest.approx(-5)
+    x_now = np.log1p(count_above(latest, BAND_LO, cutoff[-1])) - np.log1p(
+        count_above(bands[-1], BAND_LO, cutoff[-1])
+    )
+    mean, _ = fitted.forecast(_future(sizes[-1]))
+    assert np.allclose(mean, cutoff[-1] + 10 * x_now)
+    mean2, _ = fitted.forecast(_future(2 * sizes[-1]))
+    assert np.allclose(mean2, mean - 5 * np.log(2))
+    few = _hand_history(cutoff[:5], sizes[:5], bands[:5], latest)
+    assert "naive fallback" in SnapshotChange().fit(few).summary()
+
+
+def test_huber_level_downweights_an_outlier():
+    hist = _hand_history(
+        [500, 502, 498, 500, 501, 650], [1000] * 6, np.full((6, 15), np.nan), _bands()
+    )
+    mean, sd = HuberLevel(k=6).fit(hist).forecast(_future(1000))
+    assert 499 < mean[0] < 505 < np.mean(hist.cutoff)
+    assert mean[0] == mean[1] and sd[0] > 0
+    flat = _hand_history([500, 500, 500, 500, 700], [1000] * 5, np.full((5, 15), np.nan), _bands())
+    assert HuberLevel(k=6).fit(flat).forecast(_future(1000))[0].tolist() == [500.0, 500.0]
+
+
+def test_history_snapshots_are_those_published_by_the_origin(feed):
+    def bands(day):
+        return feed.snapshot(on_or_before=day)["candidates"].to_numpy(dtype=float)
+
+    hist = category_history(feed, "cec", as_of="2025-12-17")
+    assert np.array_equal(hist.snap_bands[-1], bands("2025-12-14"))  # round #387's snapshot
+    assert np.array_equal(hist.latest_bands, bands("2025-12-15"))  # published with #386
+    # on 2025-12-14 the 12-14 snapshot exists but is published only with the 12-16 round
+    early = category_history(feed, "cec", as_of="2025-12-14")
+    assert np.array_equal(early.latest_bands, bands("2025-12-07"))
+
+
 def test_combination_is_the_members_mean(feed):
     hist = category_history(feed, "french", as_of="2025-06-01")
     fut = schedule_category(hist, 2)
@@ -319,6 +450,8 @@ def test_no_leakage_truncated_file_equals_as_of(raw_payload, tmp_path, day):
             Naive(),
             ETS(),
             ARIMA(order=(1, 0, 0), exog=("log_invitations", "log_gap", "log_above_500")),
+            SnapshotQuantile(),  # the snapshot models read the latest published snapshot
+            SnapshotChange(),
         ),
         calibration_days=60,
         n_jobs=1,

@@ -26,6 +26,7 @@ from eeforecast.pool import (
     fit_category,
     fit_nominee_shape,
     fit_pool,
+    invitation_rate,
     nominee_shape,
     room_for_round,
     summarize_flows,
@@ -402,3 +403,49 @@ def test_with_room_scales_only_a_sub_pool_that_is_too_small(model):
         2 * eligible.sum() / 0.75, rel=0.01
     )
     assert model.with_room("pnp", 10**6, day) is model
+
+
+def test_invitation_rate_by_hand():
+    d = np.array(["2025-01-01", "2025-04-01", "2023-01-01"], dtype="datetime64[ns]")
+    n, c = np.array([900, 900, 5000]), np.array([450, 430, 300])
+    # flat weights: 1800 invitations in the 365-day window (the category is older than that)
+    rate, cut = invitation_rate(d, n, c, "2025-06-30", half_life=1e9)
+    assert rate == pytest.approx(1800 / 365) and cut == pytest.approx(440.0)
+    # a category whose first round is 180 days old: spread over those 180 days
+    rate, _ = invitation_rate(d[:2], n[:2], c[:2], "2025-06-30", half_life=1e9)
+    assert rate == pytest.approx(10.0)
+    # a category that started last week is spread over min_days
+    rate, _ = invitation_rate(d[1:2], n[1:2], c[1:2], "2025-04-08", half_life=1e9, min_days=90)
+    assert rate == pytest.approx(10.0)
+    # nothing in the window; rounds after `at` are not seen
+    assert invitation_rate(d, n, c, "2022-06-30")[0] == 0.0
+    rate_early, _ = invitation_rate(d[:2], n[:2], c[:2], "2025-02-01", half_life=1e9)
+    assert rate_early == pytest.approx(900 / 90)
+
+
+def test_flow_conversion_feeds_the_engine_state(model):
+    state = model.state()
+    assert state.horizon == model.params["horizon"]
+    french = model.categories["french"]
+    assert french.flow_rate > 0 and 300 < french.flow_cutoff < 600
+    assert french.flow_conversion >= 0
+    for slug, fit in model.categories.items():
+        k = state.conversion[slug]
+        rate = min(max(fit.conversion * np.exp(fit.drift), fit.flow_conversion), 1.0)
+        np.testing.assert_allclose(k[:601], rate)
+        # nominees refill the PNP sub-pool only
+        assert np.all(k[601:] == 0) and np.all(state.inflow_eligible[slug][601:] == 0)
+    # French invites ~100+/day in 2025: the refill must sustain at least half of that above its
+    # typical cutoff (the engine's refill there per day)
+    above = SCORES >= int(french.flow_cutoff)
+    refill = (
+        state.conversion["french"] * state.total[above].sum()
+        + (state.inflow_eligible["french"] * np.maximum(state.inflow, 0))[above].sum()
+    )
+    assert refill >= 0.5 * french.flow_rate
+
+
+def test_flow_rate_uses_no_later_round(feed):
+    early = fit_pool(feed.truncate("2025-01-01"), as_of="2025-01-01")
+    full = fit_pool(feed, as_of="2025-01-01")
+    assert early.categories["french"].flow_rate == full.categories["french"].flow_rate

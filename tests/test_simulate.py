@@ -139,6 +139,61 @@ def test_newcomers_join_categories_by_inflow_share(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_conversion_refills_an_emptied_category_by_hand(engine):
+    # 100 candidates at 450, none french-eligible; conversion 1%/day for 10 days makes 10 of
+    # them eligible (no inflow): a french round of 4 then invites at 450, 6 eligible remain.
+    pool = state({450: 100}, {"french": {}})
+    pool = PoolState(
+        pool.as_of,
+        pool.total,
+        pool.eligible,
+        pool.inflow,
+        pool.inflow_sd,
+        pool.inflow_eligible,
+        {"french": 0.01},
+    )
+    res = simulate(pool, [rnd("french", 4, days=10), rnd("french", 100, days=10)], engine=engine)
+    assert res.cutoff[0, 0] == 450 and res.invited[0, 0] == pytest.approx(4)
+    assert res.invited[0, 1] == pytest.approx(6)
+    # the cap: with horizon 5 days at most 1%/day x 5 = 5% of a score turns eligible
+    capped = PoolState(**{**pool.__dict__, "horizon": 5.0})
+    res = simulate(capped, [rnd("french", 100, days=10)], engine=engine)
+    assert res.invited[0, 0] == pytest.approx(5)
+    # no conversion: nobody to invite
+    res = simulate(state({450: 100}, {"french": {}}), [rnd("french", 4, days=10)], engine=engine)
+    assert res.invited[0, 0] == 0
+
+
+def test_conversion_same_in_both_engines():
+    rng = np.random.default_rng(3)
+    total = np.zeros(S)
+    total[300:700] = rng.uniform(0, 50, 400)
+    elig = {"french": total * 0.1, "cec": total * 0.5}
+    inflow = np.where(total > 0, rng.normal(0.2, 0.5, S), 0.0)
+    pool = PoolState(
+        DAY,
+        total,
+        elig,
+        inflow,
+        np.abs(inflow),
+        {"french": np.full(S, 0.05)},
+        {"french": 0.002, "cec": 0.001},
+        365.0,
+    )
+    rounds = [
+        rnd(c, n, days=7 * i + 7)
+        for i, (c, n) in enumerate([("french", 900), ("cec", 1500), ("general", 500)] * 4)
+    ]
+    det = [simulate(pool, rounds, engine=e) for e in ENGINES]
+    np.testing.assert_array_equal(det[0].cutoff, det[1].cutoff)
+    np.testing.assert_allclose(det[0].pool, det[1].pool, rtol=1e-9)
+    mc = [simulate(pool, rounds, n_paths=20, rng=5, engine=e) for e in ENGINES]
+    np.testing.assert_array_equal(mc[0].cutoff, mc[1].cutoff)
+    with pytest.raises(ParameterError, match="conversion"):
+        simulate(PoolState(**{**pool.__dict__, "conversion": {"french": -1.0}}), rounds)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_empty_category_invites_nobody(engine):
     pool = state({500: 10}, {"cec": {}})
     res = simulate(pool, [rnd("cec", 5)], engine=engine)
@@ -720,3 +775,35 @@ def test_cli_simulate_bad_schedule(capsys, tmp_path):
     )
     code, out, err = run_cli(capsys, "--schedule", str(plan))
     assert code == 2 and "rule[0].every" in err
+
+
+def test_replay_uses_only_the_origin_and_actual_rounds(quiet_feed):
+    from eeforecast.pool import fit_pool
+    from eeforecast.simulate import replay, replay_summary
+
+    origin = pd.Timestamp("2025-07-01")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = replay(quiet_feed, origin, 3)
+        # the model fitted at the origin is the same with or without the later rounds
+        model = fit_pool(quiet_feed.truncate(origin), as_of=origin)
+        again = replay(quiet_feed, origin, 3, model=model)
+        mc = replay(quiet_feed, origin, 3, n_paths=30, rng=1)
+    pd.testing.assert_frame_equal(frame, again)
+    later = quiet_feed.rounds[
+        (quiet_feed.rounds["date"] > origin)
+        & (quiet_feed.rounds["date"] <= origin + pd.DateOffset(months=3))
+    ]
+    assert len(frame) == len(later)
+    assert (frame["date"] > origin).all() and frame["months_ahead"].between(1, 3).all()
+    assert frame["actual"].tolist() == later["cutoff"].tolist()
+    assert frame["invitations"].tolist() == later["invitations"].tolist()
+    naive = quiet_feed.rounds[quiet_feed.rounds["date"] <= origin].groupby("category")["cutoff"]
+    assert frame["naive"].tolist() == frame["category"].map(naive.last()).tolist()
+    assert ((mc["lo_80"] <= mc["simulated"]) & (mc["simulated"] <= mc["hi_80"])).all()
+    # the french sub-pool keeps refilling: no french round of the quarter runs dry
+    assert (frame.loc[frame["category"] == "french", "simulated"] > 300).all()
+    table = replay_summary(mc)
+    assert {"rounds", "mae", "naive_mae", "bias", "coverage_80"} <= set(table.columns)
+    assert table["coverage_80"].between(0, 1).all()
+    assert table["rounds"].sum() == mc["naive"].notna().sum()
