@@ -32,6 +32,8 @@ def emit(frame: pd.DataFrame, fmt: str = "table", file=None) -> None:
             out[col] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if with_time else "%Y-%m-%d")
     if fmt == "csv":
         out.to_csv(file, index=False, lineterminator="\n")
+    elif fmt == "table" and out.empty:  # pandas would print "Empty DataFrame ..."
+        file.write("  ".join(str(col) for col in out.columns) + "\n")
     elif fmt == "json":
         file.write(out.to_json(orient="records", indent=1, double_precision=10) + "\n")
     else:
@@ -39,6 +41,19 @@ def emit(frame: pd.DataFrame, fmt: str = "table", file=None) -> None:
             "display.max_rows", None, "display.max_columns", None, "display.width", 200
         ):
             file.write(out.to_string(index=False, na_rep="") + "\n")
+
+
+def _rounded(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """Round the numeric columns only (``DataFrame.round`` warns on datetime columns)."""
+    numeric = frame.select_dtypes("number").columns
+    return frame.assign(**{col: frame[col].round(decimals) for col in numeric})
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> None:
@@ -73,8 +88,17 @@ def _load(args):
 
 
 def _cmd_rounds(args) -> int:
+    from .categories import CATEGORIES
+    from .errors import ParameterError
+
     rounds = _load(args).rounds
     if args.category:
+        known = set(CATEGORIES) | set(rounds["category"])
+        for cat in args.category:
+            if cat not in known:
+                raise ParameterError(
+                    f"--category {cat!r}: unknown category (known: {', '.join(CATEGORIES)})"
+                )
         rounds = rounds[rounds["category"].isin(args.category)]
     emit(rounds, args.format)
     return 0
@@ -125,6 +149,8 @@ def _cmd_simulate(args) -> int:
     if args.schedule:
         schedule = schedule + Schedule.from_toml(args.schedule)
     rounds = sorted(schedule.expand(day), key=lambda r: r.date)
+    if not rounds:
+        raise ParameterError(f"--schedule {args.schedule}: no round to simulate in it")
     n_paths = None if args.n_paths == 1 else args.n_paths
     result = simulate_feed(feed, rounds, as_of=day, n_paths=n_paths, rng=args.seed)
     frame = result.to_frame()
@@ -184,12 +210,12 @@ def _cmd_backtest(args) -> int:
         progress=_progress_flag(args),
     )
     if args.rows:
-        emit(cv.round(2), args.format)
+        emit(_rounded(cv, 2), args.format)
         return 0
     table = summarize(cv, by=("category", "step"))
     if not args.all_models:
         table = table[table["model"].isin(["auto", "naive"])]
-    emit(table.round(3).reset_index(drop=True), args.format)
+    emit(_rounded(table, 3).reset_index(drop=True), args.format)
     return 0
 
 
@@ -204,16 +230,16 @@ def _cmd_backlog(args) -> int:
         rng=args.seed,
     )
     frame = result.clearance if args.clearance else result.weekly
-    emit(frame.round(1), args.format)
+    emit(_rounded(frame, 1), args.format)
     if args.format == "table" and not args.clearance:
         print()
-        emit(result.clearance.round(1), args.format)
+        emit(_rounded(result.clearance, 1), args.format)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``eeforecast`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="eeforecast",
         description="Express Entry pool model, round simulation and cutoff forecasts.",
     )

@@ -78,6 +78,8 @@ ACTIVE_DAYS = 365
 FALLBACK_SD = 20.0
 #: No forecast standard deviation is smaller than this (cutoffs are whole points) [CRS points].
 MIN_SD = 1.0
+#: Highest CRS score: forecast cutoffs and interval bounds are clipped to 0..MAX_SCORE [CRS points].
+MAX_SCORE = 1200
 
 
 # --- histories: one category's rounds as known on the origin day -----------------------------
@@ -1700,12 +1702,12 @@ def forecast(
             "category": now["category"],
             "step": now["step"].astype(int),
             "date": now["date"],
-            "cutoff": now["auto"],
+            "cutoff": now["auto"].clip(0, MAX_SCORE),
         }
     )
-    for lv in levels:
-        table[f"cutoff_lo_{lv}"] = now[f"auto_lo_{lv}"]
-        table[f"cutoff_hi_{lv}"] = now[f"auto_hi_{lv}"]
+    for lv in levels:  # a Gaussian interval can reach past the CRS scale: clip it
+        table[f"cutoff_lo_{lv}"] = now[f"auto_lo_{lv}"].clip(0, MAX_SCORE)
+        table[f"cutoff_hi_{lv}"] = now[f"auto_hi_{lv}"].clip(0, MAX_SCORE)
     table["invitations"] = now["invitations"].round().astype("int64")
     table["model"] = now["auto_model"]
     order = {c: i for i, c in enumerate(cats)}
@@ -1862,7 +1864,7 @@ def backlog(
     dates = pd.DatetimeIndex([r.date for r in res.rounds])[keep]
     pool = res.pool[:, keep]
     above = {t: res.above[t][:, keep] for t in thresholds}
-    requested = res.requested[:, keep]
+    invited = res.invited[:, keep]
     # the state at the start: before the first forecast round (after replayed ones)
     n_rep = int((~keep).sum())
     total0 = res.pool[:, n_rep - 1] if n_rep else res.start_pool
@@ -1880,7 +1882,7 @@ def backlog(
         end = day + pd.Timedelta(days=7 * w)
         idx = np.flatnonzero(dates <= end)
         row = {"week": w, "date": end, "rounds": len(idx)}
-        row["invited"] = float(np.median(requested[:, idx].sum(axis=1))) if len(idx) else 0.0
+        row["invited"] = float(np.median(invited[:, idx].sum(axis=1))) if len(idx) else 0.0
         # after the week's last round, add the expected net inflow up to the week's end
         since = (end - (dates[idx[-1]] if len(idx) else last_known)).days
         cols = {"pool": (pool[:, idx[-1]] if len(idx) else total0) + inflow_total * since}

@@ -17,6 +17,7 @@ construction.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -232,6 +233,9 @@ class CutoffPaths:
         (:data:`ELIGIBLE_FLOOR`) and ``tie`` to 1.
     simulated : numpy.ndarray of int, shape (n_paths, n_rounds), or None
         The engine's cutoffs before that adjustment (lowest score invited) [CRS points].
+    unsimulated : tuple of str
+        Categories with forecast rounds that were left out: the pool model has no eligibility
+        estimate for them (no round of theirs with a published snapshot).
     """
 
     as_of: pd.Timestamp
@@ -245,6 +249,7 @@ class CutoffPaths:
     horizon_end: pd.Timestamp | None = None
     exhausted: np.ndarray | None = None
     simulated: np.ndarray | None = None
+    unsimulated: tuple[str, ...] = ()
 
     @property
     def n_paths(self) -> int:
@@ -492,6 +497,7 @@ def simulate_cutoff_paths(
         simulation=result,
         notes=notes,
         horizon_end=end,
+        unsimulated=tuple(dropped),
     )
 
 
@@ -628,6 +634,15 @@ def odds(
     else:
         paths = simulate_cutoff_paths(
             feed_or_paths, pool, as_of=as_of, horizon=within, n_paths=n_paths, rng=rng
+        )
+    left_out = [c for c in cats if c in paths.unsimulated]
+    if left_out:
+        warnings.warn(
+            f"odds: no pool estimate for {', '.join(left_out)} as of {paths.as_of:%Y-%m-%d}: "
+            "its forecast rounds are not simulated, so the probability counts only the other "
+            "eligible rounds (a lower bound)",
+            UserWarning,
+            stacklevel=2,
         )
     mask = paths.eligible_rounds(cats, within)
     p = float(invitation_probability(paths.cutoffs, mask, [int(score)], paths.tie)[0])

@@ -1123,6 +1123,9 @@ class PoolModel:
                 "last_date",
                 "last_cutoff",
                 "rmse_log",
+                "flow_rate",
+                "flow_cutoff",
+                "flow_conversion",
             ],
         )
         pnp = self.rounds[self.rounds["category"] == "pnp"]
@@ -1136,6 +1139,9 @@ class PoolModel:
             "last_date": pnp["date"].max() if len(pnp) else pd.NaT,
             "last_cutoff": pnp["cutoff"].iloc[-1] if len(pnp) else None,
             "rmse_log": np.nan,
+            "flow_rate": np.nan,
+            "flow_cutoff": np.nan,
+            "flow_conversion": 0.0,
         }
         frame["nominee_mean"] = np.where(frame["category"] == "pnp", self.nominee_mean, np.nan)
         frame["nominee_sd"] = np.where(frame["category"] == "pnp", self.nominee_sd, np.nan)
@@ -1179,7 +1185,8 @@ class PoolModel:
             f"  net inflow          {self.inflow_bands.sum():+,.0f} /day in total "
             f"(sd {np.sqrt((self.inflow_bands_sd**2).sum()):,.0f}); 501-600 "
             f"{self.inflow_bands[13]:+,.0f}, 601-1200 {self.inflow_bands[14]:+,.0f} /day",
-            "  category     steady share  refill  conversion  drift  rounds  last round",
+            "  category     steady share  refill  conversion  drift  rounds  last round"
+            "       pace [/day] @ cutoff  pace conversion",
         ]
         for slug, fit in sorted(self.categories.items()):
             last = (
@@ -1189,7 +1196,8 @@ class PoolModel:
             )
             lines.append(
                 f"  {slug:<12} {fit.share:12.3f}  {fit.refill:6.3f}  {fit.conversion:10.5f}  "
-                f"{fit.drift:+5.2f}  {fit.n_rounds:6d}  {last}"
+                f"{fit.drift:+5.2f}  {fit.n_rounds:6d}  {last:<17} {fit.flow_rate:8.1f} @ "
+                f"{fit.flow_cutoff:3.0f}  {fit.flow_conversion:15.5f}"
             )
         return "\n".join(lines)
 
@@ -1237,6 +1245,7 @@ def fit_pool(
     nominee_ridge: float = 0.5,
     rate_window: float = 365.0,
     rate_half_life: float = 180.0,
+    cap_nominee_inflow: bool = True,
 ) -> PoolModel:
     """Fit the pool model on a feed as it stood on ``as_of``.
 
@@ -1273,7 +1282,9 @@ def fit_pool(
     nominee_ridge : float
         See :func:`fit_nominee_shape` [-].
     rate_window, rate_half_life : float
-        Window and recency half-life of the invitation rate (assumption 6) [days].
+        Window and recency half-life of the invitation rate (assumptions 6 and 8) [days].
+    cap_nominee_inflow : bool
+        Apply assumption 8.
 
     Returns
     -------
@@ -1321,8 +1332,9 @@ def fit_pool(
        day: ``flow_rate`` and ``flow_cutoff`` are the recency-weighted invitations per day and
        mean cutoff of its rounds in the last ``rate_window`` days (half-life
        ``rate_half_life``, :func:`invitation_rate`), and ``flow_conversion = max(0, flow_rate -
-       refilled) / stock`` with ``stock`` the candidates at or above ``flow_cutoff`` in the
-       latest snapshot and ``refilled`` the refill share of the net inflow there. The engine
+       refilled) / stock`` with ``stock`` the candidates on ``flow_cutoff``..600 in the
+       latest snapshot and ``refilled`` the refill share of the net inflow there (nominees
+       excluded, assumption 7). The engine
        uses the larger of this and the fitted ``conversion`` (times ``exp(drift)``), capped at
        the share ``conversion * horizon`` of a score. It assumes IRCC's recent pace is
        sustainable (true when cutoffs are stable; when IRCC draws a stock down, as the French
@@ -1333,6 +1345,15 @@ def fit_pool(
        round, so few of them wait for a category round (in the multi-round replay, letting
        them join CEC put small CEC rounds' cutoffs near 790 instead of 540). The eligible
        stock of a category at 601..1200 on the snapshot day is kept.
+    8. The nominees' net inflow (601-1200 band) is at most the PNP rounds' recent invitations
+       per day (:func:`invitation_rate` over ``rate_window``, half-life ``rate_half_life``):
+       IRCC invites nearly every nominee in each PNP round and the band has held a few
+       hundred to a few thousand candidates for years, so in a steady state nominations
+       arrive at about the PNP pace. The snapshot-difference estimate (assumption 5) was up
+       to twice that pace in 2024-2025 (e.g. 61 a day on 2025-01-01 against 30 a day invited
+       in the next six months, while the band shrank), and the excess piled up in the
+       simulated nominee band, sending PNP and general cutoffs too high over months (see the
+       README's multi-round replay). Not applied without a PNP round in the window.
     Everything uses only rounds and snapshots dated on or before ``as_of``.
     """
     if as_of is not None:
@@ -1352,6 +1373,19 @@ def fit_pool(
     densities = density_from_bands(counts, edge_ratio=edge_ratio)
     flows = band_flows(dates, counts, densities, rounds)
     inflow_bands, inflow_sd = summarize_flows(flows, day, window=flow_window)
+    # nominee inflow at most the PNP rounds' recent pace (assumption 8)
+    pnp_mask = (rounds["category"] == "pnp").to_numpy()
+    pnp_rate, _ = invitation_rate(
+        rounds["date"].to_numpy()[pnp_mask],
+        rounds["invitations"].to_numpy()[pnp_mask],
+        rounds["cutoff"].to_numpy()[pnp_mask],
+        day,
+        window=rate_window,
+        half_life=rate_half_life,
+    )
+    if cap_nominee_inflow and pnp_rate > 0 and inflow_bands[-1] > pnp_rate:
+        inflow_bands = inflow_bands.copy()
+        inflow_bands[-1] = pnp_rate
 
     r_dates = rounds["date"].to_numpy(dtype="datetime64[ns]")
     r_cat = rounds["category"].to_numpy()
@@ -1434,7 +1468,7 @@ def fit_pool(
         )
         flow_conv = 0.0
         if rate > 0:
-            above = SCORES >= int(np.floor(kappa))
+            above = (SCORES >= int(np.floor(kappa))) & (SCORES <= 600)  # assumption 7
             refilled = min(refill * np.exp(drift), 1.0) * np.maximum(latest_inflow, 0.0)[above]
             stock = latest_total[above].sum()
             if stock > 0:
@@ -1481,5 +1515,6 @@ def fit_pool(
             "nominee_ridge": nominee_ridge,
             "rate_window": rate_window,
             "rate_half_life": rate_half_life,
+            "cap_nominee_inflow": cap_nominee_inflow,
         },
     )

@@ -522,6 +522,7 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
     n_cat = E.shape[0]
     m, sd = eng.inflow, eng.inflow_sd
     rows = np.arange(n_paths)
+    converting = [j for j in range(n_cat) if eng.conversion[j].any()]
     out = _empty_out(eng, invitations)
     pool = T.sum(axis=1)
     out["start_pool"][:] = pool
@@ -552,11 +553,10 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
                 E += pos * ie
                 # conversion: candidates at a score turning eligible, until the category's
                 # share there reaches its cap (and never beyond everybody)
-                for j in range(n_cat):
-                    if eng.conversion[j].any():
-                        room = np.maximum(eng.conv_cap[j] * T - E[j], 0.0)
-                        E[j] += np.minimum(np.minimum(eng.conversion[j] * d, 1.0) * T, room)
-                        np.minimum(E[j], T, out=E[j])
+                for j in converting:
+                    room = np.maximum(eng.conv_cap[j] * T - E[j], 0.0)
+                    E[j] += np.minimum(np.minimum(eng.conversion[j] * d, 1.0) * T, room)
+                    np.minimum(E[j], T, out=E[j])
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]
@@ -1616,7 +1616,7 @@ def replay_summary(frame: pd.DataFrame, split: int = 3) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"category": ["cec", "cec"], "months_ahead": [1, 5],
+    >>> f = pd.DataFrame({"category": ["cec", "cec"], "months_ahead": [1, 6],
     ...                   "actual": [520, 530], "simulated": [522, 520], "naive": [525, 525]})
     >>> replay_summary(f)[["rounds", "mae", "bias"]].to_dict("index")
     {('cec', '1-3'): {'rounds': 1, 'mae': 2.0, 'bias': 2.0}, ('cec', '4-6'): {'rounds': 1, 'mae': 10.0, 'bias': -10.0}}

@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
@@ -114,3 +115,47 @@ def test_python_dash_m_and_version():
         check=True,
     )
     assert done.stdout.startswith("eeforecast ")
+
+
+def test_usage_errors_are_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["odds", "--score", "abc"])
+    _, err = capsys.readouterr()
+    assert exc.value.code == 2
+    assert err.splitlines() == [
+        "eeforecast odds: error: argument --score: invalid int value: 'abc' "
+        "(see 'eeforecast odds --help')"
+    ]
+
+
+def test_rounds_unknown_category_is_an_error(capsys):
+    status, out, err = run(["rounds", "--category", "atlantis"], capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "--category 'atlantis': unknown category" in errors[0]
+
+
+def test_empty_table_prints_the_header_only(capsys):
+    status, out, _ = run(["rounds", "--category", "education", "--as-of", "2020-01-01"], capsys)
+    assert status == 0
+    assert out.split() == [
+        "draw_number", "date", "name", "category", "invitations", "cutoff", "tie_break",
+        "programs", "distribution_as_of",
+    ]  # fmt: skip
+
+
+def test_rounding_leaves_dates_alone_without_warnings():
+    frame = pd.DataFrame({"date": pd.to_datetime(["2025-01-01"]), "x": [1.234], "c": ["a"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = cli._rounded(frame, 1)
+    assert out["x"].tolist() == [1.2] and out["date"].equals(frame["date"])
+
+
+def test_simulate_empty_schedule_is_an_error(tmp_path, capsys):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("")
+    status, out, err = run(["simulate", "--schedule", str(plan)], capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "no round to simulate" in errors[0]

@@ -482,6 +482,14 @@ def test_forecast_default_models_all_active(feed):
     assert (res.table["cutoff_lo_80"] <= res.table["cutoff_hi_80"]).all()
 
 
+def test_forecast_cutoffs_and_intervals_stay_on_the_crs_scale(feed):
+    # 2019: PNP cutoffs near 900 with few rounds; the Gaussian 95% interval reaches past 1200
+    res = forecast(feed, as_of="2019-01-01", categories=["pnp"], progress=False)
+    assert res.models["auto_hi_95"].max() > 1200  # the case this guards against
+    cols = [c for c in res.table.columns if c.startswith("cutoff")]
+    assert ((res.table[cols] >= 0) & (res.table[cols] <= 1200)).all().all()
+
+
 # --- backlog ----------------------------------------------------------------------------------
 
 
@@ -503,6 +511,16 @@ def test_backlog_projection(feed):
         backlog(feed, weeks=0)
     with pytest.raises(ParameterError, match="threshold"):
         backlog(feed, thresholds=(1500,))
+
+
+def test_backlog_invited_counts_actual_invitations(feed):
+    from eeforecast.forecast import backlog
+
+    # 2022-02-01: one snapshot, PNP rounds only, and round #214 had taken every nominee: the
+    # forecast PNP rounds find nobody to invite, so nobody is counted as invited
+    res = backlog(feed, as_of="2022-02-01", weeks=3, n_paths=20, rng=1)
+    assert res.weekly["rounds"].iloc[-1] > 0
+    assert (res.weekly["invited"] == 0).all()
 
 
 # --- CLI --------------------------------------------------------------------------------------

@@ -249,3 +249,11 @@ def test_exhausted_rounds_invite_everybody_eligible(paths):
         share = paths.exhausted_share(cat, "3m")
         first = paths.probability([ELIGIBLE_FLOOR.get(cat, 0)], (cat,), "3m")[0]
         assert first >= share - 1e-12  # everybody eligible is invited on those paths
+
+
+def test_category_without_pool_estimate_warns(feed):
+    # 2022-02-01: CEC held rounds in 2021, but none with a published pool snapshot, so the pool
+    # model cannot simulate its forecast rounds; the odds must say so, not silently return 0
+    with pytest.warns(UserWarning, match="no pool estimate for cec as of 2022-02-01"):
+        res = odds(feed, 500, categories=["cec"], within="3m", as_of="2022-02-01", n_paths=20)
+    assert res.rounds == 0

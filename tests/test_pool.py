@@ -438,10 +438,9 @@ def test_flow_conversion_feeds_the_engine_state(model):
     # French invites ~100+/day in 2025: the refill must sustain at least half of that above its
     # typical cutoff (the engine's refill there per day)
     above = SCORES >= int(french.flow_cutoff)
-    refill = (
-        state.conversion["french"] * state.total[above].sum()
-        + (state.inflow_eligible["french"] * np.maximum(state.inflow, 0))[above].sum()
-    )
+    refill = (state.conversion["french"] * state.total)[above].sum() + (
+        state.inflow_eligible["french"] * np.maximum(state.inflow, 0)
+    )[above].sum()
     assert refill >= 0.5 * french.flow_rate
 
 
@@ -449,3 +448,14 @@ def test_flow_rate_uses_no_later_round(feed):
     early = fit_pool(feed.truncate("2025-01-01"), as_of="2025-01-01")
     full = fit_pool(feed, as_of="2025-01-01")
     assert early.categories["french"].flow_rate == full.categories["french"].flow_rate
+
+
+def test_nominee_inflow_at_most_the_pnp_pace(feed):
+    day = "2025-01-01"
+    capped = fit_pool(feed.truncate(day), as_of=day)
+    free = fit_pool(feed.truncate(day), as_of=day, cap_nominee_inflow=False)
+    r = capped.rounds[capped.rounds["category"] == "pnp"]
+    pace, _ = invitation_rate(r["date"].to_numpy(), r["invitations"], r["cutoff"], day)
+    assert capped.inflow_bands[-1] == pytest.approx(min(free.inflow_bands[-1], pace))
+    assert free.inflow_bands[-1] > pace  # the snapshot estimate exceeded the pace then
+    np.testing.assert_array_equal(capped.inflow_bands[:-1], free.inflow_bands[:-1])
