@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .feed import BANDS
 
 __all__ = [
     "BAND_EDGES",
@@ -184,23 +185,7 @@ def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, n
 # --- bands <-> 1-point density ----------------------------------------------------------------
 
 #: The 15 leaf bands of IRCC's snapshots, ascending (lo, hi) inclusive [CRS points].
-BAND_EDGES: tuple[tuple[int, int], ...] = (
-    (0, 300),
-    (301, 350),
-    (351, 400),
-    (401, 410),
-    (411, 420),
-    (421, 430),
-    (431, 440),
-    (441, 450),
-    (451, 460),
-    (461, 470),
-    (471, 480),
-    (481, 490),
-    (491, 500),
-    (501, 600),
-    (601, 1200),
-)
+BAND_EDGES: tuple[tuple[int, int], ...] = tuple(BANDS)
 _BAND_LO = np.array([lo for lo, _ in BAND_EDGES])
 _BAND_HI = np.array([hi for _, hi in BAND_EDGES])
 #: Band index of every score 0..1200.

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .categories import CATEGORIES
 from .errors import ParameterError
-from .pool import MAX_SCORE, PoolState
+from .pool import BAND_EDGES, MAX_SCORE, PoolState
 
 __all__ = [
     "Invitations",
@@ -56,23 +56,7 @@ N_SCORES = MAX_SCORE + 1
 
 #: Score bands within which inflow noise is shared (IRCC's 15 leaf bands, ascending)
 #: [CRS points]. The net inflow's variability is estimated per band, so it is drawn per band.
-NOISE_BANDS: tuple[tuple[int, int], ...] = (
-    (0, 300),
-    (301, 350),
-    (351, 400),
-    (401, 410),
-    (411, 420),
-    (421, 430),
-    (431, 440),
-    (441, 450),
-    (451, 460),
-    (461, 470),
-    (471, 480),
-    (481, 490),
-    (491, 500),
-    (501, 600),
-    (601, 1200),
-)
+NOISE_BANDS: tuple[tuple[int, int], ...] = BAND_EDGES
 
 #: Counts below this are rounding residue of taken scores and count as nobody [candidates].
 _EPS = 1e-7
