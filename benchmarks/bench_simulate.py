@@ -64,8 +64,11 @@ PATTERNS = {
 }
 
 
-def bench_state(inflow_sd: float = 0.0) -> PoolState:
-    """The integer benchmark pool (and, with ``inflow_sd`` > 0, a noisy inflow for Monte Carlo)."""
+def bench_state(inflow_sd: float = 0.0, uncertain: bool = False) -> PoolState:
+    """The integer benchmark pool (and, with ``inflow_sd`` > 0, a noisy inflow for Monte Carlo;
+    with ``uncertain``, parameter uncertainty of the size fitted on the real feed: level and
+    refill log-sds 0.4 and 1.0 per category, nominee score shift 40 points, nominee inflow
+    log-sd 0.5)."""
     try:
         from eeforecast.pool import density_from_bands
 
@@ -86,7 +89,18 @@ def bench_state(inflow_sd: float = 0.0) -> PoolState:
     eligible = {c: np.where(p, total, 0.0) for c, p in PATTERNS.items()}
     shares = {c: p.astype(float) for c, p in PATTERNS.items()}
     sd = np.where(inflow != 0, inflow_sd, 0.0)
-    return PoolState(START, total, eligible, inflow, sd, shares)
+    state = PoolState(START, total, eligible, inflow, sd, shares)
+    if uncertain:
+        cats = [c for c in PATTERNS if c != "pnp"]
+        state = PoolState(
+            **{
+                **state.__dict__,
+                "level_sd": dict.fromkeys(cats, 0.4),
+                "refill_sd": {**dict.fromkeys(cats, 1.0), "pnp": 0.5},
+                "nominee_shift_sd": 40.0,
+            }
+        )
+    return state
 
 
 def bench_rounds(random_sizes: bool = False) -> list[Round]:
@@ -221,7 +235,7 @@ def main() -> int:
         )
 
     # --- Monte Carlo ---
-    mc_state = bench_state(inflow_sd=3.0)
+    mc_state = bench_state(inflow_sd=3.0, uncertain=True)  # inflow noise + parameter uncertainty
     mc_rounds = bench_rounds(random_sizes=True)
     n_paths = 10_000
     cpu0 = time.process_time()

@@ -254,6 +254,9 @@ def cross_validation(
     start_day = _as_day(start, "start")
     if end is not None and _as_day(end, "end") <= start_day:
         raise ParameterError(f"end: {end} is not after start {start}")
+    for c in categories or ():
+        if c not in set(feed.rounds["category"]):
+            raise ParameterError(f"category {c!r}: no round of it in the feed")
     raw = raw_backtest(
         feed,
         start_day - pd.Timedelta(days=warmup_days),

@@ -11,6 +11,7 @@ import argparse
 import sys
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -78,10 +79,14 @@ def _common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> Non
         )
 
 
-def _load(args):
-    from .feed import load_feed
+def _load(args, *, need_rounds: bool = True):
+    from .feed import FeedError, load_feed
 
-    return load_feed(args.source, as_of=args.as_of)
+    feed = load_feed(args.source, as_of=args.as_of)
+    if need_rounds and feed.rounds.empty:
+        when = f" on or before {args.as_of}" if args.as_of else ""
+        raise FeedError(f"{args.source or 'the bundled feed'}: no round{when}")
+    return feed
 
 
 # --- foundation commands (lead) ---------------------------------------------------------------
@@ -91,7 +96,7 @@ def _cmd_rounds(args) -> int:
     from .categories import CATEGORIES
     from .errors import ParameterError
 
-    rounds = _load(args).rounds
+    rounds = _load(args, need_rounds=False).rounds
     if args.category:
         known = set(CATEGORIES) | set(rounds["category"])
         for cat in args.category:
@@ -154,6 +159,16 @@ def _cmd_simulate(args) -> int:
     n_paths = None if args.n_paths == 1 else args.n_paths
     result = simulate_feed(feed, rounds, as_of=day, n_paths=n_paths, rng=args.seed)
     frame = result.to_frame()
+    keep = np.array([not r.replayed for r in result.rounds], dtype=bool)
+    invited = np.median(result.invited[:, keep], axis=0)
+    for row, got in zip(frame.itertuples(index=False), invited, strict=True):
+        if got < row.invitations - 0.5:
+            warnings.warn(
+                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d}: only {got:,.0f} "
+                "eligible candidates were left to invite (median over paths)",
+                UserWarning,
+                stacklevel=2,
+            )
     cols = ["date", "category", "invitations", "cutoff"]
     if n_paths:
         cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]

@@ -195,7 +195,10 @@ def _origin(feed) -> pd.Timestamp:
     days = [feed.rounds["date"].max()]
     if len(feed.snapshots):
         days.append(feed.snapshots["as_of"].max())
-    return pd.Timestamp(max(d for d in days if pd.notna(d)))
+    days = [d for d in days if pd.notna(d)]
+    if not days:
+        raise ParameterError("feed: it holds no round and no pool snapshot")
+    return pd.Timestamp(max(days))
 
 
 def _published(feed, day=None) -> np.ndarray:
@@ -1605,7 +1608,9 @@ class ForecastResult:
 
 def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.DataFrame:
     rows = []
-    known = cv[np.isfinite(cv["actual"]) & (cv["date"] <= as_of)]
+    if cv.empty:  # no evaluated forecast yet (e.g. a category without rounds in the window)
+        return pd.DataFrame()
+    known = cv[np.isfinite(cv["actual"].astype(float)) & (cv["date"] <= as_of)]
     for cat, part in known.groupby("category", sort=True):
         part = part.sort_values("date", kind="stable").tail(select_window)
         row = {"category": cat, "n": len(part)}
@@ -1701,7 +1706,7 @@ def forecast(
         {
             "category": now["category"],
             "step": now["step"].astype(int),
-            "date": now["date"],
+            "date": pd.to_datetime(now["date"]),
             "cutoff": now["auto"].clip(0, MAX_SCORE),
         }
     )

@@ -645,6 +645,13 @@ def odds(
             stacklevel=2,
         )
     mask = paths.eligible_rounds(cats, within)
+    if not mask.any():
+        warnings.warn(
+            f"odds: no round of {'+'.join(cats)} is expected within {within} of "
+            f"{paths.as_of:%Y-%m-%d}, so the probability is 0 whatever the score",
+            UserWarning,
+            stacklevel=2,
+        )
     p = float(invitation_probability(paths.cutoffs, mask, [int(score)], paths.tie)[0])
     se = float(np.sqrt(p * (1 - p) / paths.n_paths))
     note = ASSUMPTIONS + (" " + " ".join(paths.notes) if paths.notes else "")

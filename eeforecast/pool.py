@@ -50,8 +50,11 @@ __all__ = [
     "fit_nominee_shape",
     "fit_pool",
     "invitation_rate",
+    "level_errors",
     "nominee_cutoff_shape",
+    "nominee_residuals",
     "nominee_shape",
+    "pace_changes",
     "room_for_round",
     "summarize_flows",
     "take_top",
@@ -95,6 +98,23 @@ class PoolState:
         Conversion stops at the share ``min(1, conversion * horizon)`` of a score: profiles last
         ``horizon`` days, so no more than that can have turned eligible [days]. ``inf``: no cap
         below ``total``.
+    level_sd : dict[str, float]
+        Parameter uncertainty (Monte Carlo only): category slug -> sd of the log of the
+        category's eligible stock on ``as_of``; each path multiplies ``eligible[slug]`` by
+        ``exp(level_sd * u)``, ``u`` standard normal, capped at ``total`` [-]. Missing: 0.
+    refill_sd : dict[str, float]
+        Parameter uncertainty: category slug -> sd of the log of its refill rate; each path
+        multiplies ``inflow_eligible[slug]`` and ``conversion[slug]`` by ``exp(refill_sd * v)``
+        (capped at 1). ``"pnp"`` instead multiplies the expected net inflow at 601..1200 (new
+        nominees) [-]. Missing: 0.
+    nominee_shift_sd : float
+        Parameter uncertainty: sd of a shift of the nominees' scores; each path moves the
+        candidates, the eligible counts and the inflow at 601..1200 by ``round(sd * w)``
+        points, ``w`` standard normal (those pushed beyond 601 or 1200 stay at the edge)
+        [CRS points].
+    level_floor : dict[str, float]
+        Category slug -> smallest level multiplier a path may draw (the room assumption per
+        path, see :func:`eeforecast.simulate.simulate_feed`) [-]. Missing: none.
     """
 
     as_of: pd.Timestamp
@@ -105,6 +125,10 @@ class PoolState:
     inflow_eligible: dict[str, np.ndarray] = field(default_factory=dict)
     conversion: dict[str, float] = field(default_factory=dict)
     horizon: float = float("inf")
+    level_sd: dict[str, float] = field(default_factory=dict)
+    refill_sd: dict[str, float] = field(default_factory=dict)
+    nominee_shift_sd: float = 0.0
+    level_floor: dict[str, float] = field(default_factory=dict)
 
 
 def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -700,6 +724,11 @@ class CategoryFit:
     flow_conversion : float
         The conversion rate that refills the sub-pool above ``flow_cutoff`` at ``flow_rate``
         (see :func:`fit_pool`, assumption 6) [1/day].
+    level_sd : float
+        sd of the log of the sub-pool level for Monte Carlo (:func:`fit_pool`, assumption 9)
+        [-].
+    refill_sd : float
+        sd of the log of the refill rate for Monte Carlo (assumption 9) [-].
     """
 
     category: str
@@ -714,6 +743,8 @@ class CategoryFit:
     flow_rate: float = 0.0
     flow_cutoff: float = float("nan")
     flow_conversion: float = 0.0
+    level_sd: float = 0.0
+    refill_sd: float = 0.0
 
 
 def fit_category(
@@ -859,6 +890,107 @@ def invitation_rate(
     return rate, cutoff
 
 
+# --- parameter uncertainty (Monte Carlo) -------------------------------------------------------
+
+
+def level_errors(
+    days: np.ndarray, residuals: np.ndarray, *, half_life: float = 45.0, shrink: float = 0.5
+) -> np.ndarray:
+    """One-round-ahead errors of a category's drift-corrected sub-pool level.
+
+    Parameters
+    ----------
+    days : numpy.ndarray, shape (R,)
+        Days of the category's calibration rounds, ascending (any origin) [days].
+    residuals : numpy.ndarray, shape (R,)
+        ``log N_i - log E_i`` of :func:`fit_category` [-].
+    half_life, shrink : float
+        The drift's recency half-life [days] and shrinkage pseudo-weight [-] (as in
+        :func:`fit_pool`, assumption 3).
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        ``residuals_i - drift_i``, where ``drift_i`` is the drift computed from the rounds dated
+        before round ``i`` only (0 for the first): the log error the drift-corrected sub-pool
+        level would have made for round ``i`` [-].
+
+    Examples
+    --------
+    >>> level_errors(np.array([0.0, 10.0]), np.array([0.2, 0.2]), half_life=1e9, shrink=0.0)
+    array([0.2, 0. ])
+    """
+    t = np.asarray(days, dtype=float)
+    r = np.asarray(residuals, dtype=float)
+    out = r.copy()
+    for i in range(1, len(r)):
+        prev = t[:i] < t[i]
+        if prev.any():
+            w = 0.5 ** ((t[i] - t[:i][prev]) / half_life)
+            out[i] = r[i] - (w * r[:i][prev]).sum() / (w.sum() + shrink)
+    return out
+
+
+def pace_changes(
+    dates: np.ndarray, invitations: np.ndarray, at: object, *, span: float = 91.0, n_spans: int = 8
+) -> np.ndarray:
+    """Log changes of a category's invitations per day between consecutive quarters.
+
+    Parameters
+    ----------
+    dates : numpy.ndarray of datetime64, shape (R,)
+        Days of the category's rounds; rounds after ``at`` are ignored.
+    invitations : numpy.ndarray, shape (R,)
+        Their invitations [candidates].
+    at : date-like
+        The day seen from.
+    span : float
+        Length of a period [days].
+    n_spans : int
+        Periods counted back from ``at``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``log(N_k / N_{k+1})`` for consecutive periods ``k`` (0 = the latest) that both hold
+        invitations; periods without a round are skipped [-].
+
+    Examples
+    --------
+    >>> d = np.array(["2025-06-01", "2025-03-01"], dtype="datetime64[ns]")
+    >>> pace_changes(d, np.array([2000, 1000]), "2025-06-30", n_spans=2).round(3).tolist()
+    [0.693]
+    """
+    at = np.datetime64(pd.Timestamp(at), "ns")
+    age = (at - np.asarray(dates, dtype="datetime64[ns]")) / np.timedelta64(1, "D")
+    n = np.asarray(invitations, dtype=float)
+    counts = np.array([n[(age >= k * span) & (age < (k + 1) * span)].sum() for k in range(n_spans)])
+    both = (counts[:-1] > 0) & (counts[1:] > 0)
+    return np.log(counts[:-1][both] / counts[1:][both])
+
+
+def _rms(errors: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Weighted root mean square (NaN when empty) [-]."""
+    e = np.asarray(errors, dtype=float)
+    if e.size == 0:
+        return float("nan")
+    w = np.ones_like(e) if weights is None else np.asarray(weights, dtype=float)
+    return float(np.sqrt((w * e**2).sum() / w.sum()))
+
+
+def nominee_residuals(
+    cutoffs: np.ndarray, fractions: np.ndarray, mean: float, sd: float, lower_z: float = 2.0
+) -> np.ndarray:
+    """Past PNP cutoffs minus the cutoffs of the fitted nominee shape (:func:`fit_nominee_shape`)
+    at the same invited shares [CRS points]."""
+    from scipy.special import ndtr, ndtri
+
+    kept = 1.0 - ndtr(-lower_z)
+    q = np.clip(np.asarray(fractions, dtype=float), 0.02, 1.0)
+    z = ndtri(np.clip(1.0 - q * kept, 1e-6, 1 - 1e-6))
+    return np.asarray(cutoffs, dtype=float) - 600.0 - (mean + sd * z)
+
+
 # --- the fitted pool --------------------------------------------------------------------------
 
 #: Categories whose eligible sub-pool is structural rather than estimated.
@@ -908,6 +1040,11 @@ class PoolModel:
         Settings of the fit (the keyword arguments of :func:`fit_pool`).
     feed : eeforecast.feed.Feed or None
         The feed cut at ``as_of`` (lets the engine replay the rounds since a snapshot).
+    nominee_shift_sd : float
+        sd of the past PNP cutoffs around the fitted nominee shape (assumption 9)
+        [CRS points].
+    nominee_rate_sd : float
+        sd of the log of the PNP invitation pace between quarters (assumption 9) [-].
     """
 
     as_of: pd.Timestamp
@@ -923,6 +1060,8 @@ class PoolModel:
     rounds: pd.DataFrame
     params: dict
     feed: object = None
+    nominee_shift_sd: float = 0.0
+    nominee_rate_sd: float = 0.0
 
     # -- states ------------------------------------------------------------------------------
 
@@ -1058,7 +1197,9 @@ class PoolModel:
         eligible = {"pnp": self.eligible("pnp", total, inflow, day)}
         inflow_eligible = {"pnp": (SCORES >= 601).astype(float)}
         conversion = {}
+        level_sd, refill_sd = {}, {"pnp": float(self.nominee_rate_sd)}
         for slug, fit in self.categories.items():
+            level_sd[slug], refill_sd[slug] = float(fit.level_sd), float(fit.refill_sd)
             scale = np.exp(fit.drift)
             eligible[slug] = self.eligible(slug, total, inflow, day)
             below = SCORES < 601  # nominees refill the PNP sub-pool only (assumption 7)
@@ -1075,6 +1216,9 @@ class PoolModel:
             inflow_eligible=inflow_eligible,
             conversion=conversion,
             horizon=float(self.params["horizon"]),
+            level_sd=level_sd,
+            refill_sd=refill_sd,
+            nominee_shift_sd=float(self.nominee_shift_sd),
         )
 
     # -- inspection --------------------------------------------------------------------------
@@ -1111,6 +1255,8 @@ class PoolModel:
                 "flow_rate",
                 "flow_cutoff",
                 "flow_conversion",
+                "level_sd",
+                "refill_sd",
             ],
         )
         pnp = self.rounds[self.rounds["category"] == "pnp"]
@@ -1127,9 +1273,14 @@ class PoolModel:
             "flow_rate": np.nan,
             "flow_cutoff": np.nan,
             "flow_conversion": 0.0,
+            "level_sd": np.nan,
+            "refill_sd": self.nominee_rate_sd,
         }
         frame["nominee_mean"] = np.where(frame["category"] == "pnp", self.nominee_mean, np.nan)
         frame["nominee_sd"] = np.where(frame["category"] == "pnp", self.nominee_sd, np.nan)
+        frame["nominee_shift_sd"] = np.where(
+            frame["category"] == "pnp", self.nominee_shift_sd, np.nan
+        )
         return frame
 
     def inflow_frame(self) -> pd.DataFrame:
@@ -1166,7 +1317,8 @@ class PoolModel:
             f"({len(self.snapshot_dates)} snapshots used)",
             f"  501-600 / 601-1200  {counts[13]:,.0f} / {counts[14]:,.0f}",
             f"  nominee core score  mean {self.nominee_mean:.0f}, sd {self.nominee_sd:.0f} "
-            f"[CRS points]",
+            f"[CRS points]; Monte Carlo: score shift sd {self.nominee_shift_sd:.0f}, "
+            f"inflow log-sd {self.nominee_rate_sd:.2f}",
             f"  net inflow          {self.inflow_bands.sum():+,.0f} /day in total "
             f"(sd {np.sqrt((self.inflow_bands_sd**2).sum()):,.0f}); 501-600 "
             f"{self.inflow_bands[13]:+,.0f}, 601-1200 {self.inflow_bands[14]:+,.0f} /day",
@@ -1339,6 +1491,21 @@ def fit_pool(
        in the next six months, while the band shrank), and the excess piled up in the
        simulated nominee band, sending PNP and general cutoffs too high over months (see the
        README's multi-round replay). Not applied without a PNP round in the window.
+    9. Parameter uncertainty (used by Monte Carlo, :func:`eeforecast.simulate.simulate`; the
+       deterministic path ignores it), estimated from the same past data, never from later
+       rounds. ``level_sd`` of a category: the recency-weighted (``half_life``) root mean
+       square of its one-round-ahead level errors (:func:`level_errors`: each calibration
+       round's residual of :func:`fit_category` minus the drift computed from the rounds
+       before it), the scatter of the rounds around the fitted sub-pool. ``refill_sd``: the
+       root mean square of the log changes of its invitations per day from one quarter to
+       the next over ``lookback`` (:func:`pace_changes`), since the refill follows the pace
+       (assumption 6) and the pace changes. A category with fewer than 3 errors (2 changes)
+       takes the value pooled over all categories. ``nominee_shift_sd``: the weighted root
+       mean square of the past PNP cutoffs around the fitted nominee shape
+       (:func:`nominee_residuals`, weights of assumption 2, scaled by ``n_eff / (n_eff - 2)``
+       for the two fitted parameters); ``nominee_rate_sd``: the PNP pace changes, used for
+       the nominee inflow. All are in-sample scatter of a fitted model, so they understate
+       the error of a model that is itself wrong (see the README's coverage tables).
     Everything uses only rounds and snapshots dated on or before ``as_of``.
     """
     if as_of is not None:
@@ -1412,12 +1579,20 @@ def fit_pool(
     )
     nominee = nominee_cutoff_shape(mean, sd, lower_z)
     densities[:, 601:] = counts[:, 14, None] * nominee[601:]
+    shift_sd = 0.0
+    if len(pnp) >= 3:  # assumption 9
+        w_pnp = weight[pnp] * precision
+        n_eff = w_pnp.sum() ** 2 / (w_pnp**2).sum()
+        resid = nominee_residuals(r_c[pnp], fractions, mean, sd, lower_z)
+        shift_sd = _rms(resid, w_pnp) * np.sqrt(n_eff / max(n_eff - 2.0, 1.0))
     cache.clear()
 
     # category shares
     latest_total = densities[-1]
     latest_inflow = _score_inflow(inflow_bands, densities[-1], counts[-1])
     categories: dict[str, CategoryFit] = {}
+    errors: dict[str, tuple] = {}
+    changes: dict[str, np.ndarray] = {}
     for slug in pd.unique(r_cat):
         if slug in _STRUCTURAL:
             continue
@@ -1448,6 +1623,18 @@ def fit_pool(
         )
         recent_w = 0.5 ** ((day64 - r_dates[idx]) / np.timedelta64(1, "D") / drift_half_life)
         drift = float((recent_w * resid).sum() / (recent_w.sum() + drift_shrink))
+        errors[slug] = (
+            level_errors(
+                (r_dates[idx] - day64) / np.timedelta64(1, "D"),
+                resid,
+                half_life=drift_half_life,
+                shrink=drift_shrink,
+            ),
+            weight[idx],
+        )
+        changes[slug] = pace_changes(
+            r_dates[own], r_n[own], day, n_spans=max(int(lookback // 91), 2)
+        )
         rate, kappa = invitation_rate(
             r_dates[own], r_n[own], r_c[own], day, window=rate_window, half_life=rate_half_life
         )
@@ -1472,6 +1659,26 @@ def fit_pool(
             flow_cutoff=kappa if rate > 0 else float(r_c[last]),
             flow_conversion=flow_conv,
         )
+
+    # parameter uncertainty (assumption 9): a category's own estimate, or the pooled one
+    pooled_level = _rms(
+        np.concatenate([e for e, _ in errors.values()] or [np.zeros(0)]),
+        np.concatenate([w for _, w in errors.values()] or [np.zeros(0)]),
+    )
+    pace_pnp = pace_changes(
+        r_dates[r_cat == "pnp"], r_n[r_cat == "pnp"], day, n_spans=max(int(lookback // 91), 2)
+    )
+    pooled_pace = _rms(np.concatenate([*changes.values(), pace_pnp]))
+    for slug, fit in categories.items():
+        err, w = errors[slug]
+        level = _rms(err, w) if len(err) >= 3 else pooled_level
+        pace = _rms(changes[slug]) if len(changes[slug]) >= 2 else pooled_pace
+        categories[slug] = replace(
+            fit,
+            level_sd=float(np.nan_to_num(level)),
+            refill_sd=float(np.nan_to_num(pace)),
+        )
+    rate_sd = _rms(pace_pnp) if len(pace_pnp) >= 2 else pooled_pace
 
     return PoolModel(
         as_of=day,
@@ -1502,4 +1709,6 @@ def fit_pool(
             "rate_half_life": rate_half_life,
             "cap_nominee_inflow": cap_nominee_inflow,
         },
+        nominee_shift_sd=float(shift_sd),
+        nominee_rate_sd=float(np.nan_to_num(rate_sd)),
     )

@@ -351,7 +351,7 @@ def run(
     schedule on the pool (:func:`eeforecast.odds.simulate_cutoff_paths`: odds and backlog) ->
     figures. The simulation draws from a stream spawned from ``settings.seed``.
     """
-    from .feed import load_feed
+    from .feed import FeedError, load_feed
 
     settings = settings or Settings()
     stages = ["feed", "pool", "forecast", "simulation", "backlog", "figures"]
@@ -361,6 +361,9 @@ def run(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             feed = load_feed(source, as_of=as_of)
+        if feed.rounds.empty:
+            when = f" on or before {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
+            raise FeedError(f"{source or 'the bundled feed'}: no round{when}; no report to build")
         bar.done()
         day = feed.as_of if feed.as_of is not None else feed.rounds["date"].max()
         report = Report(feed=feed, as_of=pd.Timestamp(day), settings=settings)

@@ -485,9 +485,94 @@ class _Engine:
     days: np.ndarray  # (R,) days since the previous round (or the start)
     cat: np.ndarray  # (R,) int
     thresholds: tuple[int, ...]
+    horizon: float = math.inf  # conversion caps: min(1, conversion * horizon)
+    level_sd: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,)
+    refill_sd: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,), pnp's is 0
+    rate_sd: float = 0.0  # nominee inflow (refill_sd["pnp"])
+    shift_sd: float = 0.0  # nominee scores [CRS points]
+    level_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,)
 
 
-def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> dict:
+#: Scores 601..1200 (the nominees) are indices 0..599 in reversed order.
+_NOM = MAX_SCORE - 600
+
+
+@dataclass(frozen=True)
+class _Params:
+    """Per-path parameter draws (multipliers of 1 and shift 0: the model as fitted).
+
+    ``level`` (P, C) multiplies each category's eligible stock, ``refill`` (P, C) its
+    inflow share and conversion, ``rate`` (P,) the nominees' expected net inflow and ``shift``
+    (P,) moves the nominees' scores [CRS points].
+    """
+
+    level: np.ndarray
+    refill: np.ndarray
+    rate: np.ndarray
+    shift: np.ndarray
+
+    @classmethod
+    def none(cls, n_paths: int, n_cat: int) -> _Params:
+        return cls(
+            np.ones((n_paths, n_cat)),
+            np.ones((n_paths, n_cat)),
+            np.ones(n_paths),
+            np.zeros(n_paths, dtype=np.int64),
+        )
+
+    @classmethod
+    def draw(cls, eng: _Engine, rng: np.random.Generator, n_paths: int) -> _Params:
+        n_cat = eng.eligible.shape[0]
+        u = rng.standard_normal((n_paths, 2 * n_cat + 2))
+        return cls(
+            np.maximum(np.exp(eng.level_sd[None, :] * u[:, :n_cat]), eng.level_floor[None, :]),
+            np.exp(eng.refill_sd[None, :] * u[:, n_cat : 2 * n_cat]),
+            np.exp(eng.rate_sd * u[:, 2 * n_cat]),
+            np.rint(eng.shift_sd * u[:, 2 * n_cat + 1]).astype(np.int64),
+        )
+
+
+def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
+    """Move the nominees' part (reversed indices 0..599 = scores 1200..601) of ``arr`` (..., S)
+    up by ``shift`` points; counts pushed beyond 601 or 1200 stay at the edge (sums kept)."""
+    out = np.array(arr, dtype=float, copy=True)
+    if shift == 0:
+        return out
+    target = np.clip(np.arange(_NOM) - shift, 0, _NOM - 1)
+    flat = out.reshape(-1, out.shape[-1])
+    for row in flat:
+        row[:_NOM] = np.bincount(target, weights=row[:_NOM], minlength=_NOM)
+    return out
+
+
+def _path_arrays(eng: _Engine, par: _Params) -> dict:
+    """Per-path starting arrays of the numpy engine (shapes (P, S) and (C, P, S))."""
+    n_paths = par.rate.shape[0]
+    total = np.repeat(eng.total[None, :], n_paths, axis=0)
+    elig = np.repeat(eng.eligible[:, None, :], n_paths, axis=1)
+    m = np.repeat(eng.inflow[None, :], n_paths, axis=0)
+    sd = np.repeat(eng.inflow_sd[None, :], n_paths, axis=0)
+    m[:, :_NOM] *= par.rate[:, None]
+    for sh in np.unique(par.shift):
+        if sh == 0:
+            continue
+        rows = par.shift == sh
+        total[rows] = _shift_nominees(eng.total, sh)
+        elig[:, rows] = _shift_nominees(eng.eligible, sh)[:, None, :]
+        m[rows] = _shift_nominees(m[rows], sh)
+        sd[rows] = _shift_nominees(eng.inflow_sd, sh)
+    elig = np.minimum(elig * par.level.T[:, :, None], total[None, :, :])
+    ref = par.refill.T[:, :, None]  # (C, P, 1)
+    ie = np.minimum(eng.inflow_eligible[:, None, :] * ref, 1.0)
+    conv = np.minimum(eng.conversion[:, None, :] * ref, 1.0)
+    with np.errstate(invalid="ignore"):
+        cap = np.where(conv > 0, np.minimum(1.0, conv * eng.horizon), 0.0)
+    return {"total": total, "elig": elig, "m": m, "sd": sd, "ie": ie, "conv": conv, "cap": cap}
+
+
+def _run_numpy(
+    eng: _Engine, invitations: np.ndarray, z: np.ndarray | None, par: _Params | None = None
+) -> dict:
     """The engine in numpy, vectorised over paths (the readable specification).
 
     Parameters
@@ -495,16 +580,30 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
     invitations : (P, R) float array [candidates]
     z : (P, R, B) standard normals (one per path, round interval and noise band) or None
         (expected inflow).
+    par : per-path parameter draws, or None (the parameters as fitted).
 
     Returns a dict of arrays (P, R).
     """
     n_paths, n_rounds = invitations.shape
     S = N_SCORES
-    T = np.repeat(eng.total[None, :], n_paths, axis=0)
-    E = np.repeat(eng.eligible[:, None, :], n_paths, axis=1)  # (C, P, S)
-    ie = eng.inflow_eligible[:, None, :]
-    n_cat = E.shape[0]
-    m, sd = eng.inflow, eng.inflow_sd
+    n_cat = eng.eligible.shape[0]
+    if par is None:  # the parameters as fitted: shared arrays, no per-path copies
+        arrays = {
+            "total": np.repeat(eng.total[None, :], n_paths, axis=0),
+            "elig": np.repeat(eng.eligible[:, None, :], n_paths, axis=1),
+            "ie": eng.inflow_eligible[:, None, :],
+            "m": eng.inflow[None, :],
+            "sd": eng.inflow_sd[None, :],
+            "conv": eng.conversion[:, None, :],
+            "cap": eng.conv_cap[:, None, :],
+        }
+    else:
+        arrays = _path_arrays(eng, par)
+    T = arrays["total"]
+    E = arrays["elig"]  # (C, P, S)
+    ie = arrays["ie"]  # (C, P, S)
+    m, sd = arrays["m"], arrays["sd"]  # (P, S)
+    conv_p, cap_p = arrays["conv"], arrays["cap"]
     rows = np.arange(n_paths)
     converting = [j for j in range(n_cat) if eng.conversion[j].any()]
     out = _empty_out(eng, invitations)
@@ -518,7 +617,7 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
                 net *= sd * math.sqrt(d)
                 net += m * d
             else:
-                net = (m * d)[None, :]
+                net = m * d
             pos = np.maximum(net, 0)
             gained = np.broadcast_to(pos.sum(axis=1), (n_paths,))
             told = T.copy() if n_cat else None
@@ -538,8 +637,8 @@ def _run_numpy(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
                 # conversion: candidates at a score turning eligible, until the category's
                 # share there reaches its cap (and never beyond everybody)
                 for j in converting:
-                    room = np.maximum(eng.conv_cap[j] * T - E[j], 0.0)
-                    E[j] += np.minimum(np.minimum(eng.conversion[j] * d, 1.0) * T, room)
+                    room = np.maximum(cap_p[j] * T - E[j], 0.0)
+                    E[j] += np.minimum(np.minimum(conv_p[j] * d, 1.0) * T, room)
                     np.minimum(E[j], T, out=E[j])
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
@@ -603,7 +702,11 @@ def _kernel(
     sd,
     ie,
     conv,
-    cap,
+    horizon,
+    lev,
+    refm,
+    rate,
+    shift,
     band_start,
     days,
     cat,
@@ -625,13 +728,21 @@ def _kernel(
     Same arithmetic as :func:`_run_numpy` per score, so the two agree to rounding (identical
     cutoffs); the pool is carried by its ledger (``pool + inflow - outflow - invited``) instead
     of being re-summed. The category updates are separate loops so that they vectorise.
+    Each path starts from the parameters drawn for it (``lev``, ``refm``, ``rate``, ``shift``;
+    see :class:`_Params`), applied as in :func:`_path_arrays`.
     """
     S = total.shape[0]
     C = elig.shape[0]
     B = band_start.shape[0] - 1
+    NOM = S - 601  # reversed indices 0..NOM-1 are the nominees (scores 1200..601)
     n_paths, n_rounds = inv.shape
     T = np.empty(S)
     E = np.empty((C, S))
+    mp = np.empty(S)
+    sdp = np.empty(S)
+    iep = np.empty((C, S))
+    convp = np.empty((C, S))
+    cap = np.empty((C, S))
     conv_any = np.zeros(C, dtype=np.bool_)
     for c in range(C):
         for k in range(S):
@@ -642,13 +753,41 @@ def _kernel(
     ratio = np.empty(S)
     takek = np.empty(S)
     for p in range(n_paths):
-        pool = 0.0
+        # --- this path's parameters ---
+        sh = shift[p]
         for k in range(S):
             T[k] = total[k]
-            pool += total[k]
+            mp[k] = m[k] * rate[p] if k < NOM else m[k]
+            sdp[k] = sd[k]
         for c in range(C):
             for k in range(S):
                 E[c, k] = elig[c, k]
+        if sh != 0:  # nominees move by sh points; those pushed past an edge stay there
+            for k in range(NOM):
+                T[k] = 0.0
+                mp[k] = 0.0
+                sdp[k] = 0.0
+                for c in range(C):
+                    E[c, k] = 0.0
+            for j in range(NOM):
+                t = min(max(j - sh, 0), NOM - 1)
+                T[t] += total[j]
+                mp[t] += m[j] * rate[p]
+                sdp[t] += sd[j]
+                for c in range(C):
+                    E[c, t] += elig[c, j]
+        for c in range(C):
+            lv = lev[p, c]
+            rf = refm[p, c]
+            for k in range(S):
+                E[c, k] = min(E[c, k] * lv, T[k])
+                iep[c, k] = min(ie[c, k] * rf, 1.0)
+                ck = min(conv[c, k] * rf, 1.0)
+                convp[c, k] = ck
+                cap[c, k] = min(1.0, ck * horizon) if ck > 0 else 0.0
+        pool = 0.0
+        for k in range(S):
+            pool += T[k]
         start_pool[p] = pool
         for r in range(n_rounds):
             d = days[r]
@@ -659,7 +798,7 @@ def _kernel(
                 for b in range(B):
                     zb = z[p, r, B - 1 - b] if use_z else 0.0  # bands run top down here
                     for k in range(band_start[b], band_start[b + 1]):
-                        net = zb * (sd[k] * sq) + m[k] * d
+                        net = zb * (sdp[k] * sq) + mp[k] * d
                         pos = max(net, 0.0)
                         told = T[k]
                         tn = max(told + net, 0.0)
@@ -671,13 +810,13 @@ def _kernel(
                         lost += denom - tn
                 for c in range(C):
                     for k in range(S):
-                        E[c, k] = E[c, k] * keep[k] + posk[k] * ie[c, k]
+                        E[c, k] = E[c, k] * keep[k] + posk[k] * iep[c, k]
                 for c in range(C):
                     if conv_any[c]:
                         for k in range(S):
                             e = E[c, k]
                             room = max(cap[c, k] * T[k] - e, 0.0)
-                            e = e + min(min(conv[c, k] * d, 1.0) * T[k], room)
+                            e = e + min(min(convp[c, k] * d, 1.0) * T[k], room)
                             E[c, k] = min(e, T[k])
                 inflow[p, r] = gained
                 outflow[p, r] = lost
@@ -772,10 +911,14 @@ def _numba_kernel():
 _BAND_START = np.array([MAX_SCORE - hi for lo, hi in reversed(NOISE_BANDS)] + [N_SCORES])
 
 
-def _run_numba(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> dict:
+def _run_numba(
+    eng: _Engine, invitations: np.ndarray, z: np.ndarray | None, par: _Params | None = None
+) -> dict:
     kernel = _numba_kernel()
     out = _empty_out(eng, invitations)
     n_paths, n_rounds = invitations.shape
+    if par is None:
+        par = _Params.none(n_paths, eng.eligible.shape[0])
     zz = z if z is not None else np.zeros((1, 1, 1))
     t_k = np.array([MAX_SCORE - t + 1 for t in eng.thresholds], dtype=np.int64)
     kernel(
@@ -785,7 +928,11 @@ def _run_numba(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
         eng.inflow_sd,
         eng.inflow_eligible,
         eng.conversion,
-        eng.conv_cap,
+        float(eng.horizon),
+        np.ascontiguousarray(par.level, float),
+        np.ascontiguousarray(par.refill, float),
+        np.ascontiguousarray(par.rate, float),
+        np.ascontiguousarray(par.shift, np.int64),
         _BAND_START,
         eng.days,
         eng.cat.astype(np.int64),
@@ -805,10 +952,10 @@ def _run_numba(eng: _Engine, invitations: np.ndarray, z: np.ndarray | None) -> d
     return out
 
 
-def _run_paths(eng: _Engine, invitations: np.ndarray, z, engine: str) -> dict:
+def _run_paths(eng: _Engine, invitations: np.ndarray, z, engine: str, par=None) -> dict:
     """Run the rounds for a block of paths with the chosen back end."""
     run = _run_numba if engine == "numba" else _run_numpy
-    return run(eng, invitations, z)
+    return run(eng, invitations, z, par)
 
 
 def _chunk_task(
@@ -819,9 +966,14 @@ def _chunk_task(
     engine: str,
     random_inflow: bool,
     random_sizes: bool,
+    parameter_uncertainty: bool = False,
 ) -> dict:
-    """One block of Monte Carlo paths (module level so that executors can pickle it)."""
-    size_seed, noise_seed = seed.spawn(2)
+    """One block of Monte Carlo paths (module level so that executors can pickle it).
+
+    Three streams are spawned from ``seed``: sizes, inflow noise and parameters (the first two
+    are those of a run without parameter uncertainty, which is therefore unchanged).
+    """
+    size_seed, noise_seed, param_seed = seed.spawn(3)
     size_rng = np.random.default_rng(size_seed)
     inv = np.empty((n, len(specs)))
     for r, spec in enumerate(specs):
@@ -829,7 +981,10 @@ def _chunk_task(
     z = None
     if random_inflow and np.any(eng.inflow_sd > 0):
         z = np.random.default_rng(noise_seed).standard_normal((n, len(specs), len(NOISE_BANDS)))
-    return _run_paths(eng, inv, z, engine)
+    par = None
+    if parameter_uncertainty:
+        par = _Params.draw(eng, np.random.default_rng(param_seed), n)
+    return _run_paths(eng, inv, z, engine, par)
 
 
 def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[int]) -> tuple:
@@ -903,6 +1058,21 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
         [-1 if r.category == "general" else tracked.index(r.category) for r in rounds],
         dtype=np.intp,
     )
+
+    def _sd(value: object, name: str) -> float:
+        v = float(value) if value is not None else 0.0
+        if not (math.isfinite(v) and v >= 0):
+            raise ParameterError(f"state.{name}: expected a finite sd >= 0, got {value!r}")
+        return v
+
+    level_sd = getattr(state, "level_sd", None) or {}
+    refill_sd = getattr(state, "refill_sd", None) or {}
+    lev = np.array([_sd(level_sd.get(c, 0.0), f"level_sd[{c!r}]") for c in tracked])
+    ref = np.array(
+        [0.0 if c == "pnp" else _sd(refill_sd.get(c, 0.0), f"refill_sd[{c!r}]") for c in tracked]
+    )
+    level_floor = getattr(state, "level_floor", None) or {}
+    floor = np.array([_sd(level_floor.get(c, 0.0), f"level_floor[{c!r}]") for c in tracked])
     eng = _Engine(
         total[::-1].copy(),
         elig[:, ::-1].copy(),
@@ -914,6 +1084,12 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
         days,
         cat,
         tuple(ths),
+        horizon,
+        lev.reshape(len(tracked)),
+        ref.reshape(len(tracked)),
+        _sd(refill_sd.get("pnp", 0.0), "refill_sd['pnp']"),
+        _sd(getattr(state, "nominee_shift_sd", 0.0), "nominee_shift_sd"),
+        floor.reshape(len(tracked)),
     )
     return eng, tracked
 
@@ -936,6 +1112,7 @@ def simulate(
     thresholds: Sequence[int] = (),
     random_inflow: bool = True,
     random_sizes: bool = True,
+    parameter_uncertainty: bool = True,
     executor: Executor | None = None,
     chunk_paths: int = 500,
     engine: str = "auto",
@@ -961,6 +1138,11 @@ def simulate(
     random_inflow, random_sizes : bool
         In Monte Carlo, draw the net inflow (per noise band, see Notes) and the invitation counts
         of rounds given as distributions. Off: expected values.
+    parameter_uncertainty : bool
+        In Monte Carlo, draw per path the model's parameters around their fitted values, with
+        the sds of the state (``level_sd``, ``refill_sd``, ``nominee_shift_sd``; see Notes).
+        Off: inflow noise and random sizes only, exactly as before this option existed. The
+        deterministic path never uses it.
     executor : concurrent.futures.Executor or None
         Runs the blocks of paths (e.g. a ``ProcessPoolExecutor`` or a dask client's executor).
     chunk_paths : int
@@ -1005,6 +1187,21 @@ def simulate(
     refill that lets a category's rounds go on month after month at scores its earlier rounds
     emptied.
 
+    **Parameter uncertainty.** The inflow noise alone gives intervals far narrower than the
+    model's real error (it takes the fitted sub-pools and refill rates as exact). With
+    ``parameter_uncertainty`` each Monte Carlo path first draws, independently, for every
+    category :math:`X` in the schedule: a level multiplier :math:`e^{\\sigma_L u}` on its eligible
+    stock (capped at :math:`T`), a refill multiplier :math:`e^{\\sigma_R v}` on its inflow share
+    and conversion rate (capped at 1), and, for the nominees (601..1200), a multiplier
+    :math:`e^{\\sigma_N v'}` on their expected net inflow and a shift of their scores by
+    :math:`\\mathrm{round}(\\sigma_S w)` points (counts pushed past 601 or 1200 stay at the
+    edge), with :math:`u, v, v', w` standard normal and the sds ``state.level_sd[X]``,
+    ``state.refill_sd[X]``, ``state.refill_sd["pnp"]`` and ``state.nominee_shift_sd``
+    (estimated by :func:`eeforecast.pool.fit_pool`, assumption 9). The multipliers have median
+    1, so the median path stays near the deterministic one; a level error acts once (the stock
+    on the start day), a refill error on every interval of the path. They are drawn from a third
+    stream spawned per block, so switching them off leaves the other draws unchanged.
+
     Counts are expected values (fractional) in both modes; with integer pools, integer inflows
     and categories whose eligibility is 0 or 1 at each score they stay integers and the engine
     matches a per-candidate simulation exactly (see ``benchmarks/bench_simulate.py``).
@@ -1036,7 +1233,7 @@ def simulate(
     sizes = [min(chunk_paths, n_paths - i) for i in range(0, int(n_paths), int(chunk_paths))]
     seeds = root.spawn(len(sizes))
     args = [
-        (eng, specs, n, s, engine, random_inflow, random_sizes)
+        (eng, specs, n, s, engine, random_inflow, random_sizes, bool(parameter_uncertainty))
         for n, s in zip(sizes, seeds, strict=True)
     ]
     if executor is None:
@@ -1404,7 +1601,10 @@ def simulate_feed(
         Assume IRCC sizes a category round well inside its eligible pool: a category whose
         modelled sub-pool its largest scheduled round would take beyond 3/4 is scaled up until
         that round takes 3/4 (:meth:`eeforecast.pool.PoolModel.with_room`; not for ``pnp`` and
-        ``general``). Needs a pool model; ignored for a bare PoolState.
+        ``general``). In Monte Carlo with parameter uncertainty the same holds on every path:
+        a path's level multiplier is raised to the one at which that round takes 3/4 of the
+        expected sub-pool (``PoolState.level_floor``). Needs a pool model; ignored for a bare
+        PoolState.
     **kwargs
         Passed to :func:`simulate` (``n_paths``, ``rng``, ``thresholds`` ...).
 
@@ -1423,17 +1623,30 @@ def simulate_feed(
     return _simulate_from(past, state, day, rounds, kwargs)
 
 
+#: Largest share of a category's sub-pool that one round takes (the room assumption) [fraction].
+MAX_TAKE = 0.75
+
+
 def _with_room(model, state: PoolState, rounds: Sequence[Round]) -> PoolState:
     """The state after :meth:`PoolModel.with_room` for each category's largest scheduled round
-    (unchanged without a pool model)."""
+    (unchanged without a pool model), with ``level_floor`` set so that every Monte Carlo path
+    leaves that room too."""
     if model is None or not hasattr(model, "with_room"):
         return state
+    from dataclasses import replace
+
     roomy = model
+    floors = {}
     for category in dict.fromkeys(rnd.category for rnd in rounds):
         own = [rnd for rnd in rounds if rnd.category == category]
         largest = max(rnd.invitations.expected() for rnd in own)
-        roomy = roomy.with_room(category, largest, own[0].date)
-    return state if roomy is model else roomy.state(state.as_of)
+        roomy = roomy.with_room(category, largest, own[0].date, max_take=MAX_TAKE)
+        if category not in ("pnp", "general"):
+            pool = float(roomy.eligible_on(category, own[0].date).sum())
+            if pool > 0:
+                floors[category] = min(1.0, largest / (MAX_TAKE * pool))
+    new = state if roomy is model else roomy.state(state.as_of)
+    return replace(new, level_floor={**new.level_floor, **floors})
 
 
 def conditional_cutoff(
@@ -1496,6 +1709,7 @@ def replay(
     rng: int | np.random.Generator | None = None,
     room: bool = True,
     model=None,
+    parameter_uncertainty: bool = True,
 ) -> pd.DataFrame:
     """Simulate the ACTUAL rounds held after ``origin`` from the pool as it stood on ``origin``.
 
@@ -1518,13 +1732,16 @@ def replay(
         See :func:`simulate_feed`.
     model : eeforecast.pool.PoolModel, optional
         The pool fitted at ``origin`` (fitted here when omitted).
+    parameter_uncertainty : bool
+        See :func:`simulate` (Monte Carlo only).
 
     Returns
     -------
     pandas.DataFrame
         One row per replayed round: ``origin, date, category, invitations, months_ahead`` (1 =
         the first month after the origin) ``, actual, simulated, naive`` (the category's last
-        cutoff on or before the origin) and, with paths, ``lo_80, hi_80`` [CRS points]. Rounds
+        cutoff on or before the origin) and, with paths, ``lo_80, hi_80, lo_95, hi_95``
+        [CRS points]. Rounds
         of categories with no past rounds at the origin are left out of the simulation.
 
     Notes
@@ -1555,7 +1772,15 @@ def replay(
         )
         for r in future.itertuples(index=False)
     ]
-    res = simulate_feed(model, rounds, as_of=origin, room=room, n_paths=n_paths, rng=rng)
+    res = simulate_feed(
+        model,
+        rounds,
+        as_of=origin,
+        room=room,
+        n_paths=n_paths,
+        rng=rng,
+        parameter_uncertainty=parameter_uncertainty,
+    )
     frame = res.to_frame()
     last = past.groupby("category")["cutoff"].last()
     ahead = ((future["date"] - origin).dt.days // 30.4375).astype(int) + 1
@@ -1572,8 +1797,9 @@ def replay(
         }
     )
     if n_paths is not None and n_paths > 1:
-        out["lo_80"] = frame["cutoff_lo_80"].astype(float).to_numpy()
-        out["hi_80"] = frame["cutoff_hi_80"].astype(float).to_numpy()
+        for level in LEVELS:
+            for side in ("lo", "hi"):
+                out[f"{side}_{level}"] = frame[f"cutoff_{side}_{level}"].astype(float).to_numpy()
     return out
 
 
@@ -1584,7 +1810,7 @@ def replay_summary(frame: pd.DataFrame, split: int = 3) -> pd.DataFrame:
     ----------
     frame : pandas.DataFrame
         Rows of :func:`replay` (``category, months_ahead, actual, simulated, naive`` and,
-        optionally, ``lo_80, hi_80``).
+        optionally, ``lo_80, hi_80, lo_95, hi_95``).
     split : int
         Rounds up to ``split`` months ahead form the first horizon group, later ones the second
         [months].
@@ -1593,8 +1819,9 @@ def replay_summary(frame: pd.DataFrame, split: int = 3) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``(category, ahead)`` with ``ahead`` like ``"1-3"`` / ``"4-6"``; columns
-        ``rounds, mae, naive_mae, bias`` [CRS points] and ``coverage_80`` (share of actual
-        cutoffs inside ``lo_80..hi_80``, NaN without intervals) [fraction]. A simulated cutoff
+        ``rounds, mae, naive_mae, bias`` [CRS points] and ``coverage_80``, ``coverage_95``
+        (share of actual cutoffs inside ``lo_80..hi_80`` / ``lo_95..hi_95``, NaN without
+        intervals) [fraction]. A simulated cutoff
         of 1201 (nobody left to invite) counts as 1201. Rounds without a naive guess (a
         category's first round) are left out.
 
@@ -1611,15 +1838,19 @@ def replay_summary(frame: pd.DataFrame, split: int = 3) -> pd.DataFrame:
     f["ahead"] = [f"1-{split}" if m <= split else f"{split + 1}-{top}" for m in f["months_ahead"]]
     f["err"] = sim - f["actual"]
     f["nerr"] = f["naive"] - f["actual"]
-    if {"lo_80", "hi_80"} <= set(f.columns):
-        f["cov"] = ((f["actual"] >= f["lo_80"]) & (f["actual"] <= f["hi_80"])).astype(float)
-    else:
-        f["cov"] = np.nan
+    for level in LEVELS:
+        lo, hi = f"lo_{level}", f"hi_{level}"
+        if {lo, hi} <= set(f.columns):
+            inside = (f["actual"] >= f[lo]) & (f["actual"] <= f[hi])
+            f[f"cov{level}"] = inside.astype(float).where(f[lo].notna())
+        else:
+            f[f"cov{level}"] = np.nan
     out = f.groupby(["category", "ahead"]).agg(
         rounds=("err", "size"),
         mae=("err", lambda e: float(e.abs().mean())),
         naive_mae=("nerr", lambda e: float(e.abs().mean())),
         bias=("err", "mean"),
-        coverage_80=("cov", "mean"),
+        coverage_80=("cov80", "mean"),
+        coverage_95=("cov95", "mean"),
     )
     return out

@@ -12,8 +12,13 @@ is used: the model, its calibration and the naive guess all see the truncated fe
 Writes the per-round table to ``reports/conditional_cutoff_eval.csv`` and, with
 ``--write-readme``, the MAE table into the README section "## Conditional cutoff accuracy".
 
+With ``--paths K`` (default 300, fixed ``--seed``) the default answer (with room) is also run as
+Monte Carlo twice: with parameter uncertainty (the default of ``conditional_cutoff``) and with
+inflow noise only (``parameter_uncertainty=False``, the intervals before it existed); the share
+of actual cutoffs inside the 80% and 95% intervals is reported for both.
+
 Usage: ``python scripts/evaluate_conditional.py [--source F] [--start D] [--end D]
-[--engine simulate|pool] [--write-readme]``.
+[--engine simulate|pool] [--paths K] [--seed S] [--write-readme]``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ FOCUS = ("cec", "pnp", "french")
 NO_ROOM = ("pnp", "general")  # see PoolModel.with_room
 
 
+LEVELS = (80, 95)
+
+
 def _engine_cutoff(model, row, day, room: bool) -> float:
     from eeforecast.simulate import conditional_cutoff
 
@@ -48,7 +56,33 @@ def _engine_cutoff(model, row, day, room: bool) -> float:
     return float(result.final()["cutoff"])
 
 
-def predict(full, row, engine: str) -> dict:
+def _intervals(model, row, day, paths: int, seed: int) -> dict:
+    """80%/95% intervals of the default answer (room) by Monte Carlo, with parameter
+    uncertainty (``lo_80`` ...) and with inflow noise only (``inflow_lo_80`` ...)."""
+    from eeforecast.simulate import conditional_cutoff
+
+    out = {}
+    for prefix, uncertain in (("", True), ("inflow_", False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            final = conditional_cutoff(
+                model,
+                row.category,
+                int(row.invitations),
+                as_of=day,
+                date=row.date,
+                n_paths=paths,
+                rng=seed,
+                parameter_uncertainty=uncertain,
+            ).final()
+        for level in LEVELS:
+            for side in ("lo", "hi"):
+                value = final.get(f"cutoff_{side}_{level}")
+                out[f"{prefix}{side}_{level}"] = float(value) if pd.notna(value) else np.nan
+    return out
+
+
+def predict(full, row, engine: str, paths: int = 0, seed: int = 0) -> dict:
     """Predicted cutoffs for one round from the feed as it stood the day before.
 
     ``model``: the engine (with ``engine="pool"``: the pool model's expected sub-pool and
@@ -74,10 +108,12 @@ def predict(full, row, engine: str) -> dict:
     out["model_room"] = (
         out["model"] if roomy is model else _engine_cutoff(model, row, day, room=True)
     )
+    if paths > 1:
+        out.update(_intervals(model, row, day, paths, seed))
     return out
 
 
-def evaluate(full, start, end, engine: str) -> pd.DataFrame:
+def evaluate(full, start, end, engine: str, paths: int = 0, seed: int = 0) -> pd.DataFrame:
     rounds = full.rounds
     chosen = rounds[(rounds["date"] >= start) & (rounds["date"] <= end)]
     first_snapshot = full.snapshots["as_of"].min()
@@ -95,12 +131,18 @@ def evaluate(full, start, end, engine: str) -> pd.DataFrame:
                 "invitations": int(row.invitations),
                 "actual": int(row.cutoff),
                 "naive": naive,
-                **predict(full, row, engine),
+                **predict(full, row, engine, paths, seed),
             }
         )
     frame = pd.DataFrame(rows)
     for col in ("model", "model_room", "naive"):
         frame[f"{col}_error"] = frame[col] - frame["actual"]
+    for prefix in ("", "inflow_"):
+        for level in LEVELS:
+            lo, hi = frame.get(f"{prefix}lo_{level}"), frame.get(f"{prefix}hi_{level}")
+            if lo is not None:
+                inside = (frame["actual"] >= lo) & (frame["actual"] <= hi)
+                frame[f"{prefix}cover_{level}"] = inside.where(lo.notna()).astype(float)
     return frame
 
 
@@ -114,6 +156,9 @@ def mae_table(frame: pd.DataFrame) -> pd.DataFrame:
         model_median_ae=("model_error", lambda e: e.abs().median()),
         room_mae=("model_room_error", lambda e: e.abs().mean()),
     )
+    for col in ("inflow_cover_80", "cover_80", "inflow_cover_95", "cover_95"):
+        if col in both:
+            table[col] = both.groupby("category")[col].mean()
     # The default answer (conditional_cutoff, eeforecast simulate) is the one with room.
     table["model_wins"] = table["room_mae"] < table["naive_mae"]
     order = [c for c in (*FOCUS, "general") if c in table.index]
@@ -122,7 +167,15 @@ def mae_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def markdown(
-    frame: pd.DataFrame, table: pd.DataFrame, start, end, engine, seconds, frame_all
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    start,
+    end,
+    engine,
+    seconds,
+    frame_all,
+    paths: int = 0,
+    seed: int = 0,
 ) -> str:
     how = (
         "`eeforecast.simulate.conditional_cutoff`"
@@ -143,14 +196,46 @@ def markdown(
         "table to `reports/conditional_cutoff_eval.csv` and, with `--write-readme`, rewrites "
         "this section.",
         "",
-        "| category | rounds | model MAE | naive MAE | model median AE | model + room MAE |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| category | rounds | model MAE | naive MAE | model median AE | model + room MAE "
+        "| 80% cov. before / after | 95% cov. before / after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def pct(row, col):
+        return f"{row[col]:.0%}" if col in row and pd.notna(row[col]) else "-"
+
     for cat, row in table.iterrows():
         lines.append(
             f"| {cat} | {row['rounds']} | {row['model_mae']:.1f} | {row['naive_mae']:.1f} | "
-            f"{row['model_median_ae']:.1f} | {row['room_mae']:.1f} |"
+            f"{row['model_median_ae']:.1f} | {row['room_mae']:.1f} | "
+            f"{pct(row, 'inflow_cover_80')} / {pct(row, 'cover_80')} | "
+            f"{pct(row, 'inflow_cover_95')} / {pct(row, 'cover_95')} |"
         )
+    if "cover_80" in frame:
+        both_mc = frame.dropna(subset=["model", "naive"])
+        lines += [
+            "",
+            f"*Coverage*: share of the actual cutoffs inside the Monte Carlo interval of the "
+            f"default answer (model + room; {paths} paths, seed {seed}). *Before*: inflow "
+            "noise only (`parameter_uncertainty=False`, the intervals of earlier versions); "
+            "*after*: with parameter uncertainty (the default): each path also draws the "
+            "category's sub-pool level and refill rate and the nominees' score shift and "
+            "inflow, with sds estimated by `fit_pool` at the origin from the scatter of the "
+            "category's past rounds around the model and the changes of its invitation pace "
+            "(`fit_pool`, assumption 9). All rounds above: 80% "
+            f"{both_mc['inflow_cover_80'].mean():.0%} before, {both_mc['cover_80'].mean():.0%} "
+            f"after; 95% {both_mc['inflow_cover_95'].mean():.0%} before, "
+            f"{both_mc['cover_95'].mean():.0%} after. Median width of the 80% interval, "
+            "before / after: "
+            + ", ".join(
+                f"{cat} {g['inflow_hi_80'].sub(g['inflow_lo_80']).median():.0f} / "
+                f"{g['hi_80'].sub(g['lo_80']).median():.0f}"
+                for cat, g in both_mc.groupby("category")
+                if cat in FOCUS
+            )
+            + " CRS points. The point answer (MAE) is the deterministic path and does not "
+            "change.",
+        ]
     both = frame.dropna(subset=["model", "naive"])
     years = both.assign(year=both["date"].dt.year)
     years = years[years["category"].isin(FOCUS)]
@@ -281,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="2024-01-01")
     parser.add_argument("--end", default=None)
     parser.add_argument("--engine", choices=("simulate", "pool"), default="simulate")
+    parser.add_argument("--paths", type=int, default=300, help="Monte Carlo paths (0: none)")
+    parser.add_argument("--seed", type=int, default=20251217)
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--csv", default=str(config.REPORTS_DIR / "conditional_cutoff_eval.csv"))
     args = parser.parse_args(argv)
@@ -290,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     start = pd.Timestamp(args.start)
     end = pd.Timestamp(args.end) if args.end else full.rounds["date"].max()
     t0 = time.perf_counter()
-    frame = evaluate(full, start, end, args.engine)
+    paths = args.paths if args.engine == "simulate" else 0
+    frame = evaluate(full, start, end, args.engine, paths, args.seed)
     seconds = time.perf_counter() - t0
     table = mae_table(frame)
     atomic_write(args.csv, frame.to_csv(index=False, lineterminator="\n"))
@@ -307,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         else f"naive wins for: {', '.join(missing)}"
     )
     if args.write_readme:
-        write_readme(markdown(frame, table, start, end, args.engine, seconds, full.rounds))
+        write_readme(
+            markdown(frame, table, start, end, args.engine, seconds, full.rounds, paths, args.seed)
+        )
         print("README section updated")
     return 0
 

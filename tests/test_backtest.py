@@ -174,6 +174,8 @@ def test_errors_name_the_parameter(feed):
         cross_validation(feed, start="2025-01-01", end="2024-01-01")
     with pytest.raises(ParameterError, match="no round"):
         cross_validation(feed, start="2030-01-01", models=[], n_jobs=1, progress=False)
+    with pytest.raises(ParameterError, match="category 'atlantis': no round of it"):
+        cross_validation(feed, start="2025-01-01", categories=["atlantis"], progress=False)
 
 
 @pytest.mark.slow

@@ -159,3 +159,20 @@ def test_simulate_empty_schedule_is_an_error(tmp_path, capsys):
     assert status == 2 and out == ""
     errors = [line for line in err.splitlines() if "error:" in line]
     assert len(errors) == 1 and "no round to simulate" in errors[0]
+
+
+@pytest.mark.parametrize("command", [["pool"], ["forecast"], ["odds", "--score", "400"]])
+def test_feed_without_rounds_is_one_line_error(tmp_path, capsys, command):
+    empty = tmp_path / "feed.json"
+    empty.write_text('{"rounds": []}')
+    status, out, err = run([*command, "--source", str(empty)], capsys)
+    assert status == 2 and out == ""
+    assert err.splitlines() == [f"eeforecast {command[0]}: error: {empty}: no round"]
+
+
+def test_simulate_warns_when_a_round_runs_out_of_candidates(capsys):
+    # about 100 provincial nominees are left after round #386: a PNP round of 5,000 cannot fill
+    status, out, err = run(["simulate", "--draw", "pnp:5000@2025-12-18"], capsys)
+    assert status == 0 and "5000" in out
+    short = [line for line in err.splitlines() if "eligible candidates were left" in line]
+    assert len(short) == 1 and short[0].startswith("eeforecast: warning: round pnp:5000@2025-12-18")

@@ -490,6 +490,22 @@ def test_forecast_cutoffs_and_intervals_stay_on_the_crs_scale(feed):
     assert ((res.table[cols] >= 0) & (res.table[cols] <= 1200)).all().all()
 
 
+def test_forecast_category_without_backtest_rounds(feed):
+    # FST held no round in the two calibration years before 2025-12-17: nothing to choose a
+    # model with (this used to raise a TypeError), the default model and Gaussian intervals
+    res = forecast(feed, categories=["fst"], horizon=2, progress=False)
+    assert res.table["model"].tolist() == ["combo", "combo"]
+    assert pd.api.types.is_datetime64_any_dtype(res.table["date"])
+    assert res.selection.empty
+
+
+def test_forecast_of_an_empty_feed_is_our_error():
+    from eeforecast.feed import parse_feed
+
+    with pytest.raises(ParameterError, match="no round and no pool snapshot"):
+        forecast(parse_feed({"rounds": []}), models=CHEAP)
+
+
 # --- backlog ----------------------------------------------------------------------------------
 
 

@@ -254,6 +254,16 @@ def test_exhausted_rounds_invite_everybody_eligible(paths):
 def test_category_without_pool_estimate_warns(feed):
     # 2022-02-01: CEC held rounds in 2021, but none with a published pool snapshot, so the pool
     # model cannot simulate its forecast rounds; the odds must say so, not silently return 0
-    with pytest.warns(UserWarning, match="no pool estimate for cec as of 2022-02-01"):
+    with (
+        pytest.warns(UserWarning, match="no pool estimate for cec as of 2022-02-01"),
+        pytest.warns(UserWarning, match="no round of general\\+cec is expected within 3m"),
+    ):
         res = odds(feed, 500, categories=["cec"], within="3m", as_of="2022-02-01", n_paths=20)
     assert res.rounds == 0
+
+
+def test_no_eligible_round_warns(paths):
+    # no general round since 2024: a candidate eligible for nothing else has no chance, and is told
+    with pytest.warns(UserWarning, match="no round of general is expected within 3m"):
+        res = odds(paths, 1200, within="3m")
+    assert res.probability == 0.0 and res.rounds == 0

@@ -459,3 +459,36 @@ def test_nominee_inflow_at_most_the_pnp_pace(feed):
     assert capped.inflow_bands[-1] == pytest.approx(min(free.inflow_bands[-1], pace))
     assert free.inflow_bands[-1] > pace  # the snapshot estimate exceeded the pace then
     np.testing.assert_array_equal(capped.inflow_bands[:-1], free.inflow_bands[:-1])
+
+
+# --- parameter uncertainty --------------------------------------------------------------------
+
+
+def test_level_errors_and_pace_changes_by_hand():
+    from eeforecast.pool import level_errors, pace_changes
+
+    # drift from earlier rounds only: round 2 sees the mean of rounds 0 and 1 (no decay, no
+    # shrinkage), the first round sees no drift
+    err = level_errors(
+        np.array([0.0, 5.0, 9.0]), np.array([0.1, 0.3, 0.5]), half_life=1e12, shrink=0
+    )
+    np.testing.assert_allclose(err, [0.1, 0.2, 0.3])
+    # same-day rounds do not see each other
+    same = level_errors(np.array([0.0, 0.0]), np.array([0.4, -0.4]), half_life=1e12, shrink=0)
+    np.testing.assert_allclose(same, [0.4, -0.4])
+    d = np.array(["2025-06-20", "2025-05-01", "2025-02-01", "2024-09-01"], dtype="datetime64[ns]")
+    ch = pace_changes(d, np.array([1000, 1000, 500, 500]), "2025-06-30", n_spans=4)
+    # quarters back from 2025-06-30: 2000, 500, 0 (skipped), 500
+    np.testing.assert_allclose(ch, [np.log(4.0)])
+
+
+def test_fit_pool_estimates_parameter_sds_into_the_state(model):
+    state = model.state()
+    assert 5 < model.nominee_shift_sd < 120
+    assert state.nominee_shift_sd == model.nominee_shift_sd
+    assert state.refill_sd["pnp"] == model.nominee_rate_sd
+    for slug, fit in model.categories.items():
+        assert 0 < fit.level_sd < 3 and 0 < fit.refill_sd < 5
+        assert state.level_sd[slug] == fit.level_sd and state.refill_sd[slug] == fit.refill_sd
+    frame = model.shares_frame()
+    assert {"level_sd", "refill_sd"} <= set(frame.columns)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from eeforecast import cli, config, report
+from eeforecast.feed import FeedError
 from eeforecast.forecast import Drift, Naive, WindowMean
 
 # Reduced settings for speed: fewer paths, two steps, a shorter backtest and the baseline models.
@@ -166,6 +167,13 @@ def test_bad_settings():
         report.build_report("/nonexistent", n_paths=0)
     with pytest.raises(report.ParameterError, match="report settings"):
         report.build_report("/nonexistent", colour="red")
+
+
+def test_before_the_first_round_is_a_clear_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(FeedError, match="no round on or before 2014-01-01"):
+        report.build_report(out, as_of="2014-01-01", seed=1, **FAST)
+    assert not out.exists()
 
 
 def test_cli_prints_where_the_report_is(monkeypatch, capsys, built):

@@ -807,3 +807,153 @@ def test_replay_uses_only_the_origin_and_actual_rounds(quiet_feed):
     assert {"rounds", "mae", "naive_mae", "bias", "coverage_80"} <= set(table.columns)
     assert table["coverage_80"].between(0, 1).all()
     assert table["rounds"].sum() == mc["naive"].notna().sum()
+
+
+# --- parameter uncertainty -------------------------------------------------------------------
+
+
+def uncertain_state(seed: int = 1, level: float = 0.4, refill: float = 0.6, shift: float = 30.0):
+    from dataclasses import replace
+
+    pool = random_state(seed, sd=3.0)
+    return replace(
+        pool,
+        level_sd={"cec": level, "french": level},
+        refill_sd={"cec": refill, "french": refill, "pnp": refill},
+        nominee_shift_sd=shift,
+    )
+
+
+PU_ROUNDS = [("cec", 2000, 7), ("general", 3000, 7), ("french", 500, 14), ("cec", 900, 3)]
+
+
+def test_parameter_uncertainty_same_seed_same_bytes_and_engines_agree():
+    pool = uncertain_state()
+    rounds = to_rounds(PU_ROUNDS)
+    a = simulate(pool, rounds, n_paths=40, rng=3, engine="numba")
+    b = simulate(pool, rounds, n_paths=40, rng=np.random.default_rng(3), engine="numba")
+    for name in ("cutoff", "pool", "inflow", "outflow", "invited", "start_pool"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes()
+    c = simulate(pool, rounds, n_paths=40, rng=3, engine="numpy")
+    np.testing.assert_array_equal(a.cutoff, c.cutoff)
+    np.testing.assert_allclose(a.pool, c.pool, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(a.start_pool, c.start_pool, rtol=1e-12)
+    # the deterministic path ignores the sds
+    det = simulate(pool, rounds)
+    plain = simulate(random_state(1, sd=3.0), rounds)
+    assert det.cutoff.tobytes() == plain.cutoff.tobytes()
+    assert det.pool.tobytes() == plain.pool.tobytes()
+
+
+def test_parameter_uncertainty_off_reproduces_inflow_noise_only():
+    rounds = to_rounds(PU_ROUNDS)
+    plain = random_state(1, sd=3.0)  # sds all 0: the Monte Carlo of earlier versions
+    for engine in ENGINES:
+        off = simulate(
+            uncertain_state(), rounds, n_paths=30, rng=4, engine=engine, parameter_uncertainty=False
+        )
+        zero = simulate(plain, rounds, n_paths=30, rng=4, engine=engine)
+        on = simulate(uncertain_state(), rounds, n_paths=30, rng=4, engine=engine)
+        for name in ("cutoff", "pool", "invited", "inflow", "outflow"):
+            assert getattr(off, name).tobytes() == getattr(zero, name).tobytes()
+        assert not np.array_equal(on.pool, off.pool)
+    # known bytes of the inflow-noise-only Monte Carlo before parameter uncertainty existed
+    import hashlib
+
+    res = simulate(plain, rounds, n_paths=40, rng=1, engine="numpy")
+    digest = hashlib.sha1(res.cutoff.tobytes() + res.pool.tobytes() + res.invited.tobytes())
+    assert digest.hexdigest()[:12] == "adce46d47dd7"
+
+
+def test_spread_grows_with_the_estimated_sd():
+    # one category round on a hand-made pool: 100 candidates at each score 400..599, half of
+    # them eligible; the round of 2,000 reaches score 560 when the sub-pool is as fitted
+    total = np.zeros(S)
+    total[400:600] = 100.0
+    base = PoolState(DAY, total, {"cec": total * 0.5}, np.zeros(S), np.zeros(S), {})
+    rounds = [rnd("cec", 2000, days=1)]
+    widths = []
+    for sd in (0.0, 0.1, 0.3, 0.6):
+        pool = PoolState(**{**base.__dict__, "level_sd": {"cec": sd}})
+        res = simulate(pool, rounds, n_paths=400, rng=8)
+        cut = res.cutoff[:, 0].astype(float)
+        widths.append(np.quantile(cut, 0.9) - np.quantile(cut, 0.1))
+        assert np.median(cut) == pytest.approx(560, abs=2)
+    assert widths[0] == 0
+    assert widths[0] < widths[1] < widths[2] < widths[3]
+    # the level multiplier L is lognormal and the round reaches c = 600 - 2000 / (50 L): the
+    # 10% / 90% cutoffs are those of L = exp(-+1.2816 sd)
+    sd = 0.3
+    pool = PoolState(**{**base.__dict__, "level_sd": {"cec": sd}})
+    cut = simulate(pool, rounds, n_paths=2000, rng=9).cutoff[:, 0]
+    for q, z in ((0.1, -1.2816), (0.9, 1.2816)):
+        assert abs(np.quantile(cut, q) - (600 - 2000 / (50 * np.exp(z * sd)))) <= 3
+
+
+def test_nominee_shift_and_rate_move_pnp_rounds():
+    total = np.zeros(S)
+    total[700:800] = 10.0
+    total[450:500] = 100.0
+    inflow = np.where(total > 0, 1.0, 0.0)
+    base = PoolState(DAY, total, {"pnp": np.where(np.arange(S) >= 601, total, 0.0)}, inflow)
+    rounds = [rnd("pnp", 500, days=14)]
+    assert simulate(base, rounds, n_paths=50, rng=2).cutoff.std() == 0
+    shifted = PoolState(**{**base.__dict__, "nominee_shift_sd": 40.0})
+    for engine in ENGINES:
+        res = simulate(shifted, rounds, n_paths=200, rng=2, engine=engine, thresholds=(601,))
+        cut = res.cutoff[:, 0]
+        assert cut.std() > 20 and cut.min() >= 601
+        # a shift moves candidates, it does not create or lose them
+        np.testing.assert_allclose(res.start_pool, total.sum())
+        ledger = res.start_pool + res.inflow.sum(1) - res.outflow.sum(1) - res.invited.sum(1)
+        np.testing.assert_allclose(ledger, res.pool[:, -1], rtol=1e-9)
+    faster = PoolState(**{**base.__dict__, "refill_sd": {"pnp": 0.5}})
+    res = simulate(faster, rounds, n_paths=200, rng=2, thresholds=(601,))
+    assert res.inflow[:, 0].std() > 0 and res.above[601].std() > 0
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), plan=schedules, engine=st.sampled_from(ENGINES))
+def test_conservation_with_parameter_uncertainty(seed, plan, engine):
+    pool = uncertain_state(seed)
+    res = simulate(pool, to_rounds(plan), n_paths=4, rng=seed, engine=engine)
+    ledger = res.start_pool + res.inflow.sum(1) - res.outflow.sum(1) - res.invited.sum(1)
+    np.testing.assert_allclose(ledger, res.pool[:, -1], rtol=1e-9, atol=1e-6)
+    assert (res.invited <= res.requested + 1e-9).all()
+    other = simulate(
+        pool,
+        to_rounds(plan),
+        n_paths=4,
+        rng=seed,
+        engine="numpy" if engine == "numba" else "numba",
+    )
+    np.testing.assert_array_equal(res.cutoff, other.cutoff)
+
+
+def test_bad_parameter_sd_is_named():
+    pool = PoolState(**{**uncertain_state().__dict__, "level_sd": {"cec": -1.0}})
+    with pytest.raises(ParameterError, match="level_sd"):
+        simulate(pool, to_rounds(PU_ROUNDS), n_paths=2, rng=1)
+
+
+def test_room_holds_on_every_monte_carlo_path(quiet_feed):
+    # 2024-02-01, french 7,000: larger than the modelled sub-pool; with room the expected path
+    # is scaled to leave room, and with parameter uncertainty every path must leave it too
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = conditional_cutoff(
+            quiet_feed, "french", 7000, as_of="2024-01-31", date="2024-02-01", n_paths=200, rng=1
+        )
+        bare = conditional_cutoff(
+            quiet_feed,
+            "french",
+            7000,
+            as_of="2024-01-31",
+            date="2024-02-01",
+            n_paths=200,
+            rng=1,
+            room=False,
+        )
+    np.testing.assert_allclose(res.invited[:, -1], 7000)
+    assert res.final()["cutoff_lo_95"] > 300
+    assert (bare.invited[:, -1] < 7000).any()  # without room some paths run dry
