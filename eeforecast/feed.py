@@ -359,6 +359,8 @@ def _parse_round(raw: object, index: int, issues: list[str]) -> tuple[dict, dict
         ),
         "programs": " ".join(str(raw.get("drawText2") or "").split()),
     }
+    if record["invitations"] == 0:
+        issues.append(f"{label}: field 'drawSize' is 0 (a round that invited nobody?)")
     if record["cutoff"] > 1200:
         raise FeedError(f"{label}, field 'drawCRS': CRS score {record['cutoff']} is above 1200")
     record["category"] = categorize(record["name"])

@@ -469,3 +469,9 @@ def test_truncated_file_equals_as_of(tmp_path, raw_copy, feed):
     pd.testing.assert_frame_equal(old.rounds, cut.rounds)
     pd.testing.assert_frame_equal(old.snapshots, cut.snapshots)
     pd.testing.assert_frame_equal(old.totals, cut.totals)
+
+
+def test_round_of_zero_invitations_is_noted():
+    with pytest.warns(FeedWarning, match=r"round #8: field 'drawSize' is 0"):
+        feed = parse_feed(json.dumps({"rounds": [_round("8", size="0")]}))
+    assert feed.rounds["invitations"].tolist() == [0]
