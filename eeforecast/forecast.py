@@ -64,6 +64,7 @@ __all__ = [
     "count_above",
     "forecast",
     "forecast_schedule",
+    "gap_days",
     "schedule_category",
     "score_for_count",
 ]
@@ -80,6 +81,12 @@ FALLBACK_SD = 20.0
 MIN_SD = 1.0
 #: Highest CRS score: forecast cutoffs and interval bounds are clipped to 0..MAX_SCORE [CRS points].
 MAX_SCORE = 1200
+#: A category's own median gap is trusted only with at least this many gaps [gaps].
+MIN_GAPS = 4
+#: No two forecast rounds of one category are closer than this [days].
+MIN_GAP_DAYS = 7.0
+#: Gap assumed when no category held two rounds in the year before the origin [days].
+DEFAULT_GAP_DAYS = 14.0
 
 
 # --- histories: one category's rounds as known on the origin day -----------------------------
@@ -110,6 +117,10 @@ class History:
     gaps_all, sizes_all : numpy.ndarray
         Gaps [days] and sizes [candidates] of the category's rounds in the look-back window (used
         by the schedule models, which ignore the regime cut).
+    default_gap : float
+        The median gap between consecutive rounds of one category, over every category's rounds
+        in the year before the origin (:data:`DEFAULT_GAP_DAYS` when there are none): the gap
+        model's fallback for a category with few rounds [days].
     snapshot_as_of : pandas.Timestamp or None
         Day of the latest pool snapshot known at the origin.
     latest_exog : dict[str, float]
@@ -134,6 +145,7 @@ class History:
     exog: dict[str, np.ndarray]
     gaps_all: np.ndarray
     sizes_all: np.ndarray
+    default_gap: float = DEFAULT_GAP_DAYS
     snapshot_as_of: pd.Timestamp | None = None
     latest_exog: dict[str, float] = field(default_factory=dict)
     snap_bands: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -428,12 +440,45 @@ def category_history(
         exog=exog,
         gaps_all=window_gaps,
         sizes_all=sizes_all,
+        default_gap=_pooled_gap(r, day),
         snapshot_as_of=snapshot_as_of,
         latest_exog=latest_exog,
         snap_bands=snap_bands,
         latest_bands=latest_bands,
         feed=feed,
     )
+
+
+def _pooled_gap(rounds: pd.DataFrame, day: pd.Timestamp, days: int = ACTIVE_DAYS) -> float:
+    """Median gap between consecutive rounds of one category, over all categories, for the
+    rounds dated in the ``days`` days up to ``day`` [days]."""
+    r = rounds[rounds["date"] <= day]
+    if r.empty:
+        return DEFAULT_GAP_DAYS
+    gaps = r.groupby("category", sort=False)["date"].diff().dt.days
+    recent = (r["date"] > day - pd.Timedelta(days=days)).to_numpy()
+    gaps = gaps.to_numpy(dtype=float)[recent]
+    gaps = gaps[np.isfinite(gaps)]
+    return float(np.median(gaps)) if len(gaps) else DEFAULT_GAP_DAYS
+
+
+def gap_days(
+    history: History,
+    k_gap: int = 6,
+    *,
+    min_gaps: int = MIN_GAPS,
+    min_days: float = MIN_GAP_DAYS,
+) -> float:
+    """Expected days between the category's next rounds (the gap model) [days].
+
+    The median of the category's last ``k_gap`` gaps in the look-back window; with fewer than
+    ``min_gaps`` gaps the category's own median is not trusted and ``history.default_gap`` (the
+    median gap of every category's rounds in the past year) is used; never less than
+    ``min_days``. See :func:`schedule_category`.
+    """
+    gaps = history.gaps_all[-k_gap:]
+    g = float(np.median(gaps)) if len(gaps) >= min_gaps else float(history.default_gap)
+    return max(g, float(min_days))
 
 
 # --- schedule: when the next rounds come and how large they are ------------------------------
@@ -464,7 +509,11 @@ def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: i
     Notes
     -----
     Gap model: rounds come every ``g`` days, ``g`` the median of the last ``k_gap`` gaps in the
-    look-back window; the first forecast round is ``g`` days after the last one, or the day after
+    look-back window (:func:`gap_days`). A new category's first gaps say little (the first two
+    French rounds of 2023 were days apart, which would plan 36 rounds in 26 weeks), so with fewer
+    than :data:`MIN_GAPS` gaps the median gap of every category's rounds in the year before the
+    origin is used instead, and no gap is shorter than :data:`MIN_GAP_DAYS` (7 days) whatever the
+    history says; the first forecast round is ``g`` days after the last one, or the day after
     the origin when that is already past (an overdue round is expected at once), the next ones
     every ``g`` days after it, each moved to Monday when it falls on a weekend. Size model: the
     median of the last ``k_size`` sizes, by default the last size: IRCC keeps a size for a while,
@@ -474,8 +523,7 @@ def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: i
     """
     if steps < 1:
         raise ParameterError(f"horizon: must be at least 1, got {steps}")
-    gaps = history.gaps_all[-k_gap:]
-    g = max(1.0, float(np.median(gaps))) if len(gaps) else 14.0
+    g = gap_days(history, k_gap)
     last = pd.Timestamp(history.dates[-1])
     first = last + pd.Timedelta(days=round(g))
     if first <= history.as_of:  # overdue: expected on the next day
@@ -534,6 +582,14 @@ def forecast_schedule(
         ``date, category, invitations, invitations_lo_<L>, invitations_hi_<L>``, sorted by date,
         one row per expected round [candidates].
 
+    Notes
+    -----
+    Each category's rounds follow :func:`schedule_category`: one every :func:`gap_days` days, a
+    gap that is the median of its last 6 gaps, or, for a category with fewer than
+    :data:`MIN_GAPS` gaps, the median gap of every category's rounds in the past year; never less
+    than :data:`MIN_GAP_DAYS` days, so a span of ``D`` days holds at most ``D / 7 + 1`` rounds of
+    a category. Sizes: the category's last size, with empirical intervals from its last 12.
+
     Examples
     --------
     >>> from eeforecast.feed import load_feed
@@ -551,8 +607,7 @@ def forecast_schedule(
     rows = []
     for cat in cats:
         hist = category_history(feed, cat, as_of=day, thresholds=())
-        gaps = hist.gaps_all[-6:]
-        g = max(1.0, float(np.median(gaps))) if len(gaps) else 14.0
+        g = gap_days(hist)
         steps = max(1, int(horizon_days / g) + 2)
         fut = schedule_category(hist, steps)
         q = size_quantiles(hist, levels)
@@ -1435,14 +1490,15 @@ def calibrate(
     calibrate : bool
         False keeps the models' own Gaussian intervals (``mean +- z * sd``).
     window : int
-        Number of most recent normalised residuals of the (model, category) used [rounds].
+        Number of most recent normalised residuals of the (model, category, step) used [rounds].
     min_scores : int
-        Fewer residuals than this in the category: use those of all categories (normalised, so
-        no level leaks between categories); fewer still: the Gaussian interval.
+        Fewer residuals than this in the category at that step: use those of all categories in
+        ``raw`` at that step (normalised, so no level leaks between categories); fewer still:
+        the Gaussian interval.
     select_window, min_select : int
         The ``auto`` model of a category at an origin is the model with the lowest mean absolute
-        error over its last ``select_window`` evaluated forecasts (all steps); with fewer than
-        ``min_select`` of them, ``default``.
+        error over the category's last ``select_window`` evaluated step-1 forecasts (the next
+        round); with fewer than ``min_select`` of them, ``default``. One model serves all steps.
     margin : float
         ``default`` is kept unless another model's MAE is lower by more than this fraction
         (choosing on a short, noisy error history otherwise chases luck).
@@ -1459,11 +1515,14 @@ def calibrate(
     Notes
     -----
     Conformal-style calibration: each forecast's normalised residual ``|actual - mean| / sd`` is a
-    score. At an origin, the scores of forecasts whose rounds had already happened (``date <=
-    origin``) are the calibration set; the interval is ``mean +- q * sd`` with ``q`` the
-    ``ceil((n + 1) L / 100)``-th smallest score. It assumes the recent scores are exchangeable
-    with the coming one: the intervals widen when a model has been surprised lately. Only
-    information available at the origin is used, so the backtest of these intervals is honest.
+    score. At an origin, the scores of forecasts at the same step whose rounds had already
+    happened (``date <= origin``) are the calibration set; the interval is ``mean +- q * sd``
+    with ``q`` the ``ceil((n + 1) L / 100)``-th smallest score. It assumes the recent scores are
+    exchangeable with the coming one: the intervals widen when a model has been surprised lately.
+    Only information available at the origin is used, so the backtest of these intervals is
+    honest. Calibration is per step and the choice uses step-1 errors only, so step ``k``'s
+    forecast and interval do not depend on how many steps ``raw`` holds; they depend on the other
+    categories only through the pooled scores of a category with fewer than ``min_scores``.
     """
     levels = _check_levels(levels)
     if raw.empty:
@@ -1483,7 +1542,33 @@ def calibrate(
     cat = base["category"].to_numpy()
     actual = base["actual"].to_numpy(dtype=float)
     known = np.isfinite(actual)
+    step = base["step"].to_numpy(dtype=int)
     zs = {lv: stats.norm.ppf(0.5 + lv / 200) for lv in levels}
+
+    def _by_date(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.flatnonzero(mask)
+        idx = idx[np.argsort(date[idx], kind="stable")]
+        return idx, date[idx]
+
+    # calibration sets per (category, step) and per step (all categories), ordered by date
+    sets: dict = {}
+    for k in np.unique(step):
+        at_k = known & (step == k)
+        sets[("*", k)] = _by_date(at_k)
+        for c in np.unique(cat[step == k]):
+            sets[(c, k)] = _by_date(at_k & (cat == c))
+
+    def _calibration_rows(i: int) -> np.ndarray | None:
+        """Rows whose scores calibrate row ``i``: its category's last ``window`` at its step
+        known at its origin, else all categories' at that step, else None (Gaussian)."""
+        for key in ((cat[i], step[i]), ("*", step[i])):
+            idx, days = sets[key]
+            n = int(np.searchsorted(days, origin[i], side="right"))
+            if n >= min_scores:
+                return idx[max(0, n - window) : n]
+        return None
+
+    calib_rows = [_calibration_rows(i) for i in range(len(base))] if calibrate else []
     abs_err = {}
     for m in models:
         part = raw[raw["model"] == m].set_index(keys).reindex(pd.MultiIndex.from_frame(base[keys]))
@@ -1494,43 +1579,29 @@ def calibrate(
         abs_err[m] = err
         score = err / sd
         q = {lv: np.full(len(base), zs[lv]) for lv in levels}
-        if calibrate:
-            for o in np.unique(origin):
-                rows = origin == o
-                past = known & (date <= o)
-                if not past.any():
-                    continue
-                for c in np.unique(cat[rows]):
-                    sel = rows & (cat == c)
-                    mine = past & (cat == c)
-                    if mine.sum() >= min_scores:
-                        pick = mine
-                    elif past.sum() >= min_scores:
-                        pick = past
-                    else:
-                        continue
-                    idx = np.flatnonzero(pick)
-                    idx = idx[np.argsort(date[idx], kind="stable")][-window:]
-                    for lv in levels:
-                        q[lv][sel] = _conformal_q(score[idx], lv)
+        for i, rows in enumerate(calib_rows):
+            if rows is None:
+                continue
+            for lv in levels:
+                q[lv][i] = _conformal_q(score[rows], lv)
         for lv in levels:
             out[f"{m}_lo_{lv}"] = mean - q[lv] * sd
             out[f"{m}_hi_{lv}"] = mean + q[lv] * sd
-    # auto: per (origin, category), the model with the lowest recent backtest MAE
+    # auto: per (origin, category), the model with the lowest recent step-1 backtest MAE
     chosen = np.full(len(base), default, dtype=object)
-    for o in np.unique(origin):
-        rows = origin == o
-        past = known & (date <= o)
-        for c in np.unique(cat[rows]):
-            mine = np.flatnonzero(past & (cat == c))
-            if len(mine) < min_select:
+    for c in np.unique(cat):
+        idx, days = _by_date(known & (step == 1) & (cat == c))
+        mine = cat == c
+        for o in np.unique(origin[mine]):
+            n = int(np.searchsorted(days, o, side="right"))
+            if n < min_select:
                 continue
-            mine = mine[np.argsort(date[mine], kind="stable")][-select_window:]
-            maes = {m: float(np.mean(abs_err[m][mine])) for m in models}
+            last = idx[max(0, n - select_window) : n]
+            maes = {m: float(np.mean(abs_err[m][last])) for m in models}
             best = min(maes, key=lambda m: (maes[m], models.index(m)))
             if maes[best] >= (1 - margin) * maes[default]:
                 best = default
-            chosen[rows & (cat == c)] = best
+            chosen[mine & (origin == o)] = best
     out["auto_model"] = chosen
     for col in ["", *[f"_{s}_{lv}" for lv in levels for s in ("lo", "hi")]]:
         values = np.empty(len(base))
@@ -1607,10 +1678,14 @@ class ForecastResult:
 
 
 def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.DataFrame:
+    """Per category, each model's MAE over its last ``select_window`` step-1 forecasts (the
+    errors :func:`calibrate` chooses ``auto`` by) [CRS points]."""
     rows = []
     if cv.empty:  # no evaluated forecast yet (e.g. a category without rounds in the window)
         return pd.DataFrame()
-    known = cv[np.isfinite(cv["actual"].astype(float)) & (cv["date"] <= as_of)]
+    known = cv[
+        np.isfinite(cv["actual"].astype(float)) & (cv["date"] <= as_of) & (cv["step"] == 1)
+    ]
     for cat, part in known.groupby("category", sort=True):
         part = part.sort_values("date", kind="stable").tail(select_window)
         row = {"category": cat, "n": len(part)}
@@ -1643,14 +1718,16 @@ def forecast(
     horizon : int
         Rounds per category [rounds].
     categories : sequence of str, optional
-        Categories to forecast (default: those with a round in the 12 months before ``as_of``).
+        Categories to forecast among the active ones, those with a round in the 12 months before
+        ``as_of`` (default: all of them).
     levels : sequence of int
         Interval levels [%].
     models : sequence of model specifications, optional
         Default :data:`DEFAULT_MODELS`.
     calibration_days : int
         The rolling-origin backtest over this many days before ``as_of`` chooses each category's
-        model and calibrates the intervals [days].
+        model and calibrates the intervals [days]. It always covers every active category, so
+        a category's forecast does not depend on which others are requested.
     n_jobs : int or None
         Processes for that backtest (None: all cores).
     progress : bool or None
@@ -1659,6 +1736,20 @@ def forecast(
     Returns
     -------
     ForecastResult
+
+    Raises
+    ------
+    ParameterError
+        For a requested category that is not active on ``as_of`` (named, with its last round),
+        a horizon below 1 or a bad level.
+
+    Notes
+    -----
+    Step ``k``'s forecast and interval depend only on the feed, ``as_of``, the models and
+    ``calibration_days``: not on ``horizon`` (as long as it reaches ``k``) nor on the other
+    requested categories. The calibration backtest runs over all active categories, intervals
+    are calibrated per step (pooling categories only for one with fewer than 8 residuals at that
+    step) and ``auto`` is chosen per category from step-1 errors (:func:`calibrate`).
 
     Examples
     --------
@@ -1677,29 +1768,39 @@ def forecast(
     feed = load_feed() if feed is None else feed
     feed = feed.truncate(as_of) if as_of is not None else feed
     day = _origin(feed)
+    active = active_categories(feed, day)
     if categories:
-        known = set(feed.rounds["category"])
+        last_round = feed.rounds.groupby("category")["date"].max()
         for c in categories:
-            if c not in known:
+            if c not in last_round.index:
                 raise ParameterError(f"category {c!r}: no round of it on or before {day:%Y-%m-%d}")
+            if c not in active:
+                raise ParameterError(
+                    f"category {c!r}: not active on {day:%Y-%m-%d} (its last round was "
+                    f"{last_round[c]:%Y-%m-%d}; active means a round in the {ACTIVE_DAYS} days "
+                    "before the as-of day)"
+                )
         cats = list(dict.fromkeys(categories))
     else:
-        cats = active_categories(feed, day)
+        cats = active
     if not cats:
         raise ParameterError(f"as_of {day:%Y-%m-%d}: no category held a round in the last year")
+    # every active category, whatever was requested: the pooled calibration of a category with
+    # few residuals must not depend on the request (calibration and choice are per step)
     raw_past = bt.raw_backtest(
         feed,
         start=day - pd.Timedelta(days=calibration_days),
         end=day,
         horizon=horizon,
         models=models,
-        categories=cats,
+        categories=active,
         n_jobs=n_jobs,
         progress=progress,
     )
-    raw_now = pd.DataFrame(raw_forecasts(feed, day, cats, horizon, models))
+    raw_now = pd.DataFrame(raw_forecasts(feed, day, active, horizon, models))
     raw = pd.concat([raw_past, raw_now], ignore_index=True)
     wide = calibrate(raw, levels)
+    wide = wide[wide["category"].isin(cats)]
     now = wide[wide["origin"] == day].reset_index(drop=True)
     past = wide[wide["origin"] < day].reset_index(drop=True)
     table = pd.DataFrame(

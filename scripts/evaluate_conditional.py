@@ -234,7 +234,14 @@ def markdown(
                 if cat in FOCUS
             )
             + " CRS points. The point answer (MAE) is the deterministic path and does not "
-            "change.",
+            "change. Short of nominal: CEC (its 80% interval is a few points wide and mostly "
+            "below the point answer: below its recent cutoffs the model's CEC share is at its "
+            "cap, the whole score or most of it, so a higher level draw adds nobody there; the "
+            "total's shape inside 501-600, where CEC's error comes from, is not perturbed) and general (drawn from "
+            "everybody, no parameter spread except the nominees'). PNP is slightly too wide "
+            "(the nominee shift sd, 40-50 points, is in-sample scatter over rounds of varying "
+            "size). The sds were chosen before these coverages were seen and not tuned on "
+            "them.",
         ]
     both = frame.dropna(subset=["model", "naive"])
     years = both.assign(year=both["date"].dt.year)

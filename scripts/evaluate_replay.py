@@ -166,9 +166,20 @@ def markdown(
         "- Coverage: with inflow noise only (before) the intervals were far too narrow, since "
         "they took the sub-pools and refill rates as known. "
         + coverage_note(frame)
-        + " The sds are in-sample scatter of the fitted model and its pace history; where the "
-        "model is biased (PNP, general, healthcare at 4-6 months, trades) no symmetric "
-        "spread around it covers well.",
+        + " Not calibrated everywhere: French covers every round (80% intervals a few hundred "
+        "points wide): its estimated refill sd (the quarter-to-quarter change of its pace, "
+        "1.2-1.8 in log) acts on every interval of a 6-month path, so low draws run the "
+        "sub-pool dry and high ones overfill it; the pace changes are lumpy (a few large "
+        "rounds a quarter), which this estimator counts as refill uncertainty. CEC stays "
+        "too narrow (30-39%) and mostly one-sided (downward): below its recent cutoffs the "
+        "model's CEC share is at its cap (the whole score, or 85% of it, at the origins "
+        "checked), so a higher level or refill draw adds nobody there, and a round reaching "
+        "that far cannot get a higher cutoff; CEC's error there comes from the total's shape "
+        "inside 501-600 (only the band's total is published), which is not perturbed. General rounds "
+        "draw from everybody and get no spread beyond the nominees'. Where the model is "
+        "biased (PNP, general, healthcare at 4-6 months, trades) a spread centred on it "
+        "covers less than nominal. The sds are in-sample scatter, chosen before these "
+        "coverages were seen and not tuned on them.",
         "",
         f"Run time {seconds:.0f} s.",
         "",
