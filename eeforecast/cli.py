@@ -157,7 +157,14 @@ def _cmd_simulate(args) -> int:
     if not rounds:
         raise ParameterError(f"--schedule {args.schedule}: no round to simulate in it")
     n_paths = None if args.n_paths == 1 else args.n_paths
-    result = simulate_feed(feed, rounds, as_of=day, n_paths=n_paths, rng=args.seed)
+    result = simulate_feed(
+        feed,
+        rounds,
+        as_of=day,
+        n_paths=n_paths,
+        rng=args.seed,
+        parameter_uncertainty=args.parameter_uncertainty,
+    )
     frame = result.to_frame()
     keep = np.array([not r.replayed for r in result.rounds], dtype=bool)
     invited = np.median(result.invited[:, keep], axis=0)
@@ -316,6 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo paths; 1 (default) = the deterministic expected path",
     )
     sub.add_argument("--seed", type=int, default=None, help="seed of the Monte Carlo draws")
+    sub.add_argument(
+        "--no-parameter-uncertainty",
+        action="store_false",
+        dest="parameter_uncertainty",
+        help="Monte Carlo with inflow noise (and random sizes) only, the pool model's "
+        "estimated sub-pool levels, refill rates and nominee scores held fixed",
+    )
     sub.set_defaults(func=_cmd_simulate)
 
     # --- forecast commands (forecast engineer) ------------------------------------------------

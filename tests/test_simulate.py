@@ -751,6 +751,27 @@ def test_cli_simulate_paths_and_schedule(capsys, tmp_path):
     assert len(lines) == 1 + 1 + 4  # cec + pnp on 12-17, 12-31, 01-14, 01-28
 
 
+def test_cli_simulate_without_parameter_uncertainty_is_narrower(capsys):
+    widths = []
+    for extra in ([], ["--no-parameter-uncertainty"]):
+        code, out, err = run_cli(
+            capsys,
+            "--draw",
+            "french:6000",
+            "--paths",
+            "200",
+            "--seed",
+            "3",
+            "--format",
+            "json",
+            *extra,
+        )
+        assert code == 0, err
+        row = json.loads(out)[0]
+        widths.append(row["cutoff_hi_95"] - row["cutoff_lo_95"])
+    assert widths[1] < widths[0]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
