@@ -1383,6 +1383,9 @@ def raw_forecasts(
 
     ``feed`` is cut at ``origin`` here. With ``actual`` (the full rounds frame) the rows carry the
     actual dates and cutoffs of the rounds that followed (backtest); otherwise the expected dates.
+    A category that is not active at the origin (no round in the :data:`ACTIVE_DAYS` days before
+    it: general before its July 2022 restart, CEC before May 2024) is skipped, as
+    :func:`forecast` refuses it: its stale level would be scored as if it had been forecast.
     Returns records ``origin, category, step, date, actual, invitations, expected_date,
     actual_invitations, last_invitations, model, mean, sd`` (``invitations`` and
     ``expected_date`` are the schedule models' forecasts; ``actual_invitations`` is NaN outside a
@@ -1396,6 +1399,8 @@ def raw_forecasts(
             hist = category_history(view, cat, as_of=origin, **(history_kw or {}))
         except ParameterError:
             continue
+        if pd.Timestamp(hist.dates[-1]) <= origin - pd.Timedelta(days=ACTIVE_DAYS):
+            continue  # dormant at the origin: not forecast
         fut = schedule_category(hist, horizon)
         dates = list(fut.dates)
         truth = [np.nan] * horizon
@@ -1683,9 +1688,7 @@ def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.
     rows = []
     if cv.empty:  # no evaluated forecast yet (e.g. a category without rounds in the window)
         return pd.DataFrame()
-    known = cv[
-        np.isfinite(cv["actual"].astype(float)) & (cv["date"] <= as_of) & (cv["step"] == 1)
-    ]
+    known = cv[np.isfinite(cv["actual"].astype(float)) & (cv["date"] <= as_of) & (cv["step"] == 1)]
     for cat, part in known.groupby("category", sort=True):
         part = part.sort_values("date", kind="stable").tail(select_window)
         row = {"category": cat, "n": len(part)}

@@ -11,6 +11,7 @@ Categories are drawn in the same colour everywhere (:data:`PALETTE`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import matplotlib.dates as mdates
@@ -26,7 +27,7 @@ from matplotlib.ticker import (
     PercentFormatter,
 )
 
-from .categories import CATEGORIES, LABELS
+from .categories import _VERSION_TAGS, CATEGORIES, LABELS
 
 #: Attribution printed in every figure's footer.
 SOURCE = "Source: IRCC Express Entry rounds, Open Government Licence \u2013 Canada"
@@ -75,13 +76,49 @@ def colour(category: str) -> str:
     return _EXTRA_COLOURS[sum(map(ord, category)) % len(_EXTRA_COLOURS)]
 
 
-def label(category: str) -> str:
-    """Display name of a category slug."""
-    return LABELS.get(category, category.replace("-", " ").capitalize())
+#: IRCC's version tags ("(Version 1)", "(2023-1)", ", 2026-Version 3"), in any case.
+_NAME_TAGS = re.compile(_VERSION_TAGS.pattern, re.IGNORECASE)
 
 
-def short_label(category: str) -> str:
-    """A short display name (acronym for program rounds) for crowded legends."""
+def label(category: str, name: str | None = None) -> str:
+    """Display name of a category slug.
+
+    Parameters
+    ----------
+    category : str
+        Category slug.
+    name : str, optional
+        IRCC's round name for the category (the feed's ``name`` column); used for a category
+        that is not in :data:`eeforecast.categories.LABELS` (one derived from a new round type).
+
+    Notes
+    -----
+    A new category keeps its words as IRCC wrote them: version tags such as "(Version 1)" are
+    dropped and only the first letter is capitalised, nothing is lower-cased ("Senior managers
+    with Canadian work experience"). Without ``name`` the slug's words are used.
+
+    Examples
+    --------
+    >>> label("cec")
+    'Canadian Experience Class'
+    >>> label("senior-managers", "Senior managers with Canadian work experience (Version 1)")
+    'Senior managers with Canadian work experience'
+    >>> label("senior-managers")
+    'Senior managers'
+    """
+    if category in LABELS:
+        return LABELS[category]
+    if name:
+        text = _NAME_TAGS.sub(" ", str(name))
+    else:
+        text = category.replace("-", " ")
+    text = " ".join(text.split()).strip(" ,;:-")
+    return text[:1].upper() + text[1:]
+
+
+def short_label(category: str, name: str | None = None) -> str:
+    """A short display name (acronym for program rounds) for crowded legends (``name``: as in
+    :func:`label`)."""
     short = {
         "general": "General",
         "cec": "CEC",
@@ -96,7 +133,7 @@ def short_label(category: str) -> str:
         "agriculture": "Agriculture",
         "education": "Education",
     }
-    return short.get(category, label(category).split(" (")[0])
+    return short.get(category, label(category, name).split(" (")[0])
 
 
 def category_order(categories: Iterable[str]) -> list[str]:
@@ -727,8 +764,11 @@ def forecast_fans(
                 label="Forecast (median)",
             )
         model = fc["model"].iloc[0] if "model" in fc and len(fc) else None
+        name = past["name"].iloc[-1] if "name" in past and len(past) else None
         ax.set_title(
-            label(cat) + (f"  \u2014 model: {model}" if model else ""), fontsize=10, loc="left"
+            label(cat, name) + (f"  \u2014 model: {model}" if model else ""),
+            fontsize=10,
+            loc="left",
         )
         ax.set_ylabel("Cutoff [CRS points]")
         _date_axis(ax)

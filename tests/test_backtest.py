@@ -167,6 +167,19 @@ def test_origins_are_days_before_rounds(feed):
     assert plan[pd.Timestamp("2025-12-16")] == ["french"]
 
 
+def test_dormant_categories_are_not_forecast(feed):
+    # CEC held no round from 2021-09-14 to 2024-05-31: on 2024-05-30 it was not active, so
+    # forecast() refuses it and the backtest does not score its stale 2021 level either
+    cv = cross_validation(
+        feed, start="2024-05-01", end="2024-08-01", horizon=2, models=[],
+        categories=["cec"], n_jobs=1, progress=False, warmup_days=0,
+    )  # fmt: skip
+    assert pd.Timestamp("2024-05-30") not in set(cv["origin"])
+    assert cv["origin"].min() == pd.Timestamp("2024-07-16")  # the day before its 2nd round
+    with pytest.raises(ParameterError, match="'cec': not active on 2024-05-30"):
+        forecast(feed, as_of="2024-05-30", categories=["cec"], models=[], progress=False)
+
+
 def test_errors_name_the_parameter(feed):
     with pytest.raises(ParameterError, match="horizon"):
         cross_validation(feed, start="2025-01-01", horizon=0)

@@ -31,6 +31,7 @@ from eeforecast.forecast import (
     count_above,
     forecast,
     forecast_schedule,
+    gap_days,
     schedule_category,
     score_for_count,
 )
@@ -117,6 +118,33 @@ def test_schedule_of_synthetic_rounds_is_exact(synthetic_feed):
     fut = schedule_category(hist, 3)
     # weekly Wednesday rounds; the last one before 2024-03-01 was 2024-02-28
     assert list(fut.dates) == list(pd.to_datetime(["2024-03-06", "2024-03-13", "2024-03-20"]))
+
+
+def test_gap_model_of_a_new_category_is_not_trusted(feed):
+    # 2023-07-13: French rounds had begun with two rounds 5 days apart; a 5-day gap planned 36
+    # rounds in 26 weeks. With fewer than 4 gaps the pooled past-year median gap is used.
+    day = "2023-07-13"
+    sched = forecast_schedule(feed.truncate(day), day, horizon_days=182, levels=())
+    french = sched[sched["category"] == "french"]
+    hist = category_history(feed, "french", as_of=day)
+    assert len(hist.gaps_all) == 1 and hist.gaps_all[0] < 7
+    assert gap_days(hist) == hist.default_gap >= 7
+    assert len(french) <= 182 / hist.default_gap + 1
+    for cat, part in sched.groupby("category"):
+        assert (part["date"].diff().dt.days.dropna() >= 7).all(), cat
+
+
+def test_gap_model_floor_of_seven_days(synthetic_feed):
+    from dataclasses import replace
+
+    hist = category_history(synthetic_feed, "cec", as_of="2024-06-01")
+    assert gap_days(hist) == 7.0  # weekly rounds: the median
+    daily = replace(hist, gaps_all=np.full(6, 2.0))
+    assert gap_days(daily) == 7.0
+    fut = schedule_category(daily, 3)
+    assert (np.diff(fut.dates.to_numpy()).astype("timedelta64[D]").astype(int) >= 7).all()
+    few = replace(hist, gaps_all=np.array([30.0, 40.0]), default_gap=12.0)
+    assert gap_days(few) == 12.0
 
 
 def test_forecast_schedule_frame(feed):
@@ -367,6 +395,24 @@ def test_calibration_uses_only_past_residuals():
     assert (wide["naive_lo_80"] <= wide["naive"]).all()
 
 
+def test_calibration_and_choice_do_not_depend_on_other_steps():
+    errors = np.array([1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11.0])
+    one = _raw(len(errors), errors)
+    # step 2 of the same rounds, with huge errors, and a model that is perfect only there
+    two = _raw(len(errors), 50 * errors).assign(step=2)
+    two["origin"] = two["origin"] - pd.Timedelta(days=7)
+    other = pd.concat([one, two]).assign(model="drift")
+    other.loc[other["step"] == 2, "mean"] = other.loc[other["step"] == 2, "actual"]
+    other.loc[other["step"] == 1, "mean"] = 520.0
+    both = calibrate(pd.concat([one, two, other]), levels=(80,), margin=0.0)
+    alone = calibrate(pd.concat([one, other[other["step"] == 1]]), levels=(80,), margin=0.0)
+    first = both[both["step"] == 1].reset_index(drop=True)
+    cols = ["naive", "naive_hi_80", "auto", "auto_hi_80", "auto_model"]
+    pd.testing.assert_frame_equal(first[cols], alone[cols])
+    # the choice is by step-1 errors: naive, although drift is perfect at step 2
+    assert set(both["auto_model"].iloc[9:]) == {"naive"}
+
+
 def test_calibration_off_keeps_gaussian():
     errors = np.arange(12.0)
     wide = calibrate(_raw(12, errors, sd=2.0), levels=(95,), calibrate=False)
@@ -491,12 +537,39 @@ def test_forecast_cutoffs_and_intervals_stay_on_the_crs_scale(feed):
 
 
 def test_forecast_category_without_backtest_rounds(feed):
-    # FST held no round in the two calibration years before 2025-12-17: nothing to choose a
-    # model with (this used to raise a TypeError), the default model and Gaussian intervals
-    res = forecast(feed, categories=["fst"], horizon=2, progress=False)
-    assert res.table["model"].tolist() == ["combo", "combo"]
+    # education's only round before 2025-06-30 was its first (2025-05-01): no backtest error to
+    # choose a model with (this used to raise a TypeError): the default model
+    res = forecast(
+        feed, as_of="2025-06-30", categories=["education"], horizon=2, models=CHEAP,
+        calibration_days=200, n_jobs=1, progress=False,
+    )  # fmt: skip
+    assert res.table["model"].tolist() == ["naive", "naive"]
     assert pd.api.types.is_datetime64_any_dtype(res.table["date"])
     assert res.selection.empty
+
+
+def test_forecast_refuses_a_dormant_category(feed):
+    # FST's last round was 2020-08-06: it used to get a round "tomorrow" at its 2020 level
+    with pytest.raises(ParameterError, match=r"'fst': not active on 2025-12-17.*2020-08-06"):
+        forecast(feed, categories=["fst"], models=CHEAP, progress=False)
+
+
+def test_step_k_depends_neither_on_horizon_nor_on_other_categories(feed):
+    # the acceptance tester's repro: pnp's next round was 740.7 (combo) with --horizon 1 and
+    # 738.1 (ar1) with --horizon 3, as calibration and the choice pooled all steps; education
+    # (one round) borrowed the requested categories' residuals
+    kw = dict(as_of="2025-06-30", models=CHEAP, calibration_days=500, n_jobs=1, progress=False)
+    one = forecast(feed, categories=["pnp"], horizon=1, **kw).table
+    three = forecast(feed, categories=["pnp"], horizon=3, **kw).table
+    pd.testing.assert_frame_equal(one, three[three["step"] == 1].reset_index(drop=True))
+    everything = forecast(feed, horizon=3, **kw).table
+    for cat in ("pnp", "education"):
+        alone = forecast(feed, categories=[cat], horizon=3, **kw).table
+        mine = everything[everything["category"] == cat].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, mine)
+    # education has fewer than 8 residuals: its intervals are calibrated on the pooled ones
+    edu = everything[everything["category"] == "education"]
+    assert (edu["cutoff_hi_80"] - edu["cutoff"]).round(6).nunique() == len(edu)
 
 
 def test_forecast_of_an_empty_feed_is_our_error():
@@ -569,6 +642,7 @@ def test_cli_forecast_csv(capsys):
     [
         (["forecast", "--horizon", "0"], "horizon"),
         (["forecast", "--category", "atlantis"], "atlantis"),
+        (["forecast", "--category", "fst"], "last round was 2020-08-06"),
         (["forecast", "--level", "150", "--category", "cec"], "level"),
         (["forecast", "--as-of", "2014-01-01"], "2014-01-01"),
         (["backlog", "--weeks", "0"], "weeks"),
@@ -612,3 +686,36 @@ def test_structural_model_uses_the_pool_engine(feed, synthetic_feed):
     fb = Structural().fit(bare)
     assert "no pool snapshot" in fb.summary()
     assert fb.forecast(schedule_category(bare, 1))[0].tolist() == [bare.cutoff[-1]]
+
+
+# --- labels of new categories (plots.label, used for the forecast fan charts) -----------------
+
+
+def test_new_category_label_keeps_ircc_words():
+    from eeforecast import plots
+
+    name = "Senior managers with Canadian work experience (Version 1)"
+    assert plots.label("senior-managers-with-canadian-work-experience", name) == (
+        "Senior managers with Canadian work experience"
+    )
+    assert plots.label("x", "the IRCC name, 2026-Version 3") == "The IRCC name"
+    assert plots.label("cec", "anything") == "Canadian Experience Class"
+    assert plots.short_label("new-one", "New one (2024)") == "New one"
+    rounds = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+            "category": "senior-managers",
+            "name": name,
+            "cutoff": [480.0, 470.0],
+        }
+    )
+    fan = pd.DataFrame(
+        {"category": ["senior-managers"], "step": [1], "date": pd.to_datetime(["2025-03-01"]),
+         "cutoff": [475.0], "cutoff_lo_80": [460.0], "cutoff_hi_80": [490.0], "model": ["naive"]}
+    )  # fmt: skip
+    fig = plots.forecast_fans(rounds, fan, ["senior-managers"], "2025-02-15")
+    assert (
+        fig.axes[0]
+        .get_title(loc="left")
+        .startswith("Senior managers with Canadian work experience")
+    )
