@@ -687,6 +687,13 @@ class _Const(FittedModel):
         return self._mean(h), self._sd_fn(h)
 
 
+def _level_fit(spec, history, level: float, sd: float) -> _Const:
+    """A fitted model forecasting a constant ``level`` with a constant ``sd`` [CRS points]."""
+    fitted = _Const(spec, history, lambda h: np.full(len(h), level), lambda h: np.full(len(h), sd))
+    fitted.params = {"level": level, "sd": sd}
+    return fitted
+
+
 @dataclass(frozen=True)
 class Naive:
     """The category's previous cutoff.
@@ -732,11 +739,7 @@ class WindowMean:
         else:
             sd = _diff_sd(y)
         sd = max(sd, MIN_SD)
-        fitted = _Const(
-            self, history, lambda h: np.full(len(h), level), lambda h: np.full(len(h), sd)
-        )
-        fitted.params = {"level": level, "sd": sd}
-        return fitted
+        return _level_fit(self, history, level, sd)
 
 
 @dataclass(frozen=True)
@@ -802,11 +805,7 @@ class HuberLevel:
             if not (np.isfinite(level) and np.isfinite(sd)):
                 return _NaiveFallback(self, history, "robust fit failed")
         sd = max(sd * math.sqrt(1 + 1 / k), MIN_SD)
-        fitted = _Const(
-            self, history, lambda h: np.full(len(h), level), lambda h: np.full(len(h), sd)
-        )
-        fitted.params = {"level": level, "sd": sd}
-        return fitted
+        return _level_fit(self, history, level, sd)
 
 
 @dataclass(frozen=True)
