@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _readme import write_section
 
 from eeforecast import config
 from eeforecast._io import atomic_write
@@ -355,16 +356,7 @@ def markdown(
 
 
 def write_readme(text: str) -> None:
-    path = config.ROOT / "README.md"
-    readme = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in readme:
-        head, rest = readme.split(SECTION, 1)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1 :] if nxt >= 0 else ""
-        readme = head + text + ("\n" + tail if tail else "")
-    else:
-        readme = readme.rstrip("\n") + "\n\n" + text
-    atomic_write(path, readme)
+    write_section(SECTION, text)
 
 
 def main(argv: list[str] | None = None) -> int:

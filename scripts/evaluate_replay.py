@@ -25,6 +25,7 @@ import time
 import warnings
 
 import pandas as pd
+from _readme import write_section
 
 from eeforecast import config
 from eeforecast._io import atomic_write
@@ -206,23 +207,7 @@ def coverage_note(frame: pd.DataFrame) -> str:
 
 
 def write_readme(text: str) -> None:
-    path = config.ROOT / "README.md"
-    readme = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in readme:
-        head, rest = readme.split(SECTION, 1)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1 :] if nxt >= 0 else ""
-        readme = head + text + ("\n" + tail if tail else "")
-    elif AFTER in readme:
-        head, rest = readme.split(AFTER, 1)
-        nxt = rest.find("\n## ")
-        if nxt >= 0:
-            readme = head + AFTER + rest[: nxt + 1] + "\n" + text + "\n" + rest[nxt + 1 :]
-        else:
-            readme = readme.rstrip("\n") + "\n\n" + text
-    else:
-        readme = readme.rstrip("\n") + "\n\n" + text
-    atomic_write(path, readme)
+    write_section(SECTION, text, after=AFTER)
 
 
 def main(argv: list[str] | None = None) -> int:
