@@ -472,6 +472,9 @@ def invitations_by_period(rounds: pd.DataFrame, as_of=None, months: int = 48) ->
         )
         bottom += vals
     _date_axis(ax_m)
+    ax_m.set_ylim(
+        0, max(bottom.max(), 1.0) * 1.06
+    )  # headroom: the tallest bar must not touch the frame
     ax_m.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ax_m.set_ylabel("Invitations per month\n[candidates]")
     ax_m.set_title(f"Per month, last {months} months", fontsize=10, loc="left")

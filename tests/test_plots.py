@@ -131,6 +131,8 @@ def test_invitations_by_period(feed):
     _check_figure(fig)
     totals = [t.get_text() for t in fig.axes[1].texts]
     assert "114k (to date)" in totals  # 2025 is not over on 2025-12-17
+    tallest = 25125  # July 2024, the largest month in the last 48
+    assert tallest < fig.axes[0].get_ylim()[1]  # the tallest bar does not touch the frame
 
 
 def test_pool_distribution(feed):
