@@ -27,6 +27,7 @@ import pandas as pd
 from .categories import CATEGORIES, LABELS
 from .errors import ParameterError
 from .pool import MAX_SCORE, SCORES
+from .simulate import is_slug
 
 __all__ = [
     "TIE_SHARE",
@@ -128,9 +129,10 @@ def _check_categories(categories: Iterable[str] | str | None) -> tuple[str, ...]
     out = ["general"]
     for cat in categories:
         slug = str(cat).strip().lower()
-        if slug not in CATEGORIES:
+        if not is_slug(slug):
             raise ParameterError(
-                f"category {cat!r}: unknown; expected one of {', '.join(CATEGORIES)}"
+                f"category {cat!r}: not a category slug (lower-case words joined by '-', e.g. "
+                f"{', '.join(CATEGORIES[:3])}, or the slug of a new round type)"
             )
         if slug not in out:
             out.append(slug)
@@ -568,7 +570,7 @@ def validate(score, categories: Iterable[str] | str = (), within: str = "6m") ->
     Raises
     ------
     ParameterError
-        Score not a whole number in 0..1200, unknown category, malformed ``within``.
+        Score not a whole number in 0..1200, category not a slug, malformed ``within``.
     """
     _check_score(score)
     if np.ndim(score) != 0:
@@ -621,7 +623,8 @@ def odds(
     Raises
     ------
     ParameterError
-        Score outside 0..1200, unknown category, malformed ``within``.
+        Score outside 0..1200, category not a slug (or a new one without forecast rounds),
+        malformed ``within``.
 
     Notes
     -----
@@ -635,6 +638,12 @@ def odds(
         paths = simulate_cutoff_paths(
             feed_or_paths, pool, as_of=as_of, horizon=within, n_paths=n_paths, rng=rng
         )
+    for cat in cats:
+        if cat not in CATEGORIES and cat not in paths.unsimulated and cat not in paths.categories:
+            raise ParameterError(
+                f"category {cat!r}: not a known category and no forecast rounds of it as of "
+                f"{paths.as_of:%Y-%m-%d} (no past rounds with a published pool snapshot)"
+            )
     left_out = [c for c in cats if c in paths.unsimulated]
     if left_out:
         warnings.warn(

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -53,6 +54,8 @@ __all__ = [
     "level_errors",
     "nominee_cutoff_shape",
     "nominee_residuals",
+    "tilt_factors",
+    "band_tilt",
     "nominee_shape",
     "pace_changes",
     "room_for_round",
@@ -115,6 +118,11 @@ class PoolState:
     level_floor : dict[str, float]
         Category slug -> smallest level multiplier a path may draw (the room assumption per
         path, see :func:`eeforecast.simulate.simulate_feed`) [-]. Missing: none.
+    tilt_sd : float
+        Parameter uncertainty: sd of the tilt of the density inside 501-600 (only the band's
+        total is published); each path multiplies the candidates and eligible counts at score
+        ``s`` in 501..600 by ``exp(sd * w * (s - 550.5) / 100)``, ``w`` standard normal,
+        rescaled so that the band's total is kept (:func:`tilt_factors`) [-].
     """
 
     as_of: pd.Timestamp
@@ -129,6 +137,7 @@ class PoolState:
     refill_sd: dict[str, float] = field(default_factory=dict)
     nominee_shift_sd: float = 0.0
     level_floor: dict[str, float] = field(default_factory=dict)
+    tilt_sd: float = 0.0
 
 
 def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -997,6 +1006,82 @@ def nominee_residuals(
 _STRUCTURAL = ("general", "pnp")
 
 
+#: Scores whose in-band shape the tilt perturbs (the 501-600 band) [CRS points].
+TILT_SCORES = np.arange(501, 601)
+
+
+def tilt_factors(band: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Multipliers of the density at 501..600 that tilt it by ``delta`` and keep its total.
+
+    Parameters
+    ----------
+    band : numpy.ndarray, shape (100,)
+        Candidates at 501..600 [candidates].
+    delta : numpy.ndarray, shape (P,)
+        Tilts: the log-density changes by ``delta`` per 100 points [-].
+
+    Returns
+    -------
+    numpy.ndarray, shape (P, 100)
+        ``exp(delta (s - 550.5) / 100)`` rescaled so that ``(band * factors).sum(axis=1)``
+        equals ``band.sum()``; exactly 1 where ``delta`` is 0 or the band is empty [-].
+
+    Examples
+    --------
+    >>> band = np.full(100, 10.0)
+    >>> f = tilt_factors(band, np.array([0.0, 1.0]))
+    >>> bool(np.all(f[0] == 1)), round(float((band * f[1]).sum()), 6), bool(f[1, -1] > f[1, 0])
+    (True, 1000.0, True)
+    """
+    band = np.asarray(band, dtype=float)
+    delta = np.asarray(delta, dtype=float).reshape(-1)
+    w = np.exp(delta[:, None] * ((TILT_SCORES[None, :] - 550.5) / 100.0))
+    norm = (w * band[None, :]).sum(axis=1)
+    total = band.sum()
+    ok = (delta != 0) & (norm > 0) & (total > 0)
+    scale = np.divide(total, norm, out=np.ones_like(norm), where=ok)
+    return np.where(ok[:, None], w * scale[:, None], 1.0)
+
+
+def band_tilt(band: np.ndarray, cutoff: int, above: float) -> float:
+    """The tilt under which ``above`` of the 501-600 candidates ``band`` score >= ``cutoff``.
+
+    Parameters
+    ----------
+    band : numpy.ndarray, shape (100,)
+        Candidates at 501..600 [candidates].
+    cutoff : int
+        A round's cutoff, 502..600 [CRS points].
+    above : float
+        Candidates of the band at or above ``cutoff`` the round revealed [candidates].
+
+    Returns
+    -------
+    float
+        ``delta`` of :func:`tilt_factors` (bisection on -20..20), NaN if ``above`` is not
+        strictly between 0 and the band's total [-].
+    """
+    band = np.asarray(band, dtype=float)
+    total = band.sum()
+    if not (0 < above < total) or not 501 < cutoff <= 600:
+        return float("nan")
+    top = TILT_SCORES >= cutoff
+
+    def share(d: float) -> float:
+        return float((band * tilt_factors(band, np.array([d]))[0])[top].sum())
+
+    lo, hi = -20.0, 20.0
+    if not share(lo) < above < share(hi):
+        return float("nan")
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if share(mid) < above:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 def _band_shape(density: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Within-band share of every score (uniform in an empty band) [fraction]."""
     band_total = counts[BAND_OF_SCORE]
@@ -1045,6 +1130,12 @@ class PoolModel:
         [CRS points].
     nominee_rate_sd : float
         sd of the log of the PNP invitation pace between quarters (assumption 9) [-].
+    tilt_sd : float
+        sd of the tilt of the density inside 501-600 implied by past general rounds
+        (assumption 9, :func:`band_tilt`) [-].
+    notes : tuple of str
+        Caveats of the fit, also emitted as ``UserWarning`` by :func:`fit_pool` (e.g. the net
+        inflow could not be estimated from a single snapshot).
     """
 
     as_of: pd.Timestamp
@@ -1062,6 +1153,8 @@ class PoolModel:
     feed: object = None
     nominee_shift_sd: float = 0.0
     nominee_rate_sd: float = 0.0
+    notes: tuple[str, ...] = ()
+    tilt_sd: float = 0.0
 
     # -- states ------------------------------------------------------------------------------
 
@@ -1071,6 +1164,35 @@ class PoolModel:
         if j < 0:
             raise ParameterError(f"as_of: no pool snapshot on or before {day:%Y-%m-%d}")
         return j
+
+    def _no_estimate(self, category: str) -> str:
+        """Why ``category`` has no fitted sub-pool: which of its rounds is missing what."""
+        day = f"{self.as_of:%Y-%m-%d}"
+        known = ", ".join(sorted(self.categories) + list(_STRUCTURAL))
+        r = self.rounds
+        own = r[r["category"] == category]
+        if own.empty:
+            return (
+                f"category {category!r}: no past rounds up to {day}, so no round with a "
+                f"published pool snapshot to estimate its eligible candidates from "
+                f"(estimated: {known})"
+            )
+        last = own.iloc[-1]
+        first_snap = pd.Timestamp(self.snapshot_dates[0])
+        if own["distribution_as_of"].notna().any():
+            why = (
+                f"its rounds with a snapshot are outside the {self.params['lookback']:g}-day "
+                "lookback or too long after their snapshot"
+            )
+        elif last["date"] < first_snap:
+            why = f"before snapshots were published, from {first_snap:%Y-%m-%d}"
+        else:
+            why = "published without one"
+        return (
+            f"category {category!r}: no {category} round with a published pool snapshot up to "
+            f"{day} to estimate its eligible candidates from (its last round: "
+            f"#{last['draw_number']} on {last['date']:%Y-%m-%d}, {why}; estimated: {known})"
+        )
 
     def _depleting(self, category: str) -> tuple[np.ndarray, np.ndarray]:
         r = self.rounds
@@ -1092,10 +1214,7 @@ class PoolModel:
             return np.where(SCORES >= 601, total, 0.0)
         fit = self.categories.get(category)
         if fit is None:
-            raise ParameterError(
-                f"category: no past rounds of {category!r} up to {self.as_of:%Y-%m-%d}; "
-                f"known: {', '.join(sorted(self.categories) + list(_STRUCTURAL))}"
-            )
+            raise ParameterError(self._no_estimate(category))
         dates, cutoffs = self._depleting(category)
         age = depletion_age(dates, cutoffs, at)
         scale = np.exp(fit.drift)
@@ -1219,6 +1338,7 @@ class PoolModel:
             level_sd=level_sd,
             refill_sd=refill_sd,
             nominee_shift_sd=float(self.nominee_shift_sd),
+            tilt_sd=float(self.tilt_sd),
         )
 
     # -- inspection --------------------------------------------------------------------------
@@ -1318,10 +1438,11 @@ class PoolModel:
             f"  501-600 / 601-1200  {counts[13]:,.0f} / {counts[14]:,.0f}",
             f"  nominee core score  mean {self.nominee_mean:.0f}, sd {self.nominee_sd:.0f} "
             f"[CRS points]; Monte Carlo: score shift sd {self.nominee_shift_sd:.0f}, "
-            f"inflow log-sd {self.nominee_rate_sd:.2f}",
+            f"inflow log-sd {self.nominee_rate_sd:.2f}; 501-600 tilt sd {self.tilt_sd:.2f}",
             f"  net inflow          {self.inflow_bands.sum():+,.0f} /day in total "
             f"(sd {np.sqrt((self.inflow_bands_sd**2).sum()):,.0f}); 501-600 "
             f"{self.inflow_bands[13]:+,.0f}, 601-1200 {self.inflow_bands[14]:+,.0f} /day",
+            *(f"  note: {note}" for note in self.notes),
             "  category     steady share  refill  conversion  drift  rounds  last round"
             "       pace [/day] @ cutoff  pace conversion",
         ]
@@ -1461,7 +1582,9 @@ def fit_pool(
     5. Net inflow per band is the average of snapshot differences after adding back the
        invitations in between, over the last ``flow_window`` days (:func:`band_flows`,
        :func:`summarize_flows`); within a band it follows the density; its sd assumes
-       independent days and is fully correlated within a band.
+       independent days and is fully correlated within a band. With a single snapshot known
+       (early 2022) it cannot be estimated: it is 0 with sd 0, the projections hold the pool
+       flat, and a ``UserWarning`` says so.
     6. Refill over many rounds (what the engine, :func:`eeforecast.simulate.simulate`, adds
        between rounds): a category keeps inviting month after month at scores its earlier
        rounds emptied, so candidates already in the pool keep turning eligible. In a steady
@@ -1504,7 +1627,13 @@ def fit_pool(
        mean square of the past PNP cutoffs around the fitted nominee shape
        (:func:`nominee_residuals`, weights of assumption 2, scaled by ``n_eff / (n_eff - 2)``
        for the two fitted parameters); ``nominee_rate_sd``: the PNP pace changes, used for
-       the nominee inflow. All are in-sample scatter of a fitted model, so they understate
+       the nominee inflow. ``tilt_sd``: the shape of the pool inside 501-600 is not
+       published (only the band's total), and it decides where a general or CEC round
+       reaching into the band stops; each usable general round with a cutoff in 502..600
+       reveals how many of the band's candidates scored at or above it (its invitations minus
+       the modelled nominees), from which :func:`band_tilt` gives the tilt of the fitted
+       density that matches it; ``tilt_sd`` is their recency-weighted (``half_life``) root
+       mean square (0 with fewer than 3 such rounds). All are in-sample scatter of a fitted model, so they understate
        the error of a model that is itself wrong (see the README's coverage tables).
     Everything uses only rounds and snapshots dated on or before ``as_of``.
     """
@@ -1522,6 +1651,15 @@ def fit_pool(
             last.append(rounds["date"].max())
         day = max(last)
 
+    notes: list[str] = []
+    if len(dates) < 2:  # assumption 5 needs two snapshots
+        notes.append(
+            f"fit_pool as of {day:%Y-%m-%d}: only one pool snapshot is known "
+            f"({pd.Timestamp(dates[0]):%Y-%m-%d}); the net inflow cannot be estimated from "
+            "fewer than two snapshots, so it is taken as 0 (sd 0) and projections hold the "
+            "pool flat"
+        )
+        warnings.warn(notes[-1], UserWarning, stacklevel=2)
     densities = density_from_bands(counts, edge_ratio=edge_ratio)
     flows = band_flows(dates, counts, densities, rounds)
     inflow_bands, inflow_sd = summarize_flows(flows, day, window=flow_window)
@@ -1586,6 +1724,15 @@ def fit_pool(
         resid = nominee_residuals(r_c[pnp], fractions, mean, sd, lower_z)
         shift_sd = _rms(resid, w_pnp) * np.sqrt(n_eff / max(n_eff - 2.0, 1.0))
     cache.clear()
+    # tilt of the 501-600 shape revealed by general rounds (assumption 9)
+    tilts, tilt_w = [], []
+    for i in np.flatnonzero(usable & (r_cat == "general") & (r_c > 501) & (r_c <= 600)):
+        total = total_at(i)
+        delta = band_tilt(total[501:601], int(r_c[i]), r_n[i] - total[601:].sum())
+        if np.isfinite(delta):
+            tilts.append(delta)
+            tilt_w.append(weight[i])
+    tilt_sd = _rms(np.array(tilts), np.array(tilt_w)) if len(tilts) >= 3 else 0.0
 
     # category shares
     latest_total = densities[-1]
@@ -1711,4 +1858,6 @@ def fit_pool(
         },
         nominee_shift_sd=float(shift_sd),
         nominee_rate_sd=float(np.nan_to_num(rate_sd)),
+        notes=tuple(notes),
+        tilt_sd=float(np.nan_to_num(tilt_sd)),
     )

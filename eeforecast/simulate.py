@@ -21,6 +21,7 @@ The module is layered like the rest of the package:
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -32,7 +33,7 @@ import pandas as pd
 
 from .categories import CATEGORIES
 from .errors import ParameterError
-from .pool import BAND_EDGES, MAX_SCORE, PoolState
+from .pool import BAND_EDGES, MAX_SCORE, PoolState, tilt_factors
 
 __all__ = [
     "Invitations",
@@ -48,6 +49,7 @@ __all__ = [
     "replay",
     "replay_summary",
     "parse_draw",
+    "is_slug",
     "NOISE_BANDS",
 ]
 
@@ -83,10 +85,29 @@ def _day(value: object, where: str) -> pd.Timestamp:
     return stamp.normalize()
 
 
+#: A category slug: lower-case words of letters and digits joined by ``-`` (known categories
+#: and the slugs :func:`eeforecast.categories.categorize` derives for new round types).
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_slug(text: object) -> bool:
+    """True if ``text`` looks like a category slug (``cec``, ``senior-managers-with-...``).
+
+    Examples
+    --------
+    >>> is_slug("cec"), is_slug("senior-managers-with-canadian-work-experience"), is_slug("C E C")
+    (True, True, False)
+    """
+    return isinstance(text, str) and _SLUG.fullmatch(text) is not None
+
+
 def _check_category(category: object, where: str) -> str:
-    if not isinstance(category, str) or category not in CATEGORIES:
+    """A category slug: a known one or any slug-like name of a new round type. Whether the pool
+    has an estimate for it is checked when the rounds are simulated."""
+    if not is_slug(category):
         raise ParameterError(
-            f"{where}: unknown category {category!r} (known: {', '.join(CATEGORIES)})"
+            f"{where}: {category!r} is not a category slug (lower-case words joined by '-', "
+            f"e.g. {', '.join(CATEGORIES[:3])}, or the slug of a new round type)"
         )
     return category
 
@@ -491,6 +512,7 @@ class _Engine:
     rate_sd: float = 0.0  # nominee inflow (refill_sd["pnp"])
     shift_sd: float = 0.0  # nominee scores [CRS points]
     level_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,)
+    tilt_sd: float = 0.0  # tilt of the density inside 501-600 [-]
 
 
 #: Scores 601..1200 (the nominees) are indices 0..599 in reversed order.
@@ -503,13 +525,16 @@ class _Params:
 
     ``level`` (P, C) multiplies each category's eligible stock, ``refill`` (P, C) its
     inflow share and conversion, ``rate`` (P,) the nominees' expected net inflow and ``shift``
-    (P,) moves the nominees' scores [CRS points].
+    (P,) moves the nominees' scores [CRS points]. ``tilt`` (P, 100), if not None, multiplies
+    the starting candidates and eligible counts at reversed indices 600..699 (scores
+    600..501) (:func:`eeforecast.pool.tilt_factors`, band total kept).
     """
 
     level: np.ndarray
     refill: np.ndarray
     rate: np.ndarray
     shift: np.ndarray
+    tilt: np.ndarray | None = None
 
     @classmethod
     def none(cls, n_paths: int, n_cat: int) -> _Params:
@@ -524,11 +549,16 @@ class _Params:
     def draw(cls, eng: _Engine, rng: np.random.Generator, n_paths: int) -> _Params:
         n_cat = eng.eligible.shape[0]
         u = rng.standard_normal((n_paths, 2 * n_cat + 2))
+        tilt = None
+        if eng.tilt_sd > 0:  # drawn last: without it the other draws are unchanged
+            delta = eng.tilt_sd * rng.standard_normal(n_paths)
+            tilt = tilt_factors(eng.total[_NOM : _NOM + 100][::-1], delta)[:, ::-1].copy()
         return cls(
             np.maximum(np.exp(eng.level_sd[None, :] * u[:, :n_cat]), eng.level_floor[None, :]),
             np.exp(eng.refill_sd[None, :] * u[:, n_cat : 2 * n_cat]),
             np.exp(eng.rate_sd * u[:, 2 * n_cat]),
             np.rint(eng.shift_sd * u[:, 2 * n_cat + 1]).astype(np.int64),
+            tilt,
         )
 
 
@@ -561,6 +591,9 @@ def _path_arrays(eng: _Engine, par: _Params) -> dict:
         elig[:, rows] = _shift_nominees(eng.eligible, sh)[:, None, :]
         m[rows] = _shift_nominees(m[rows], sh)
         sd[rows] = _shift_nominees(eng.inflow_sd, sh)
+    if par.tilt is not None:  # the shape inside 501-600
+        total[:, _NOM : _NOM + 100] *= par.tilt
+        elig[:, :, _NOM : _NOM + 100] *= par.tilt[None, :, :]
     elig = np.minimum(elig * par.level.T[:, :, None], total[None, :, :])
     ref = par.refill.T[:, :, None]  # (C, P, 1)
     ie = np.minimum(eng.inflow_eligible[:, None, :] * ref, 1.0)
@@ -707,6 +740,8 @@ def _kernel(
     refm,
     rate,
     shift,
+    tilt,
+    use_tilt,
     band_start,
     days,
     cat,
@@ -728,8 +763,8 @@ def _kernel(
     Same arithmetic as :func:`_run_numpy` per score, so the two agree to rounding (identical
     cutoffs); the pool is carried by its ledger (``pool + inflow - outflow - invited``) instead
     of being re-summed. The category updates are separate loops so that they vectorise.
-    Each path starts from the parameters drawn for it (``lev``, ``refm``, ``rate``, ``shift``;
-    see :class:`_Params`), applied as in :func:`_path_arrays`.
+    Each path starts from the parameters drawn for it (``lev``, ``refm``, ``rate``, ``shift``,
+    ``tilt`` if ``use_tilt``; see :class:`_Params`), applied as in :func:`_path_arrays`.
     """
     S = total.shape[0]
     C = elig.shape[0]
@@ -776,6 +811,11 @@ def _kernel(
                 sdp[t] += sd[j]
                 for c in range(C):
                     E[c, t] += elig[c, j]
+        if use_tilt:  # the shape inside 501-600 (reversed indices NOM..NOM+99)
+            for j in range(100):
+                T[NOM + j] *= tilt[p, j]
+                for c in range(C):
+                    E[c, NOM + j] *= tilt[p, j]
         for c in range(C):
             lv = lev[p, c]
             rf = refm[p, c]
@@ -933,6 +973,8 @@ def _run_numba(
         np.ascontiguousarray(par.refill, float),
         np.ascontiguousarray(par.rate, float),
         np.ascontiguousarray(par.shift, np.int64),
+        np.ascontiguousarray(par.tilt if par.tilt is not None else np.ones((1, 100)), float),
+        par.tilt is not None,
         _BAND_START,
         eng.days,
         eng.cat.astype(np.int64),
@@ -1006,8 +1048,9 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
             if rnd.category not in state.eligible:
                 known = ", ".join(["general", *sorted(state.eligible)])
                 raise ParameterError(
-                    f"{where}: the pool state has no eligible candidates for "
-                    f"category {rnd.category!r} (it has: {known})"
+                    f"{where}: the pool state of {start:%Y-%m-%d} has no eligible estimate "
+                    f"for category {rnd.category!r}: it has no past rounds with a published "
+                    f"pool snapshot (estimated: {known})"
                 )
             tracked.append(rnd.category)
     elig = np.zeros((len(tracked), N_SCORES))
@@ -1090,6 +1133,7 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
         _sd(refill_sd.get("pnp", 0.0), "refill_sd['pnp']"),
         _sd(getattr(state, "nominee_shift_sd", 0.0), "nominee_shift_sd"),
         floor.reshape(len(tracked)),
+        _sd(getattr(state, "tilt_sd", 0.0), "tilt_sd"),
     )
     return eng, tracked
 
@@ -1140,7 +1184,8 @@ def simulate(
         of rounds given as distributions. Off: expected values.
     parameter_uncertainty : bool
         In Monte Carlo, draw per path the model's parameters around their fitted values, with
-        the sds of the state (``level_sd``, ``refill_sd``, ``nominee_shift_sd``; see Notes).
+        the sds of the state (``level_sd``, ``refill_sd``, ``nominee_shift_sd``,
+        ``tilt_sd``; see Notes).
         Off: inflow noise and random sizes only, exactly as before this option existed. The
         deterministic path never uses it.
     executor : concurrent.futures.Executor or None
@@ -1197,10 +1242,15 @@ def simulate(
     :math:`\\mathrm{round}(\\sigma_S w)` points (counts pushed past 601 or 1200 stay at the
     edge), with :math:`u, v, v', w` standard normal and the sds ``state.level_sd[X]``,
     ``state.refill_sd[X]``, ``state.refill_sd["pnp"]`` and ``state.nominee_shift_sd``
-    (estimated by :func:`eeforecast.pool.fit_pool`, assumption 9). The multipliers have median
-    1, so the median path stays near the deterministic one; a level error acts once (the stock
-    on the start day), a refill error on every interval of the path. They are drawn from a third
-    stream spawned per block, so switching them off leaves the other draws unchanged.
+    (estimated by :func:`eeforecast.pool.fit_pool`, assumption 9). With ``state.tilt_sd`` > 0
+    the shape of the starting pool inside 501-600 is also tilted: the candidates and eligible
+    counts at score :math:`s` are multiplied by :math:`e^{\\sigma_B t (s - 550.5) / 100}`,
+    rescaled so that the band's total is kept (:func:`eeforecast.pool.tilt_factors`; only
+    the band's total is published), :math:`t` standard normal, drawn after the others. The
+    multipliers have median 1, so the median path stays near the deterministic one; a level
+    error acts once (the stock on the start day), a refill error on every interval of the
+    path. They are drawn from a third stream spawned per block, so switching them off leaves
+    the other draws unchanged.
 
     Counts are expected values (fractional) in both modes; with integer pools, integer inflows
     and categories whose eligibility is 0 or 1 at each score they stay integers and the engine

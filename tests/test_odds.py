@@ -17,6 +17,7 @@ from eeforecast.odds import (
     odds,
     parse_within,
     simulate_cutoff_paths,
+    validate,
 )
 
 # --- the pure function, by hand ----------------------------------------------------------------
@@ -172,8 +173,17 @@ def test_score_out_of_range(paths, score):
 
 
 def test_unknown_category(paths):
-    with pytest.raises(ParameterError, match="category 'chef'"):
+    with pytest.raises(ParameterError, match="category 'chef': not a known category and no fore"):
         odds(paths, 500, categories=["chef"])
+    with pytest.raises(ParameterError, match="category 'che f': not a category slug"):
+        odds(paths, 500, categories=["che f"])
+
+
+def test_new_slug_passes_validation():
+    assert validate(500, ["senior-managers-with-canadian-work-experience"]) == (
+        "general",
+        "senior-managers-with-canadian-work-experience",
+    )
 
 
 def test_same_seed_same_paths(feed, paths):
@@ -229,7 +239,7 @@ def test_cli_odds_prints_assumptions(capsys):
     [
         (["--score", "1300"], "score"),
         (["--score", "500", "--within", "soon"], "within"),
-        (["--score", "500", "--category", "chef"], "category"),
+        (["--score", "500", "--category", "Chef!"], "not a category slug"),
     ],
 )
 def test_cli_odds_errors(capsys, args, message):
@@ -257,6 +267,7 @@ def test_category_without_pool_estimate_warns(feed):
     with (
         pytest.warns(UserWarning, match="no pool estimate for cec as of 2022-02-01"),
         pytest.warns(UserWarning, match="no round of general\\+cec is expected within 3m"),
+        pytest.warns(UserWarning, match="fewer than two snapshots"),  # one snapshot known
     ):
         res = odds(feed, 500, categories=["cec"], within="3m", as_of="2022-02-01", n_paths=20)
     assert res.rounds == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -492,3 +493,49 @@ def test_fit_pool_estimates_parameter_sds_into_the_state(model):
         assert state.level_sd[slug] == fit.level_sd and state.refill_sd[slug] == fit.refill_sd
     frame = model.shares_frame()
     assert {"level_sd", "refill_sd"} <= set(frame.columns)
+
+
+def test_single_snapshot_warns_that_the_pool_is_held_flat(feed):
+    # on 2022-02-01 only the snapshot of 2022-01-17 is known: no inflow can be estimated
+    with pytest.warns(UserWarning, match="fewer than two snapshots") as record:
+        early = fit_pool(feed, as_of="2022-02-01")
+    mine = [w for w in record if "fewer than two snapshots" in str(w.message)]
+    assert len(mine) == 1
+    assert "fit_pool as of 2022-02-01" in str(mine[0].message)
+    assert "projections hold the pool flat" in str(mine[0].message)
+    assert len(early.snapshot_dates) == 1 and early.notes == (str(mine[0].message),)
+    assert "note: fit_pool as of 2022-02-01" in early.summary()
+    np.testing.assert_array_equal(early.state().inflow, 0.0)
+    # two snapshots: no such warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        later = fit_pool(feed, as_of="2022-03-01")
+    assert len(later.snapshot_dates) >= 2 and later.notes == ()
+
+
+def test_tilt_factors_and_band_tilt_by_hand():
+    from eeforecast.pool import band_tilt, tilt_factors
+
+    band = np.full(100, 10.0)  # 10 at each score 501..600
+    f = tilt_factors(band, np.array([0.0, 1.5, -1.5]))
+    assert np.all(f[0] == 1.0)
+    np.testing.assert_allclose((band * f).sum(axis=1), 1000.0)
+    assert f[1, -1] > f[1, 0] and f[2, -1] < f[2, 0]
+    np.testing.assert_allclose(np.log(f[1, 1:] / f[1, :-1]), 0.015)  # 1.5 per 100 points
+    # a flat band with 500 at or above 551 is untilted; more above means a positive tilt
+    assert abs(band_tilt(band, 551, 500.0)) < 1e-9
+    delta = band_tilt(band, 551, 600.0)
+    assert delta > 0
+    moved = band * tilt_factors(band, np.array([delta]))[0]
+    assert moved[50:].sum() == pytest.approx(600.0, rel=1e-9)
+    assert np.isnan(band_tilt(band, 551, 0.0)) and np.isnan(band_tilt(band, 551, 1000.0))
+
+
+def test_tilt_sd_from_past_general_rounds_only(feed):
+    # general rounds with cutoffs in 502..600 before the origin set the sd; none: 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = fit_pool(feed, as_of="2024-06-01")
+        early = fit_pool(feed, as_of="2022-02-01")
+    assert 0 < m.tilt_sd < 20 and m.state().tilt_sd == m.tilt_sd
+    assert early.tilt_sd == 0.0

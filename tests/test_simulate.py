@@ -490,8 +490,8 @@ to = "2026-01-20"
     ("data", "message"),
     [
         (
-            {"round": [{"date": "2026-01-07", "category": "xyz", "invitations": 1}]},
-            "round[0].category: unknown category 'xyz'",
+            {"round": [{"date": "2026-01-07", "category": "x y", "invitations": 1}]},
+            "round[0].category: 'x y' is not a category slug",
         ),
         (
             {"round": [{"date": "2026-01-07", "category": "cec", "invitations": 0}]},
@@ -611,14 +611,17 @@ def test_parse_draw_and_engine_input_errors():
         ("cec", "expected CATEGORY:N"),
         ("cec:x", "whole number"),
         ("cec:-5", "must be > 0"),
-        ("zzz:5@2026-01-01", "unknown category"),
+        ("zz z:5@2026-01-01", "not a category slug"),
+        ("zz_z:5@2026-01-01", "not a category slug"),
     ]:
         with pytest.raises(ParameterError, match=msg):
             parse_draw(bad, default_date="2026-01-01")
     pool = state({500: 10})
     with pytest.raises(ParameterError, match="before the pool state's day"):
         simulate(pool, [Round.make("2025-01-01", "general", 5)])
-    with pytest.raises(ParameterError, match="no eligible candidates for category 'cec'"):
+    with pytest.raises(
+        ParameterError, match="no eligible estimate for category 'cec': it has no past rounds"
+    ):
         simulate(pool, [rnd("cec", 5)])
     with pytest.raises(ParameterError, match="n_paths"):
         simulate(pool, [rnd("general", 5)], n_paths=0)
@@ -775,7 +778,8 @@ def test_cli_simulate_without_parameter_uncertainty_is_narrower(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--draw", "nope:100"], "unknown category 'nope'"),
+        (["--draw", "nope:100"], "category 'nope': no past rounds up to 2025-12-17"),
+        (["--draw", "Nope!:100"], "'nope!' is not a category slug"),
         (["--draw", "cec:0"], "N must be > 0"),
         (["--draw", "cec:100@2025-01-01"], "before the as-of day 2025-12-17"),
         (["--paths", "0", "--draw", "cec:100"], "--paths"),
@@ -978,3 +982,97 @@ def test_room_holds_on_every_monte_carlo_path(quiet_feed):
     np.testing.assert_allclose(res.invited[:, -1], 7000)
     assert res.final()["cutoff_lo_95"] > 300
     assert (bare.invited[:, -1] < 7000).any()  # without room some paths run dry
+
+
+# --- new round types and missing estimates ---------------------------------------------------
+
+NEW = "senior-managers-with-canadian-work-experience"
+
+
+@pytest.fixture(scope="module")
+def new_type_feed(tmp_path_factory, raw_payload):
+    """The bundled feed with the last two French rounds renamed to a never-seen round type."""
+    import copy
+
+    from eeforecast.categories import categorize
+
+    data = copy.deepcopy(raw_payload)
+    french = [r for r in data["rounds"] if categorize(r["drawName"]) == "french"]
+    french.sort(key=lambda r: r["drawDate"])
+    for r in french[-2:]:
+        r["drawName"] = "Senior managers with Canadian work experience (Version 1)"
+    path = tmp_path_factory.mktemp("feed") / "new_type.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_parse_draw_accepts_a_new_slug():
+    r = parse_draw(f"{NEW}:500@2026-01-07")
+    assert (r.category, r.invitations.expected()) == (NEW, 500.0)
+    assert Round.make("2026-01-07", "stem-2", 5).category == "stem-2"
+
+
+def test_cli_simulates_a_new_round_type(capsys, new_type_feed):
+    code, out, err = run_cli(capsys, "--source", str(new_type_feed), "--draw", f"{NEW}:500")
+    assert code == 0, err
+    assert NEW in out and "unknown category" not in err
+    code, out, err = run_cli(
+        capsys, "--source", str(new_type_feed), "--format", "json", "--draw", f"{NEW}:500"
+    )
+    row = json.loads(out)[0]
+    assert row["category"] == NEW and 0 < row["cutoff"] <= 1200
+
+
+def test_cli_new_round_type_without_past_rounds_is_explained(capsys, new_type_feed):
+    # before the renamed rounds (2025-11-28, 2025-12-17) there is nothing to estimate it from
+    code, out, err = run_cli(
+        capsys, "--source", str(new_type_feed), "--as-of", "2025-11-01", "--draw", f"{NEW}:500"
+    )
+    assert code == 2 and out == ""
+    lines = [ln for ln in err.strip().splitlines() if "error" in ln]
+    assert len(lines) == 1
+    assert f"category {NEW!r}: no past rounds up to 2025-11-01" in lines[0]
+    assert "published pool snapshot" in lines[0] and "unknown category" not in lines[0]
+
+
+def test_cli_category_whose_rounds_predate_the_snapshots(capsys):
+    # CEC ran until round #204 (2021-09-14), before IRCC published pool snapshots (2022-01-17),
+    # so on 2024-03-25 it has past rounds but none with a snapshot: say that, not "no rounds"
+    code, out, err = run_cli(capsys, "--as-of", "2024-03-25", "--draw", "cec:3000")
+    assert code == 2
+    lines = [ln for ln in err.strip().splitlines() if "error" in ln]
+    assert len(lines) == 1, err
+    assert "no cec round with a published pool snapshot up to 2024-03-25" in lines[0]
+    assert "its last round: #204 on 2021-09-14, before snapshots were published" in lines[0]
+    assert "no past rounds" not in lines[0]
+
+
+def test_tilt_of_the_501_600_shape_keeps_the_band_and_spreads_general_cutoffs():
+    # 100 candidates at each score 501..600, nobody above: a general round of 5,000 reaches 551
+    total = np.zeros(S)
+    total[501:601] = 100.0
+    elig = np.where(np.arange(S) >= 501, total * 0.5, 0.0)
+    base = PoolState(DAY, total, {"cec": elig}, np.zeros(S), np.zeros(S), {})
+    rounds = [rnd("general", 5000, days=1), rnd("cec", 500, days=2)]
+    flat = simulate(base, rounds, n_paths=100, rng=5, thresholds=(551,))
+    assert np.all(flat.cutoff[:, 0] == 551)
+    tilted = PoolState(**{**base.__dict__, "tilt_sd": 2.0})
+    results = {}
+    for engine in ENGINES:
+        res = simulate(tilted, rounds, n_paths=300, rng=5, engine=engine, thresholds=(551,))
+        results[engine] = res
+        # the tilt reshapes the band, it does not create or lose candidates
+        np.testing.assert_allclose(res.start_pool, total.sum(), rtol=1e-12)
+        ledger = res.start_pool + res.inflow.sum(1) - res.outflow.sum(1) - res.invited.sum(1)
+        np.testing.assert_allclose(ledger, res.pool[:, -1], rtol=1e-9)
+        cut = res.cutoff[:, 0]
+        assert cut.min() < 545 and cut.max() > 557 and abs(np.median(cut) - 551) <= 2
+    np.testing.assert_array_equal(results["numpy"].cutoff, results["numba"].cutoff)
+    np.testing.assert_allclose(results["numpy"].pool, results["numba"].pool, rtol=1e-9)
+    # same seed, same bytes; the deterministic path ignores the tilt
+    again = simulate(tilted, rounds, n_paths=300, rng=5, engine="numba", thresholds=(551,))
+    assert again.cutoff.tobytes() == results["numba"].cutoff.tobytes()
+    assert simulate(tilted, rounds).cutoff.tobytes() == simulate(base, rounds).cutoff.tobytes()
+    # no tilt drawn without parameter uncertainty
+    off = simulate(tilted, rounds, n_paths=50, rng=5, parameter_uncertainty=False)
+    assert np.all(off.cutoff == flat.cutoff[:50])
