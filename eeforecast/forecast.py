@@ -1948,6 +1948,8 @@ def backlog(
     feed = feed.truncate(as_of) if as_of is not None else feed
     day = _origin(feed)
     model = _pool_model(feed, day)
+    for note in getattr(model, "notes", ()):  # e.g. one snapshot only: the pool is held flat
+        warnings.warn(note, UserWarning, stacklevel=2)
     state = model.state()
     sched = forecast_schedule(feed, day, horizon_days=7 * weeks, levels=())
     sched = sched[

@@ -719,3 +719,11 @@ def test_new_category_label_keeps_ircc_words():
         .get_title(loc="left")
         .startswith("Senior managers with Canadian work experience")
     )
+
+
+def test_backlog_says_when_the_pool_is_held_flat(feed):
+    """With one known snapshot the inflow cannot be estimated: backlog says so."""
+    from eeforecast.forecast import backlog
+
+    with pytest.warns(UserWarning, match="only one pool snapshot is known"):
+        backlog(feed, as_of="2022-02-01", weeks=2, n_paths=20, rng=1)
