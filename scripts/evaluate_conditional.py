@@ -235,11 +235,12 @@ def markdown(
                 if cat in FOCUS
             )
             + " CRS points. The point answer (MAE) is the deterministic path and does not "
-            "change. Short of nominal: CEC (its 80% interval is a few points wide and mostly "
-            "below the point answer: below its recent cutoffs the model's CEC share is at its "
-            "cap, the whole score or most of it, so a higher level draw adds nobody there; the "
-            "total's shape inside 501-600, where CEC's error comes from, is not perturbed) and general (drawn from "
-            "everybody, no parameter spread except the nominees'). PNP is slightly too wide "
+            "change. Each path also tilts the pool's shape inside 501-600 (only the band's "
+            "total is published; the tilt keeps it), with an sd set at the origin from past "
+            "general rounds with a cutoff in that band: this is what gives CEC and general "
+            "rounds their spread, and it is an upper estimate (the tilt also absorbs those "
+            "rounds' other errors), so CEC's intervals are somewhat wider than its error "
+            "needs. PNP is slightly too wide "
             "(the nominee shift sd, 40-50 points, is in-sample scatter over rounds of varying "
             "size). The sds were chosen before these coverages were seen and not tuned on "
             "them.",
