@@ -607,7 +607,8 @@ def test_backlog_invited_counts_actual_invitations(feed):
 
     # 2022-02-01: one snapshot, PNP rounds only, and round #214 had taken every nominee: the
     # forecast PNP rounds find nobody to invite, so nobody is counted as invited
-    res = backlog(feed, as_of="2022-02-01", weeks=3, n_paths=20, rng=1)
+    with pytest.warns(UserWarning, match="only one pool snapshot"):
+        res = backlog(feed, as_of="2022-02-01", weeks=3, n_paths=20, rng=1)
     assert res.weekly["rounds"].iloc[-1] > 0
     assert (res.weekly["invited"] == 0).all()
 
