@@ -83,8 +83,9 @@ def origins(feed, start, end, categories: Sequence[str] | None = None) -> dict:
     return dict(sorted(out.items()))
 
 
-def _run_chunk(feed, tasks, horizon, models, history_kw) -> list[dict]:
-    cache: dict = {}
+def _run_chunk(feed, tasks, horizon, models, history_kw, cache: dict | None = None) -> list[dict]:
+    """Raw forecasts for ``tasks`` (origin, categories), sharing fitted histories via ``cache``."""
+    cache = {} if cache is None else cache
     records: list[dict] = []
     for origin, cats in tasks:
         records.extend(
@@ -142,19 +143,8 @@ def raw_backtest(
     try:
         if executor is None and (n_jobs <= 1 or len(plan) < 12):
             cache: dict = {}
-            for origin, cats in plan:
-                records.extend(
-                    raw_forecasts(
-                        feed,
-                        origin,
-                        cats,
-                        horizon,
-                        models,
-                        actual=feed.rounds,
-                        cache=cache,
-                        history_kw=history_kw,
-                    )
-                )
+            for task in plan:
+                records.extend(_run_chunk(feed, [task], horizon, models, history_kw, cache))
                 bar.update(1)
         else:
             own = executor is None
