@@ -21,7 +21,11 @@ FORMATS = ("table", "csv", "json")
 
 
 def emit(frame: pd.DataFrame, fmt: str = "table", file=None) -> None:
-    """Print ``frame`` as an aligned table, CSV or JSON records (dates as ISO strings)."""
+    """Print ``frame`` as an aligned table, CSV or JSON records (dates as ISO strings).
+
+    JSON has no infinity: an infinite number (e.g. a backlog that never clears) is written as
+    the string ``"inf"`` or ``"-inf"``, as CSV and the table print it; missing values are ``null``.
+    """
     file = file or sys.stdout
     out = frame.copy()
     for col in out.columns:
@@ -36,6 +40,10 @@ def emit(frame: pd.DataFrame, fmt: str = "table", file=None) -> None:
     elif fmt == "table" and out.empty:  # pandas would print "Empty DataFrame ..."
         file.write("  ".join(str(col) for col in out.columns) + "\n")
     elif fmt == "json":
+        for col in out.select_dtypes("number").columns:
+            values = out[col]
+            if np.isinf(values.to_numpy(dtype=float)).any():
+                out[col] = values.astype(object).where(~np.isinf(values), values.map(str))
         file.write(out.to_json(orient="records", indent=1, double_precision=10) + "\n")
     else:
         with pd.option_context(

@@ -260,6 +260,9 @@ class Feed:
         Where the feed was read from.
     issues : tuple of str
         Data-quality findings (each names the round).
+    issue_dates : tuple of pandas.Timestamp
+        The date of the round each finding comes from (:meth:`truncate` keeps the findings of
+        the rounds it keeps).
     """
 
     rounds: pd.DataFrame
@@ -268,6 +271,7 @@ class Feed:
     as_of: pd.Timestamp | None = None
     source: str = ""
     issues: tuple[str, ...] = field(default=())
+    issue_dates: tuple[pd.Timestamp, ...] = field(default=())
 
     def truncate(self, as_of: object) -> Feed:
         """The feed as it stood on ``as_of``.
@@ -289,7 +293,16 @@ class Feed:
         totals = self.totals[
             self.totals["as_of"].isin(carried) & (self.totals["as_of"] <= day)
         ].reset_index(drop=True)
-        return replace(self, rounds=rounds, snapshots=snapshots, totals=totals, as_of=day)
+        kept = [(i, d) for i, d in zip(self.issues, self.issue_dates, strict=True) if d <= day]
+        return replace(
+            self,
+            rounds=rounds,
+            snapshots=snapshots,
+            totals=totals,
+            as_of=day,
+            issues=tuple(i for i, _ in kept),
+            issue_dates=tuple(d for _, d in kept),
+        )
 
     def snapshot(self, on_or_before: object = None) -> pd.DataFrame:
         """The 15 band rows of the latest snapshot on or before a day (default: the latest).
@@ -434,39 +447,46 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
     if not isinstance(raw_rounds, list):
         raise FeedError(f"{source}: 'rounds' is a {type(raw_rounds).__name__}, expected a list")
 
-    issues: list[str] = []
+    found: dict[str, pd.Timestamp] = {}  # finding -> date of the earliest round that shows it
     records, snapshots, seen = [], {}, {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for index, raw in enumerate(raw_rounds):
+    for index, raw in enumerate(raw_rounds):
+        issues: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             record, snapshot = _parse_round(raw, index, issues)
-            number = record["draw_number"]
-            if number in seen:
-                raise FeedError(
-                    f"round #{number}: duplicate round number (indexes {seen[number]} and {index})"
+        issues += [str(w.message) for w in caught]  # e.g. new round types
+        number = record["draw_number"]
+        if number in seen:
+            raise FeedError(
+                f"round #{number}: duplicate round number (indexes {seen[number]} and {index})"
+            )
+        seen[number] = index
+        records.append(record)
+        if snapshot is not None:
+            earlier = snapshots.get(snapshot["as_of"])
+            if earlier is not None and earlier["leaves"] != snapshot["leaves"]:
+                issues.append(
+                    f"{snapshot['label']}: pool snapshot of {snapshot['as_of']:%Y-%m-%d} "
+                    f"differs from the one given with {earlier['label']}; the later round's "
+                    "is used"
                 )
-            seen[number] = index
-            records.append(record)
-            if snapshot is not None:
-                earlier = snapshots.get(snapshot["as_of"])
-                if earlier is not None and earlier["leaves"] != snapshot["leaves"]:
-                    issues.append(
-                        f"{snapshot['label']}: pool snapshot of {snapshot['as_of']:%Y-%m-%d} "
-                        f"differs from the one given with {earlier['label']}; the later round's "
-                        "is used"
-                    )
-                if earlier is None or record["date"] >= earlier["date"]:
-                    snapshots[snapshot["as_of"]] = {**snapshot, "date": record["date"]}
-    for warning in caught:  # new round types: keep their warning, say it once
-        message = str(warning.message)
-        if message not in issues:
-            issues.append(message)
+            if earlier is None or record["date"] >= earlier["date"]:
+                snapshots[snapshot["as_of"]] = {**snapshot, "date": record["date"]}
+        for issue in issues:  # each finding once, dated by the first round that shows it
+            found[issue] = min(found.get(issue, record["date"]), record["date"])
 
     rounds = pd.DataFrame.from_records(records, columns=ROUND_COLUMNS)
     rounds = _tidy_rounds(rounds)
     snap_frame, totals = _tidy_snapshots(snapshots)
-    feed = Feed(rounds, snap_frame, totals, source=source, issues=tuple(issues))
-    for issue in issues:
+    feed = Feed(
+        rounds,
+        snap_frame,
+        totals,
+        source=source,
+        issues=tuple(found),
+        issue_dates=tuple(found.values()),
+    )
+    for issue in feed.issues:
         warnings.warn(issue, FeedWarning, stacklevel=2)
     return feed
 
@@ -587,14 +607,16 @@ def load_feed(source: str | os.PathLike | None = None, as_of: object = None) -> 
         key = None
     feed = _CACHE.get(key) if key else None
     if feed is None:
-        feed = read_feed(path)
+        with warnings.catch_warnings():  # said below, for the rounds kept
+            warnings.simplefilter("ignore", FeedWarning)
+            feed = read_feed(path)
         if key:
             _CACHE.clear()
             _CACHE[key] = feed
-    elif feed.issues:
-        for issue in feed.issues:
-            warnings.warn(issue, FeedWarning, stacklevel=2)
-    return feed.truncate(as_of)
+    feed = feed.truncate(as_of)
+    for issue in feed.issues:
+        warnings.warn(issue, FeedWarning, stacklevel=2)
+    return feed
 
 
 def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> list[Path]:

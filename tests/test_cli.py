@@ -176,3 +176,13 @@ def test_simulate_warns_when_a_round_runs_out_of_candidates(capsys):
     assert status == 0 and "5000" in out
     short = [line for line in err.splitlines() if "eligible candidates were left" in line]
     assert len(short) == 1 and short[0].startswith("eeforecast: warning: round pnp:5000@2025-12-18")
+
+
+def test_json_writes_infinity_as_a_string_and_missing_as_null():
+    frame = pd.DataFrame({"threshold": [500, 520, 540], "weeks_to_clear": [12.5, float("inf"), None]})
+    buffer = io.StringIO()
+    cli.emit(frame, "json", file=buffer)
+    rows = json.loads(buffer.getvalue(), parse_constant=pytest.fail)  # no bare Infinity/NaN
+    assert [r["weeks_to_clear"] for r in rows] == [12.5, "inf", None]
+    assert [r["threshold"] for r in rows] == [500, 520, 540]
+    assert float(rows[1]["weeks_to_clear"]) == float("inf")

@@ -153,6 +153,22 @@ def test_subtotal_mismatch_warns_naming_round_and_leaves_win(raw_payload):
     assert any("#247" in issue for issue in feed.issues)
 
 
+def test_findings_belong_to_their_round_and_follow_as_of(raw_payload, tmp_path, recwarn):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(raw_payload))
+    day = load_feed(path).rounds.set_index("draw_number").loc["247", "date"]
+    recwarn.clear()
+    before = load_feed(path, as_of=day - pd.Timedelta(days=1))
+    assert not any("#247" in issue for issue in before.issues)
+    assert not [w for w in recwarn if "#247" in str(w.message)]
+    on = load_feed(path, as_of=day)
+    assert sum("#247" in issue for issue in on.issues) == 2
+    assert len(on.issues) == len(on.issue_dates) and max(on.issue_dates) <= day
+    assert [str(w.message) for w in recwarn if "#247" in str(w.message)] == [
+        i for i in on.issues if "#247" in i
+    ]
+
+
 def test_snapshot_after_round_is_noted(raw_copy):
     row = next(r for r in raw_copy["rounds"] if r["drawNumber"] == "388")
     row["drawDistributionAsOn"] = "December 20, 2025"
