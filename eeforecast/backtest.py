@@ -83,7 +83,9 @@ def origins(feed, start, end, categories: Sequence[str] | None = None) -> dict:
     return dict(sorted(out.items()))
 
 
-def _run_chunk(feed, tasks, horizon, models, history_kw, cache: dict | None = None) -> list[dict]:
+def _run_chunk(
+    feed, tasks, horizon, models, history_kw, known_schedule=False, cache: dict | None = None
+) -> list[dict]:
     """Raw forecasts for ``tasks`` (origin, categories), sharing fitted histories via ``cache``."""
     cache = {} if cache is None else cache
     records: list[dict] = []
@@ -98,6 +100,7 @@ def _run_chunk(feed, tasks, horizon, models, history_kw, cache: dict | None = No
                 actual=feed.rounds,
                 cache=cache,
                 history_kw=history_kw,
+                known_schedule=known_schedule,
             )
         )
     return records
@@ -122,6 +125,7 @@ def raw_backtest(
     executor: Executor | None = None,
     progress: bool | None = None,
     history_kw: dict | None = None,
+    known_schedule: bool = False,
 ) -> pd.DataFrame:
     """Uncalibrated forecasts of every model at every origin (long frame, :data:`RAW_COLUMNS`).
 
@@ -144,7 +148,9 @@ def raw_backtest(
         if executor is None and (n_jobs <= 1 or len(plan) < 12):
             cache: dict = {}
             for task in plan:
-                records.extend(_run_chunk(feed, [task], horizon, models, history_kw, cache))
+                records.extend(
+                    _run_chunk(feed, [task], horizon, models, history_kw, known_schedule, cache)
+                )
                 bar.update(1)
         else:
             own = executor is None
@@ -154,7 +160,9 @@ def raw_backtest(
                 # interleave origins so that every chunk gets a share of the long late series
                 chunks = [plan[i::n_chunks] for i in range(n_chunks)]
                 futures = [
-                    pool.submit(_run_chunk, feed, chunk, horizon, models, history_kw)
+                    pool.submit(
+                        _run_chunk, feed, chunk, horizon, models, history_kw, known_schedule
+                    )
                     for chunk in chunks
                 ]
                 for fut, chunk in zip(futures, chunks, strict=True):
@@ -186,6 +194,7 @@ def cross_validation(
     executor: Executor | None = None,
     progress: bool | None = None,
     history_kw: dict | None = None,
+    known_schedule: bool = False,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of every model over the rounds dated in ``(start, end]``.
 
@@ -218,6 +227,11 @@ def cross_validation(
         Progress bar on stderr (None: only on a terminal).
     history_kw : dict, optional
         Window options passed to :func:`eeforecast.forecast.category_history`.
+    known_schedule : bool
+        Diagnostic, not a forecast: give every model the actual dates and sizes of the rounds
+        it forecasts (IRCC publishes a round's size only with the round) instead of the schedule
+        models' guesses. Comparing it with the default run measures how much of each model's
+        error comes from not knowing the schedule (README, *Forecast accuracy*).
 
     Returns
     -------
@@ -258,6 +272,7 @@ def cross_validation(
         executor=executor,
         progress=progress,
         history_kw=history_kw,
+        known_schedule=known_schedule,
     )
     if raw.empty:
         raise ParameterError(f"no round to backtest between {start} and {end or 'the last round'}")

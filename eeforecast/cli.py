@@ -238,6 +238,7 @@ def _cmd_backtest(args) -> int:
         models=_models(args),
         n_jobs=args.jobs,
         progress=_progress_flag(args),
+        known_schedule=args.known_schedule,
     )
     if args.rows:
         emit(_rounded(cv, 2), args.format)
@@ -405,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         dest="all_models",
         help="summarise every model (default: the chosen 'auto' model and naive)",
+    )
+    sub.add_argument(
+        "--known-schedule",
+        action="store_true",
+        dest="known_schedule",
+        help="diagnostic, not a forecast: give the models each round's actual date and size "
+        "(published only with the round) to measure the error the unknown schedule causes",
     )
     _levels_and_jobs(sub)
     sub.set_defaults(func=_cmd_backtest)

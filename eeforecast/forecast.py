@@ -532,7 +532,23 @@ def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: i
         [_next_weekday(first + pd.Timedelta(days=round(i * g))) for i in range(steps)]
     )
     size = float(np.median(history.sizes_all[-k_size:]))
-    inv = np.full(steps, size)
+    return future_of(history, dates, np.full(steps, size))
+
+
+def future_of(history: History, dates, invitations) -> Future:
+    """The :class:`Future` of rounds held on ``dates`` with ``invitations`` [candidates].
+
+    :func:`schedule_category` calls it with forecast dates and sizes; a what-if or the
+    ``known_schedule`` diagnostic of :func:`eeforecast.backtest.cross_validation` with given ones.
+    """
+    dates = pd.DatetimeIndex(dates)
+    inv = np.asarray(invitations, dtype=float)
+    if len(inv) != len(dates) or not len(dates):
+        raise ParameterError(
+            f"invitations: {len(inv)} sizes for {len(dates)} dates (need one per round, >= 1)"
+        )
+    steps = len(dates)
+    last = pd.Timestamp(history.dates[-1])
     prev = np.concatenate([[last.to_datetime64()], dates.to_numpy()[:-1]])
     gap = (dates.to_numpy() - prev).astype("timedelta64[D]").astype(float)
     exog = {"log_invitations": np.log(np.maximum(inv, 1.0)), "log_gap": np.log1p(gap)}
@@ -1377,11 +1393,15 @@ def raw_forecasts(
     actual: pd.DataFrame | None = None,
     cache: dict | None = None,
     history_kw: dict | None = None,
+    known_schedule: bool = False,
 ) -> list[dict]:
     """Uncalibrated forecasts of every model for the next ``horizon`` rounds of each category.
 
     ``feed`` is cut at ``origin`` here. With ``actual`` (the full rounds frame) the rows carry the
     actual dates and cutoffs of the rounds that followed (backtest); otherwise the expected dates.
+    ``known_schedule`` (a diagnostic, needs ``actual``) gives the models the actual dates and
+    sizes of those rounds instead of the schedule forecast: information IRCC publishes only with
+    the round, so its errors are not forecast errors.
     A category that is not active at the origin (no round in the :data:`ACTIVE_DAYS` days before
     it: general before its July 2022 restart, CEC before May 2024) is skipped, as
     :func:`forecast` refuses it: its stale level would be scored as if it had been forecast.
@@ -1391,6 +1411,8 @@ def raw_forecasts(
     backtest).
     """
     origin = _as_day(origin, "origin")
+    if known_schedule and actual is None:
+        raise ParameterError("known_schedule: needs the actual rounds (a backtest)")
     view = feed.truncate(origin)
     records = []
     for cat in categories:
@@ -1411,6 +1433,13 @@ def raw_forecasts(
             dates = list(nxt["date"]) + [pd.NaT] * (horizon - len(nxt))
             truth = list(nxt["cutoff"].astype(float)) + [np.nan] * (horizon - len(nxt))
             sizes = list(nxt["invitations"].astype(float)) + [np.nan] * (horizon - len(nxt))
+            if known_schedule:  # steps past the feed's end are padded weekly; never scored
+                pad = [nxt["date"].iloc[-1] + pd.Timedelta(weeks=j + 1) for j in range(horizon)]
+                fut = future_of(
+                    hist,
+                    list(nxt["date"]) + pad[: horizon - len(nxt)],
+                    [s if np.isfinite(s) else sizes[len(nxt) - 1] for s in sizes],
+                )
         done: dict = {}
         for model in sorted(models, key=lambda m: isinstance(m, Combination)):
             if isinstance(model, Combination):

@@ -20,7 +20,7 @@ from eeforecast.backtest import (
 )
 from eeforecast.errors import ParameterError
 from eeforecast.feed import parse_feed
-from eeforecast.forecast import ETS, Drift, Naive, forecast
+from eeforecast.forecast import ETS, Drift, Naive, forecast, raw_forecasts
 
 DAY0 = pd.Timestamp("2024-01-03")
 
@@ -83,6 +83,46 @@ def test_toy_model_errors_are_exactly_zero(synthetic):
     # the schedule models are exact on regular rounds of constant size
     acc = schedule_accuracy(cv).set_index("category")
     assert (acc["date_mae"] == 0).all() and (acc["size_mae"] == 0).all()
+
+
+class _EchoFit(_ToyFit):
+    def forecast(self, future):
+        return np.asarray(future.invitations, dtype=float), np.ones(future.steps)
+
+
+@dataclass(frozen=True)
+class SizeEcho:
+    """Forecasts a round's size: shows which schedule the models were given."""
+
+    name: str = "echo"
+    min_obs: int = 1
+
+    def fit(self, history):
+        return _EchoFit(history)
+
+
+def test_known_schedule_gives_models_the_actual_dates_and_sizes():
+    payload = synthetic_payload()
+    for i, r in enumerate(payload["rounds"]):  # sizes that change from round to round
+        r["drawSize"] = str(1000 + 37 * i)
+    feed = parse_feed(payload, source="synthetic sizes")
+    kw = dict(start="2024-03-01", horizon=2, models=[SizeEcho()], warmup_days=30, n_jobs=1,
+              progress=False)  # fmt: skip
+    known = cross_validation(feed, known_schedule=True, **kw)
+    assert len(known) > 0
+    assert (known["echo"] == known["actual_invitations"]).all()
+    assert (known["invitations"] == known["actual_invitations"]).all()
+    assert (known["expected_date"] == known["date"]).all()
+    guessed = cross_validation(feed, **kw)  # the default: the schedule model's last size
+    assert (guessed["echo"] == guessed["last_invitations"]).all()
+    assert (guessed["echo"] != guessed["actual_invitations"]).all()
+    # the cutoffs and origins are the same rounds either way
+    pd.testing.assert_frame_equal(
+        known[["origin", "category", "step", "date", "actual"]],
+        guessed[["origin", "category", "step", "date", "actual"]],
+    )
+    with pytest.raises(ParameterError, match="known_schedule"):
+        raw_forecasts(feed, "2024-06-01", ["cec"], 1, [Naive()], known_schedule=True)
 
 
 def test_targets_after_end_are_never_used(synthetic):

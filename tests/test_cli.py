@@ -179,7 +179,9 @@ def test_simulate_warns_when_a_round_runs_out_of_candidates(capsys):
 
 
 def test_json_writes_infinity_as_a_string_and_missing_as_null():
-    frame = pd.DataFrame({"threshold": [500, 520, 540], "weeks_to_clear": [12.5, float("inf"), None]})
+    frame = pd.DataFrame(
+        {"threshold": [500, 520, 540], "weeks_to_clear": [12.5, float("inf"), None]}
+    )
     buffer = io.StringIO()
     cli.emit(frame, "json", file=buffer)
     rows = json.loads(buffer.getvalue(), parse_constant=pytest.fail)  # no bare Infinity/NaN
