@@ -51,6 +51,10 @@ TIE_SHARE = 0.5
 #: 600 nomination points plus a core score.
 ELIGIBLE_FLOOR = {"pnp": 601}
 
+#: A category whose sub-pool the pool model estimated from fewer past rounds than this is
+#: flagged: its simulated cutoffs, and the odds of its candidates, rest on too little data.
+MIN_ROUNDS = 3
+
 _WITHIN = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 #: Longest horizon accepted [days].
@@ -238,6 +242,9 @@ class CutoffPaths:
     unsimulated : tuple of str
         Categories with forecast rounds that were left out: the pool model has no eligibility
         estimate for them (no round of theirs with a published snapshot).
+    thin : dict of str to int
+        Simulated categories whose sub-pool rests on fewer than :data:`MIN_ROUNDS` past rounds,
+        with that number of rounds.
     """
 
     as_of: pd.Timestamp
@@ -252,6 +259,7 @@ class CutoffPaths:
     exhausted: np.ndarray | None = None
     simulated: np.ndarray | None = None
     unsimulated: tuple[str, ...] = ()
+    thin: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_paths(self) -> int:
@@ -453,6 +461,16 @@ def simulate_cutoff_paths(
         notes.append(f"no pool estimate for {', '.join(dropped)}: their rounds are not simulated")
     schedule = schedule[schedule["category"].isin(known) & (schedule["date"] > day)]
     schedule = schedule.reset_index(drop=True)
+    thin = {
+        c: int(pool.categories[c].n_rounds)
+        for c in sorted(schedule["category"].unique())
+        if c in pool.categories and pool.categories[c].n_rounds < MIN_ROUNDS
+    }
+    for c, n in thin.items():
+        notes.append(
+            f"The {c} sub-pool is estimated from {n} past round(s) only: its simulated cutoffs "
+            "are not credible."
+        )
     sizes = {
         c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
         for c in schedule["category"].unique()
@@ -500,6 +518,7 @@ def simulate_cutoff_paths(
         notes=notes,
         horizon_end=end,
         unsimulated=tuple(dropped),
+        thin=thin,
     )
 
 
@@ -653,6 +672,15 @@ def odds(
             UserWarning,
             stacklevel=2,
         )
+    for cat in cats:
+        if cat in paths.thin:
+            warnings.warn(
+                f"odds: the {cat} sub-pool is estimated from {paths.thin[cat]} past round(s) "
+                f"only (fewer than {MIN_ROUNDS}): the probability rests on too little data to "
+                "be credible",
+                UserWarning,
+                stacklevel=2,
+            )
     mask = paths.eligible_rounds(cats, within)
     if not mask.any():
         warnings.warn(

@@ -278,3 +278,19 @@ def test_no_eligible_round_warns(paths):
     with pytest.warns(UserWarning, match="no round of general is expected within 3m"):
         res = odds(paths, 1200, within="3m")
     assert res.probability == 0.0 and res.rounds == 0
+
+
+def test_thin_sub_pool_is_flagged(paths):
+    # education held 2 rounds by 2025-12-17: its sub-pool rests on them alone
+    assert paths.thin == {
+        c: n for c, n in paths.thin.items() if c in set(paths.categories)
+    }  # only simulated categories
+    assert paths.thin.get("education") == 2
+    assert "cec" not in paths.thin and "french" not in paths.thin
+    assert any("education sub-pool is estimated from 2 past round" in n for n in paths.notes)
+    with pytest.warns(UserWarning, match="education sub-pool is estimated from 2 past round"):
+        flagged = odds(paths, 470, categories=["education"], within="12m")
+    assert "not credible" in flagged.note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a well-estimated category is not flagged
+        odds(paths, 520, categories=["cec"], within="12m")
