@@ -413,6 +413,20 @@ def test_calibration_and_choice_do_not_depend_on_other_steps():
     assert set(both["auto_model"].iloc[9:]) == {"naive"}
 
 
+def test_step_k_is_calibrated_on_the_residuals_of_steps_1_to_k():
+    one = _raw(12, np.arange(1.0, 13.0))  # step 1: scores 1..12
+    two = _raw(12, np.arange(20.0, 32.0)).assign(step=2)  # step 2 of the same rounds: 20..31
+    two["origin"] = two["origin"] - pd.Timedelta(days=7)  # made one round earlier
+    wide = calibrate(pd.concat([one, two]), levels=(80,), min_scores=8)
+    last = wide[wide["step"] == 2].iloc[-1]  # round 12, forecast the day after round 10
+    # known then: rounds 1..10 at both steps, scores 1..10 and 20..29; the ceil(21 * 0.8) = 17th
+    # smallest of the 20 is 26 (step 2 alone would give the 9th of 20..29, 28)
+    assert last["naive_hi_80"] - last["naive"] == 26
+    # step 1 never sees step 2: the 9 scores 1..9 known the day before round 10 give the 8th, 8
+    first = wide[wide["step"] == 1].reset_index(drop=True)
+    assert first.loc[9, "naive_hi_80"] - first.loc[9, "naive"] == 8
+
+
 def test_calibration_off_keeps_gaussian():
     errors = np.arange(12.0)
     wide = calibrate(_raw(12, errors, sd=2.0), levels=(95,), calibrate=False)
