@@ -470,7 +470,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(func=_cmd_odds)
 
+    sub = subparsers.add_parser(
+        "by-size", help="the next round's cutoff at each of several sizes (what-if)"
+    )
+    _common(sub)
+    sub.add_argument(
+        "--category", nargs="+", required=True, metavar="C", help="category slugs (active ones)"
+    )
+    sub.add_argument(
+        "--size",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="invitations [candidates] (default: min, quartiles and max of the last 12 sizes)",
+    )
+    sub.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="day of the round (default: its expected day)"
+    )
+    sub.add_argument("--seed", type=int, default=20251217, help="seed of the simulation")
+    sub.add_argument(
+        "--paths", type=int, default=1000, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.set_defaults(func=_cmd_by_size)
+
     return parser
+
+
+def _cmd_by_size(args) -> int:
+    from .pool import fit_pool
+    from .simulate import cutoff_by_size
+
+    feed = _load(args)
+    model = fit_pool(feed, as_of=feed.as_of)
+    tables = [
+        cutoff_by_size(
+            feed,
+            category,
+            args.size,
+            date=args.date,
+            model=model,
+            n_paths=args.n_paths,
+            rng=args.seed,
+        )
+        for category in args.category
+    ]
+    emit(pd.concat(tables, ignore_index=True), args.format)
+    if args.format == "table":
+        print(
+            "\nEach row: the cutoff if the category's next round (no other round before it) "
+            "invites that many; median and intervals over the Monte Carlo paths."
+        )
+    return 0
 
 
 def _cmd_report(args) -> int:

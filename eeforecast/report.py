@@ -119,6 +119,10 @@ class Report:
         interval columns [candidates].
     odds : pandas.DataFrame or None
         ``category, within, score, probability`` (from ``paths``).
+    by_size : pandas.DataFrame or None
+        The next round's simulated cutoff of each main category at several sizes
+        (:func:`eeforecast.simulate.cutoff_by_size`): ``category, date, invitations, cutoff`` and
+        interval columns.
     figures : dict[str, matplotlib.figure.Figure]
         Figure stem -> figure, in :data:`FIGURES` order.
     summary : pandas.DataFrame
@@ -141,6 +145,7 @@ class Report:
     backlog_result: object = None
     backlog: pd.DataFrame | None = None
     odds: pd.DataFrame | None = None
+    by_size: pd.DataFrame | None = None
     figures: dict[str, Figure] = field(default_factory=dict)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     pool_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -354,7 +359,7 @@ def run(
     from .feed import FeedError, load_feed
 
     settings = settings or Settings()
-    stages = ["feed", "pool", "forecast", "simulation", "backlog", "figures"]
+    stages = ["feed", "pool", "forecast", "simulation", "backlog", "sizes", "figures"]
     bar = _Progress(stages, progress)
     try:
         bar.stage("feed")
@@ -368,7 +373,7 @@ def run(
         day = feed.as_of if feed.as_of is not None else feed.rounds["date"].max()
         report = Report(feed=feed, as_of=pd.Timestamp(day), settings=settings)
         _note_warnings(report, "feed", caught)
-        sim_seed, backlog_seed = np.random.SeedSequence(settings.seed).spawn(2)
+        sim_seed, backlog_seed, size_seed = np.random.SeedSequence(settings.seed).spawn(3)
         report.pool = _stage(report, bar, "pool", lambda: _fit_pool(feed, report))
         _stage(report, bar, "forecast", lambda: _forecast(feed, report, progress))
         _stage(
@@ -382,6 +387,12 @@ def run(
             bar,
             "backlog",
             lambda: _backlog(feed, report, np.random.default_rng(backlog_seed)),
+        )
+        _stage(
+            report,
+            bar,
+            "sizes",
+            lambda: _by_size(feed, report, np.random.default_rng(size_seed)),
         )
         _stage(report, bar, "figures", lambda: _figures(report))
     finally:
@@ -498,6 +509,60 @@ def _backlog(feed, report: Report, rng: np.random.Generator) -> None:
     report.backlog_result = result
     report.backlog = result.weekly.rename(
         columns=lambda c: c.replace(f"above_{at}", "above") if c.startswith("above_") else c
+    )
+
+
+def _by_size(feed, report: Report, rng: np.random.Generator) -> None:
+    from .simulate import cutoff_by_size
+
+    if report.pool is None:
+        return
+    tables = []
+    for cat in plots.main_categories(feed.rounds, report.as_of):
+        try:
+            tables.append(
+                cutoff_by_size(
+                    feed,
+                    cat,
+                    model=report.pool,
+                    n_paths=min(report.settings.n_paths, 1000),
+                    rng=rng,
+                )
+            )
+        except EEForecastError as exc:
+            _missing(report, f"cutoff by size ({cat})", exc)
+    if tables:
+        report.by_size = pd.concat(tables, ignore_index=True)
+
+
+def _by_size_html(report: Report) -> str:
+    table = report.by_size
+    if table is None or table.empty:
+        return ""
+    rows = []
+    for cat, part in table.groupby("category", sort=False):
+        for i, r in enumerate(part.itertuples()):
+            rows.append(
+                [
+                    html.escape(LABELS.get(cat, cat)) if i == 0 else "",
+                    _fmt_date(r.date) if i == 0 else "",
+                    _fmt_int(r.invitations),
+                    f"<b>{_fmt_int(r.cutoff)}</b>",
+                    f"{_fmt_int(r.cutoff_lo_80)}\u2013{_fmt_int(r.cutoff_hi_80)}",
+                ]
+            )
+    intro = (
+        "<h3 id='by-size'>The next round's cutoff by its size</h3><p>The round's size, which "
+        "IRCC publishes only with the round, moves the cutoff more than anything a forecast can "
+        "know: in the 2023\u20132025 backtest, told each round's actual size and date, the pool "
+        "engine's error at the next round was 42\u201352% below naive's for CEC, French and "
+        "healthcare, while with the size forecast no model gained 20% on naive. Here, for the "
+        "sizes of each category's last 12 rounds (smallest, quartiles, largest), the simulated "
+        "cutoff if that round comes next on its expected day: median and 80% interval. The "
+        "summary's forecast does not know the size; these rows each assume one.</p>"
+    )
+    return intro + _table(
+        ["Category", "Expected day", "Invitations", "Cutoff", "80% interval"], rows, 2
     )
 
 
@@ -841,6 +906,7 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
         "<p>Latest round of each main active category and the forecast of its next round "
         "(median and 80% prediction interval); below, the pool's size and trend.</p>",
         _summary_html(report),
+        _by_size_html(report),
         "<h2 id='figures'>Figures</h2>",
     ]
     for i, stem in enumerate(FIGURES, start=1):

@@ -93,6 +93,22 @@ def test_summary_numbers_are_the_forecast_objects(built):
         assert f"{row.cutoff_lo_80:,.0f}\u2013{row.cutoff_hi_80:,.0f}" in text
 
 
+def test_cutoff_by_size_table(built):
+    _, path, rep, *_ = built
+    table = rep.by_size
+    assert list(table["category"].unique()) == list(rep.summary["category"])  # main categories
+    for cat, part in table.groupby("category"):
+        assert len(part) >= 2, cat  # several sizes each
+        assert part["invitations"].is_monotonic_increasing
+        assert part["cutoff"].is_monotonic_decreasing, cat  # larger round, lower cutoff
+        assert (part["cutoff_lo_80"] <= part["cutoff"]).all()
+        assert (part["cutoff"] <= part["cutoff_hi_80"]).all()
+    text = path.read_text(encoding="utf-8")
+    assert "id='by-size'" in text
+    for r in table.itertuples():
+        assert f"{r.cutoff_lo_80:,.0f}\u2013{r.cutoff_hi_80:,.0f}" in text
+
+
 def test_pool_summary(built):
     _, path, rep, *_ = built
     pool = rep.pool_summary.set_index("quantity")
