@@ -53,8 +53,10 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("pnp", r"\bprovincial nominee\b|^pnp$"),
     ("fst", r"\bfederal skilled trades?\b|^fst$"),
     ("fsw", r"\bfederal skilled workers?\b|^fsw$"),
-    ("french", r"\bfrench\b|\bfrancophone\b"),
-    ("healthcare", r"\bhealth ?care\b|\bhealth\b|\bphysicians?\b|\bnurs(e|es|ing)\b|\bmedical\b"),
+    ("french", r"\bfrench\b"),
+    # only IRCC's healthcare category: a narrower new round type (e.g. "Physicians with Canadian
+    # work experience") is a series of its own, with its own sizes and cutoffs
+    ("healthcare", r"\bhealth ?care\b"),
     ("stem", r"\bstem\b|\bscience,? technology\b"),
     ("trades", r"\btrades?\b"),
     ("transport", r"\btransport(ation)?\b"),

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -125,6 +126,11 @@ _TEXT_DATE = re.compile(r"([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?\b[\s,.]*(\d{4}
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
 
 
+#: A round's pool snapshot dated more days before it than this is reported (at most 20 days
+#: in the bundled feed: #298 of 2024-06-19 carried the snapshot of 2024-05-30) [days].
+STALE_SNAPSHOT_DAYS = 60
+
+
 class FeedWarning(UserWarning):
     """A data-quality finding in an IRCC feed that did not stop the reading."""
 
@@ -148,6 +154,11 @@ def parse_count(text: object, *, where: str) -> int:
         value = text
     else:
         cleaned = re.sub(r"[,\s\u00a0\u202f]", "", str(text))
+        if re.fullmatch(r"\+?\d{1,3}(\.\d{3})+", cleaned):
+            raise FeedError(
+                f"{where}: ambiguous number {text!r} (a dot as thousands separator? IRCC writes "
+                "1,500)"
+            )
         if not re.fullmatch(r"\+?\d+(\.0+)?", cleaned):
             raise FeedError(f"{where}: expected a whole number, got {text!r}")
         value = int(float(cleaned)) if "." in cleaned else int(cleaned)
@@ -235,6 +246,21 @@ def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.
 # --- the feed ---------------------------------------------------------------------------------
 
 
+class SnapshotRevision(NamedTuple):
+    """A pool snapshot as one round published it before a later round republished it changed.
+
+    ``as_of`` the snapshot's date; ``published`` and ``until`` the dates of the round that gave
+    this version and of the one that replaced it; ``leaves`` the 15 leaf bands in
+    :data:`BANDS` order [candidates]; ``total`` IRCC's total for it [candidates].
+    """
+
+    as_of: pd.Timestamp
+    published: pd.Timestamp
+    until: pd.Timestamp
+    leaves: tuple[int, ...]
+    total: int
+
+
 @dataclass(frozen=True)
 class Feed:
     """IRCC's rounds feed as tidy frames.
@@ -263,6 +289,9 @@ class Feed:
     issue_dates : tuple of pandas.Timestamp
         The date of the round each finding comes from (:meth:`truncate` keeps the findings of
         the rounds it keeps).
+    revisions : tuple of SnapshotRevision
+        Earlier versions of snapshots that a later round republished with other numbers;
+        :meth:`truncate` puts back the version that was public on its day.
     """
 
     rounds: pd.DataFrame
@@ -272,6 +301,7 @@ class Feed:
     source: str = ""
     issues: tuple[str, ...] = field(default=())
     issue_dates: tuple[pd.Timestamp, ...] = field(default=())
+    revisions: tuple[SnapshotRevision, ...] = field(default=())
 
     def truncate(self, as_of: object) -> Feed:
         """The feed as it stood on ``as_of``.
@@ -293,6 +323,15 @@ class Feed:
         totals = self.totals[
             self.totals["as_of"].isin(carried) & (self.totals["as_of"] <= day)
         ].reset_index(drop=True)
+        for rev in self.revisions:  # the version public on ``day``, if a later one replaced it
+            if rev.published <= day < rev.until:
+                snapshots.loc[snapshots["as_of"] == rev.as_of, "candidates"] = np.asarray(
+                    rev.leaves, dtype=float
+                )
+                totals.loc[totals["as_of"] == rev.as_of, ["total", "leaves_total"]] = [
+                    int(rev.total),
+                    int(sum(rev.leaves)),
+                ]
         kept = [(i, d) for i, d in zip(self.issues, self.issue_dates, strict=True) if d <= day]
         return replace(
             self,
@@ -302,6 +341,7 @@ class Feed:
             as_of=day,
             issues=tuple(i for i, _ in kept),
             issue_dates=tuple(d for _, d in kept),
+            revisions=tuple(r for r in self.revisions if r.until <= day),
         )
 
     def snapshot(self, on_or_before: object = None) -> pd.DataFrame:
@@ -372,6 +412,8 @@ def _parse_round(raw: object, index: int, issues: list[str]) -> tuple[dict, dict
         ),
         "programs": " ".join(str(raw.get("drawText2") or "").split()),
     }
+    if not record["name"]:
+        raise FeedError(f"{label}: empty field 'drawName' (the round type)")
     if record["invitations"] == 0:
         issues.append(f"{label}: field 'drawSize' is 0 (a round that invited nobody?)")
     if record["cutoff"] > 1200:
@@ -405,6 +447,11 @@ def _parse_round(raw: object, index: int, issues: list[str]) -> tuple[dict, dict
                 issues.append(
                     f"{label}: pool snapshot dated {as_of:%Y-%m-%d}, after the round "
                     f"({date:%Y-%m-%d})"
+                )
+            elif (date - as_of).days > STALE_SNAPSHOT_DAYS:
+                issues.append(
+                    f"{label}: pool snapshot dated {as_of:%Y-%m-%d}, {(date - as_of).days} days "
+                    f"before the round ({date:%Y-%m-%d}); a date typo?"
                 )
             snapshot = {
                 "as_of": as_of,
@@ -447,33 +494,57 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
     if not isinstance(raw_rounds, list):
         raise FeedError(f"{source}: 'rounds' is a {type(raw_rounds).__name__}, expected a list")
 
-    found: dict[str, pd.Timestamp] = {}  # finding -> date of the earliest round that shows it
-    records, snapshots, seen = [], {}, {}
+    found: dict[str, tuple[pd.Timestamp, str]] = {}  # key -> (earliest round's date, text)
+
+    def note(key: str, day: pd.Timestamp, text: str | None = None) -> None:
+        """Record a finding once, dated (and worded) by the earliest round that shows it."""
+        if key not in found or day < found[key][0]:
+            found[key] = (day, key if text is None else text)
+
+    today = pd.Timestamp.now().normalize()
+    records, versions, seen = [], {}, {}
     for index, raw in enumerate(raw_rounds):
         issues: list[str] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             record, snapshot = _parse_round(raw, index, issues)
-        issues += [str(w.message) for w in caught]  # e.g. new round types
-        number = record["draw_number"]
+        number, day = record["draw_number"], record["date"]
         if number in seen:
             raise FeedError(
                 f"round #{number}: duplicate round number (indexes {seen[number]} and {index})"
             )
         seen[number] = index
         records.append(record)
+        if day > today:
+            issues.append(
+                f"round #{number}: dated {day:%Y-%m-%d}, after today ({today:%Y-%m-%d}); a typo?"
+            )
+        for issue in issues:
+            note(issue, day)
+        for warning in caught:  # new round types: said once, naming the type's first round
+            note(str(warning.message), day, f"round #{number}: {warning.message}")
         if snapshot is not None:
-            earlier = snapshots.get(snapshot["as_of"])
-            if earlier is not None and earlier["leaves"] != snapshot["leaves"]:
-                issues.append(
-                    f"{snapshot['label']}: pool snapshot of {snapshot['as_of']:%Y-%m-%d} "
-                    f"differs from the one given with {earlier['label']}; the later round's "
-                    "is used"
+            versions.setdefault(snapshot["as_of"], []).append({**snapshot, "date": day, "i": index})
+    snapshots, revisions = {}, []
+    for as_of, carried in versions.items():
+        # in publication order (IRCC lists the newest round first, so a later index is older)
+        carried.sort(key=lambda v: (v["date"], -v["i"]))
+        distinct = [carried[0]]
+        for version in carried[1:]:
+            if version["leaves"] != distinct[-1]["leaves"]:
+                note(
+                    f"{version['label']}: pool snapshot of {as_of:%Y-%m-%d} differs from the one "
+                    f"given with {distinct[-1]['label']}; each is used from its round's date on",
+                    version["date"],
                 )
-            if earlier is None or record["date"] >= earlier["date"]:
-                snapshots[snapshot["as_of"]] = {**snapshot, "date": record["date"]}
-        for issue in issues:  # each finding once, dated by the first round that shows it
-            found[issue] = min(found.get(issue, record["date"]), record["date"])
+                distinct.append(version)
+        for old, new in zip(distinct[:-1], distinct[1:], strict=False):
+            revisions.append(
+                SnapshotRevision(
+                    as_of, old["date"], new["date"], tuple(old["leaves"]), old["total"]
+                )
+            )
+        snapshots[as_of] = distinct[-1]
 
     rounds = pd.DataFrame.from_records(records, columns=ROUND_COLUMNS)
     rounds = _tidy_rounds(rounds)
@@ -483,8 +554,9 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
         snap_frame,
         totals,
         source=source,
-        issues=tuple(found),
-        issue_dates=tuple(found.values()),
+        issues=tuple(text for _, text in found.values()),
+        issue_dates=tuple(day for day, _ in found.values()),
+        revisions=tuple(revisions),
     )
     for issue in feed.issues:
         warnings.warn(issue, FeedWarning, stacklevel=2)

@@ -20,7 +20,7 @@ from eeforecast.categories import CATEGORIES, LABELS, NewCategoryWarning, catego
         ("Healthcare occupations (Version 1)", "healthcare"),
         ("Healthcare and social services occupations (Version 2)", "healthcare"),
         ("Healthcare and social services occupations, 2026-Version 3", "healthcare"),
-        ("Physicians with Canadian work experience (Version 1)", "healthcare"),
+        ("Health care occupations", "healthcare"),
         ("STEM occupations (2023-1)", "stem"),
         ("Trade occupations (Version 2)", "trades"),
         ("Trades occupations, 2026-Version 3", "trades"),
@@ -42,6 +42,22 @@ def test_unknown_round_type_gets_its_own_slug_with_a_warning():
     with pytest.warns(NewCategoryWarning, match="Senior managers"):
         slug = categorize("Senior managers with Canadian work experience (Version 1)")
     assert slug == "senior-managers-with-canadian-work-experience"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        (
+            "Physicians with Canadian work experience (Version 1)",
+            "physicians-with-canadian-work-experience",
+        ),
+        ("Francophone minority communities", "francophone-minority-communities"),
+    ],
+)
+def test_narrower_round_types_are_not_folded_into_a_category(name, slug):
+    # their sizes and cutoffs would corrupt the healthcare or French series
+    with pytest.warns(NewCategoryWarning, match="matches no known category"):
+        assert categorize(name) == slug
 
 
 def test_normalize_drops_versions_and_spaces():

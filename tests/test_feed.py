@@ -247,6 +247,8 @@ def test_malformed_documents(payload, match):
         ),
         (lambda r: (r.update(dd2="40"), r.pop("dd5")), r"round #7: missing field 'dd5'"),
         (lambda r: r.update(dd4="n/a"), r"round #7, field 'dd4'"),
+        (lambda r: r.update(drawSize="6.000"), r"round #7, field 'drawSize'.*ambiguous number"),
+        (lambda r: r.update(drawName="  "), r"round #7: empty field 'drawName'"),
     ],
 )
 def test_bad_fields_name_round_and_field(edit, match):
@@ -254,6 +256,62 @@ def test_bad_fields_name_round_and_field(edit, match):
     edit(row)
     with pytest.raises(FeedError, match=match):
         parse({"rounds": [_round("6"), row]})
+
+
+def test_a_trailing_decimal_zero_is_still_a_count():
+    feed = parse({"rounds": [_round("6", size="6000.0", crs="520.00")]})
+    assert by_number(feed, "6")["invitations"] == 6000 and by_number(feed, "6")["cutoff"] == 520
+
+
+def test_republished_snapshot_is_used_from_its_own_round_on():
+    def bands(zero_to_300):
+        return {"dd1": "390", "dd2": "21000", "dd4": "5000", "dd17": zero_to_300}
+
+    older = _round("8", date="2025-01-07", drawDistributionAsOn="2025-01-05", **bands("9999"))
+    newer = _round("9", date="2025-01-08", drawDistributionAsOn="2025-01-05", **bands("8069"))
+    with pytest.warns(FeedWarning, match="round #9: pool snapshot of 2025-01-05 differs"):
+        feed = parse_feed(json.dumps({"rounds": [newer, older]}))
+
+    def zero_band(f):
+        return f.snapshot().query("band_lo == 0")["candidates"].item()
+
+    assert zero_band(feed) == 8069  # the latest version
+    on_the_7th = feed.truncate("2025-01-07")  # only round #8 was public: its version
+    assert zero_band(on_the_7th) == 9999
+    assert on_the_7th.totals["leaves_total"].item() == 390 + 21000 + 5000 + 9999
+    assert not any("differs" in issue for issue in on_the_7th.issues)
+    assert zero_band(feed.truncate("2025-01-08")) == 8069
+    # truncating twice is truncating once
+    again = feed.truncate("2025-01-08").truncate("2025-01-07")
+    pd.testing.assert_frame_equal(again.snapshots, on_the_7th.snapshots)
+
+
+def test_new_round_type_finding_names_its_first_round():
+    rounds = [
+        _round("12", name="Senior managers (Version 1)", date="2025-03-01"),
+        _round("11", name="Senior managers (Version 1)", date="2025-02-01"),
+        _round("10", date="2025-01-08"),
+    ]
+    feed = parse({"rounds": rounds})
+    found = [i for i in feed.issues if "Senior managers" in i]
+    assert found == [
+        "round #11: round type 'Senior managers (Version 1)' matches no known category; using "
+        "the new slug 'senior-managers'"
+    ]
+    assert not feed.truncate("2025-01-31").issues
+
+
+def test_date_typos_are_findings():
+    rounds = [
+        _round("10", date="2099-01-08", drawDistributionAsOn="2099-01-06", dd2="10"),
+        _round("9", date="2025-06-02", drawDistributionAsOn="2025-01-06", dd2="10"),
+    ]
+    feed = parse({"rounds": rounds})
+    assert any(i.startswith("round #10: dated 2099-01-08, after today") for i in feed.issues)
+    assert any(
+        "round #9: pool snapshot dated 2025-01-06, 147 days before the round" in i
+        for i in feed.issues
+    )
 
 
 def test_duplicate_round_number():
