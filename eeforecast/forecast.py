@@ -364,11 +364,13 @@ def category_history(
     2025-03-25, categories added and retired. Only the category's own rounds are used (no level
     leaks between categories), only the last ``lookback_days`` of them, and after
     ``regime_start`` only the rounds since it once there are enough of them. A category whose last
-    round is older than the window keeps that one round, so the naive forecast exists.
+    round is older than the window keeps that one round, so the naive forecast exists. A round
+    that invited nobody (``invitations`` 0, reported by the feed reader) is left out.
     """
     day = _origin(feed) if as_of is None else _as_day(as_of, "as_of")
     r = feed.rounds
-    rows = r[(r["category"] == category) & (r["date"] <= day)]
+    # a round that invited nobody (drawSize 0, a finding of the feed) is no size or cutoff
+    rows = r[(r["category"] == category) & (r["date"] <= day) & (r["invitations"] > 0)]
     if rows.empty:
         raise ParameterError(
             f"category {category!r}: no round on or before {day:%Y-%m-%d} to forecast from"
@@ -1886,7 +1888,9 @@ class BacklogResult:
     clearance : pandas.DataFrame
         Per threshold: ``threshold, above_now`` [candidates], ``pace_per_week`` (net fall of the
         candidates above it per week; negative = growing) [candidates/week] and
-        ``weeks_to_clear`` with ``_lo_<L>/_hi_<L>`` [weeks] (inf when the backlog does not fall).
+        ``weeks_to_clear`` with ``_lo_<L>/_hi_<L>`` [weeks] (inf when the backlog does not fall):
+        the central figure is ``above_now / pace_per_week`` (medians over paths), the interval
+        the quantiles of the paths' own ratios.
     schedule : pandas.DataFrame
         The forecast rounds simulated (:func:`forecast_schedule`).
     """
@@ -2049,11 +2053,13 @@ def backlog(
         pace = (above0[t] - last) / span  # net fall per week, per path
         with np.errstate(divide="ignore", invalid="ignore"):
             wk = np.where(pace > 0, above0[t] / pace, np.inf)
+        now, fall = float(np.median(above0[t])), float(np.median(pace))
         row = {
             "threshold": t,
-            "above_now": float(np.median(above0[t])),
-            "pace_per_week": float(np.median(pace)),
-            "weeks_to_clear": float(np.quantile(wk, 0.5, method="inverted_cdf")),
+            "above_now": now,
+            "pace_per_week": fall,
+            # the central figure is the two medians' ratio, so it never contradicts the pace
+            "weeks_to_clear": now / fall if fall > 0 else np.inf,
         }
         for lv in levels:
             a = (100 - lv) / 200

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .categories import CATEGORIES, LABELS
 from .errors import ParameterError
-from .pool import MAX_SCORE, SCORES
+from .pool import MAX_SCORE, MIN_CATEGORY_ROUNDS, SCORES, ThinPoolWarning, thin_note
 from .simulate import is_slug
 
 __all__ = [
@@ -50,10 +50,6 @@ TIE_SHARE = 0.5
 #: Lowest score a category's eligible candidates can have [CRS points]: provincial nominees hold
 #: 600 nomination points plus a core score.
 ELIGIBLE_FLOOR = {"pnp": 601}
-
-#: A category whose sub-pool the pool model estimated from fewer past rounds than this is
-#: flagged: its simulated cutoffs, and the odds of its candidates, rest on too little data.
-MIN_ROUNDS = 3
 
 _WITHIN = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
@@ -243,7 +239,8 @@ class CutoffPaths:
         Categories with forecast rounds that were left out: the pool model has no eligibility
         estimate for them (no round of theirs with a published snapshot).
     thin : dict of str to int
-        Simulated categories whose sub-pool rests on fewer than :data:`MIN_ROUNDS` past rounds,
+        Simulated categories whose sub-pool rests on fewer than
+        :data:`eeforecast.pool.MIN_CATEGORY_ROUNDS` past rounds,
         with that number of rounds.
     """
 
@@ -461,16 +458,8 @@ def simulate_cutoff_paths(
         notes.append(f"no pool estimate for {', '.join(dropped)}: their rounds are not simulated")
     schedule = schedule[schedule["category"].isin(known) & (schedule["date"] > day)]
     schedule = schedule.reset_index(drop=True)
-    thin = {
-        c: int(pool.categories[c].n_rounds)
-        for c in sorted(schedule["category"].unique())
-        if c in pool.categories and pool.categories[c].n_rounds < MIN_ROUNDS
-    }
-    for c, n in thin.items():
-        notes.append(
-            f"The {c} sub-pool is estimated from {n} past round(s) only: its simulated cutoffs "
-            "are not credible."
-        )
+    thin = pool.thin(schedule["category"].unique())
+    notes.extend(thin_note(c, n) for c, n in thin.items())
     sizes = {
         c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
         for c in schedule["category"].unique()
@@ -480,15 +469,17 @@ def simulate_cutoff_paths(
         raise ParameterError(
             f"as_of {day:%Y-%m-%d}: no round is expected in the next {horizon}; cannot compute odds"
         )
-    result = simulate_feed(
-        pool,
-        future,
-        as_of=day,
-        room=room,
-        n_paths=int(n_paths),
-        rng=rng,
-        thresholds=tuple(thresholds),
-    )
+    with warnings.catch_warnings():  # thin sub-pools are in ``notes`` (and odds() warns)
+        warnings.simplefilter("ignore", ThinPoolWarning)
+        result = simulate_feed(
+            pool,
+            future,
+            as_of=day,
+            room=room,
+            n_paths=int(n_paths),
+            rng=rng,
+            thresholds=tuple(thresholds),
+        )
     keep = np.array([not r.replayed for r in result.rounds], dtype=bool)
     categories = np.array([r.category for r in result.rounds], dtype=object)[keep]
     cutoffs = np.asarray(result.cutoff)[:, keep].astype(np.int64)
@@ -676,7 +667,7 @@ def odds(
         if cat in paths.thin:
             warnings.warn(
                 f"odds: the {cat} sub-pool is estimated from {paths.thin[cat]} past round(s) "
-                f"only (fewer than {MIN_ROUNDS}): the probability rests on too little data to "
+                f"only (fewer than {MIN_CATEGORY_ROUNDS}): the probability rests on too little data to "
                 "be credible",
                 UserWarning,
                 stacklevel=2,

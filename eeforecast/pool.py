@@ -41,6 +41,7 @@ __all__ = [
     "CategoryFit",
     "PoolModel",
     "PoolState",
+    "ThinPoolWarning",
     "allocate_round",
     "band_flows",
     "bands_from_density",
@@ -62,6 +63,24 @@ __all__ = [
     "summarize_flows",
     "take_top",
 ]
+
+#: A category's sub-pool estimated from fewer past rounds than this is flagged: its simulated
+#: cutoffs (and its candidates' odds) rest on too little data to be credible.
+MIN_CATEGORY_ROUNDS = 3
+
+
+class ThinPoolWarning(UserWarning):
+    """A simulated round's category sub-pool rests on fewer than :data:`MIN_CATEGORY_ROUNDS`
+    past rounds (:meth:`PoolModel.thin`)."""
+
+
+def thin_note(category: str, n_rounds: int) -> str:
+    """The sentence that flags a thin sub-pool (warnings, notes and the report share it)."""
+    return (
+        f"The {category} sub-pool is estimated from {n_rounds} past round(s) only: its "
+        "simulated cutoffs are not credible."
+    )
+
 
 #: CRS scores 0..1200 inclusive; arrays over scores have this length.
 MAX_SCORE = 1200
@@ -1354,6 +1373,16 @@ class PoolModel:
             frame[slug] = arr
         frame.insert(0, "as_of", st.as_of)
         return frame
+
+    def thin(self, categories=None) -> dict[str, int]:
+        """Categories (of ``categories``, default all) whose sub-pool rests on fewer than
+        :data:`MIN_CATEGORY_ROUNDS` past rounds, with that number of rounds."""
+        names = self.categories if categories is None else dict.fromkeys(categories)
+        return {
+            c: int(self.categories[c].n_rounds)
+            for c in sorted(names)
+            if c in self.categories and self.categories[c].n_rounds < MIN_CATEGORY_ROUNDS
+        }
 
     def shares_frame(self) -> pd.DataFrame:
         """One row per category: ``category, share, refill, conversion, drift, n_rounds,

@@ -31,7 +31,6 @@ from matplotlib.figure import Figure
 
 from . import __version__, plots
 from ._io import atomic_write
-from .categories import LABELS
 from .errors import EEForecastError, ParameterError
 
 #: Figure file stems, in report order.
@@ -474,7 +473,7 @@ def _simulate(feed, report: Report, rng: np.random.Generator) -> None:
             "scores follow from that"
         )
         report.notes.append(
-            f"simulation: the {LABELS.get(cat, cat)} sub-pool runs out of eligible candidates "
+            f"simulation: the {plots.label(cat)} sub-pool runs out of eligible candidates "
             f"within {cfg.odds_horizon} in {share:.0%} of the paths (a round then invites everybody "
             "eligible, whatever their score); the odds at low scores depend on the pool model's "
             "estimate of the category's inflow of eligible candidates"
@@ -486,7 +485,7 @@ def _simulate(feed, report: Report, rng: np.random.Generator) -> None:
         )
         report.flags[cat] = report.flags[cat] + "\n" + flag if cat in report.flags else flag
         report.notes.append(
-            f"consistency: {LABELS.get(cat, cat)}, {step} round(s) ahead: the pool simulation's "
+            f"consistency: {plots.label(cat)}, {step} round(s) ahead: the pool simulation's "
             f"median cutoff {sim:.0f} is outside the statistical forecast's 95% interval "
             f"{lo:.0f}\u2013{hi:.0f}; this category's odds and backlog rest on the pool model's "
             "estimate of its sub-pool and should be read with care"
@@ -544,7 +543,7 @@ def _by_size_html(report: Report) -> str:
         for i, r in enumerate(part.itertuples()):
             rows.append(
                 [
-                    html.escape(LABELS.get(cat, cat)) if i == 0 else "",
+                    html.escape(plots.label(cat)) if i == 0 else "",
                     _fmt_date(r.date) if i == 0 else "",
                     _fmt_int(r.invitations),
                     f"<b>{_fmt_int(r.cutoff)}</b>",
@@ -744,7 +743,7 @@ def _summary_html(report: Report) -> str:
         )
         rows.append(
             [
-                html.escape(LABELS.get(r.category, r.category)),
+                html.escape(plots.label(r.category)),
                 f"#{html.escape(str(r.last_round))} {_fmt_date(r.last_date)}",
                 _fmt_int(r.last_invitations),
                 _fmt_int(r.last_cutoff),
@@ -831,7 +830,7 @@ def _backtest_html(report: Report) -> str:
     rows = []
     for cat, vals in pivot.iterrows():
         best = vals.idxmin()
-        cells = [html.escape(LABELS.get(cat, cat))]
+        cells = [html.escape(plots.label(cat))]
         if counts is not None:
             cells.append(_fmt_int(counts.get(cat)))
         cells += [

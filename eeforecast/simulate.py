@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import pandas as pd
 
 from .categories import CATEGORIES
 from .errors import ParameterError
-from .pool import BAND_EDGES, MAX_SCORE, PoolState, tilt_factors
+from .pool import BAND_EDGES, MAX_SCORE, PoolState, ThinPoolWarning, thin_note, tilt_factors
 
 __all__ = [
     "Invitations",
@@ -1308,7 +1309,6 @@ def simulate(
 
 def _quantile(values: np.ndarray, q: float) -> np.ndarray:
     """Column quantiles that are sample values (``inverted_cdf``), NaN-aware."""
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: nobody invited
@@ -1424,6 +1424,25 @@ class SimulationResult:
     def final(self) -> pd.Series:
         """The last round's row of :meth:`to_frame` (e.g. the hypothetical round)."""
         return self.to_frame(replayed=True).iloc[-1]
+
+    def shortfalls(self) -> pd.DataFrame:
+        """The simulated (not replayed) rounds that ran out of eligible candidates in the median
+        path: ``date, category, invitations`` (asked) and ``invited`` (median) [candidates]."""
+        keep = np.array([not r.replayed for r in self.rounds], dtype=bool)
+        frame = self.to_frame()[["date", "category", "invitations"]]
+        frame["invited"] = np.median(self.invited[:, keep], axis=0)
+        return frame[frame["invited"] < frame["invitations"] - 0.5].reset_index(drop=True)
+
+    def warn_shortfalls(self, stacklevel: int = 2) -> None:
+        """A warning for each round of :meth:`shortfalls` (its cutoff is the lowest eligible
+        score: the round invited everybody eligible)."""
+        for row in self.shortfalls().itertuples(index=False):
+            warnings.warn(
+                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d}: only "
+                f"{row.invited:,.0f} eligible candidates were left to invite (median over paths)",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
 
     def summary(self) -> str:
         """A readable summary: start, paths, rounds and the per-round table."""
@@ -1603,7 +1622,6 @@ def replayed_rounds(rounds, since: object, until: object) -> list[Round]:
 
 
 def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
-    import warnings
 
     rounds = _as_rounds(schedule, day)
     for i, rnd in enumerate(rounds):
@@ -1669,9 +1687,19 @@ def simulate_feed(
     """
     past, state, day, model = _resolve(source, as_of)
     rounds = _as_rounds(schedule, day)
+    _warn_thin(model, rounds)
     if room:
         state = _with_room(model, state, rounds)
     return _simulate_from(past, state, day, rounds, kwargs)
+
+
+def _warn_thin(model, rounds: Sequence[Round]) -> None:
+    """A :class:`eeforecast.pool.ThinPoolWarning` for each scheduled category whose sub-pool the
+    pool model estimated from too few past rounds."""
+    if model is None or not hasattr(model, "thin"):
+        return
+    for category, n in model.thin(rnd.category for rnd in rounds).items():
+        warnings.warn(thin_note(category, n), ThinPoolWarning, stacklevel=3)
 
 
 #: Largest share of a category's sub-pool that one round takes (the room assumption) [fraction].
@@ -1743,6 +1771,7 @@ def conditional_cutoff(
     past, state, day, model = _resolve(source, as_of)
     when = day if date is None else _day(date, "date")
     rnd = Round.make(when, category, invitations, where="hypothetical round")
+    _warn_thin(model, [rnd])
     if room:
         state = _with_room(model, state, [rnd])
     return _simulate_from(past, state, day, [rnd], kwargs)
@@ -1811,6 +1840,11 @@ def cutoff_by_size(
     ParameterError
         An unknown or inactive category, a size below 1, ``n_paths`` below 1.
 
+    Warns when a size is larger than the eligible candidates left (the cutoff is then the
+    lowest eligible score), larger than the category's largest round of the past year (the room
+    assumption then makes the answer an extrapolation) and when the category's sub-pool rests
+    on too few past rounds (:class:`eeforecast.pool.ThinPoolWarning`).
+
     Notes
     -----
     Assumes this round is the next one: no other round is held between ``as_of`` and ``date``.
@@ -1846,12 +1880,27 @@ def cutoff_by_size(
     columns = ["category", "date", "invitations", "cutoff"]
     if n_paths > 1:
         columns += [f"cutoff_{b}_{lv}" for lv in levels for b in ("lo", "hi")]
-    rows = [
-        conditional_cutoff(
-            model, category, n, as_of=day, date=when, room=room, n_paths=n_paths, rng=seed
-        ).final()[columns]
-        for n in sizes
-    ]
+    _warn_thin(model, [Round.make(when, category, sizes[0])])
+    r = feed.rounds
+    past_year = r[(r["category"] == category) & (r["date"] > day - pd.Timedelta(days=365))]
+    largest = int(past_year["invitations"].max())
+    if room and sizes[-1] > largest:
+        warnings.warn(
+            f"by-size: {category} size {sizes[-1]:,} is above the category's largest round of "
+            f"the past year ({largest:,}); the room assumption scales its sub-pool up to fit, so "
+            "that cutoff is an extrapolation",
+            UserWarning,
+            stacklevel=2,
+        )
+    rows = []
+    for n in sizes:
+        with warnings.catch_warnings():  # said once above
+            warnings.simplefilter("ignore", ThinPoolWarning)
+            res = conditional_cutoff(
+                model, category, n, as_of=day, date=when, room=room, n_paths=n_paths, rng=seed
+            )
+        res.warn_shortfalls()
+        rows.append(res.final()[columns])
     return pd.DataFrame(rows).reset_index(drop=True)
 
 

@@ -609,6 +609,11 @@ def test_backlog_projection(feed):
     assert (a.weekly["above_520"] <= a.weekly["above_500"]).all()
     assert a.clearance["threshold"].tolist() == [500, 520]
     assert (a.clearance["above_now"] > 0).all()
+    for row in a.clearance.itertuples():  # the central figure never contradicts the pace
+        if row.pace_per_week > 0:
+            assert row.weeks_to_clear == pytest.approx(row.above_now / row.pace_per_week)
+        else:
+            assert row.weeks_to_clear == np.inf
     assert "above 500" in a.summary()
     with pytest.raises(ParameterError, match="weeks"):
         backlog(feed, weeks=0)
@@ -742,3 +747,16 @@ def test_backlog_says_when_the_pool_is_held_flat(feed):
 
     with pytest.warns(UserWarning, match="only one pool snapshot is known"):
         backlog(feed, as_of="2022-02-01", weeks=2, n_paths=20, rng=1)
+
+
+def test_a_round_that_invited_nobody_is_not_in_the_history(raw_copy):
+    from eeforecast.feed import FeedWarning, parse_feed
+
+    row = next(r for r in raw_copy["rounds"] if r["drawNumber"] == "388")  # French, 2025-12-17
+    row["drawSize"] = "0"
+    with pytest.warns(FeedWarning, match="round #388: field 'drawSize' is 0"):
+        feed = parse_feed(raw_copy)
+    history = category_history(feed, "french")
+    assert history.dates[-1] == pd.Timestamp("2025-11-28")  # #388 left out
+    assert history.cutoff[-1] == 408 and history.invitations[-1] == 6000
+    assert (history.sizes_all > 0).all()

@@ -25,6 +25,7 @@ from eeforecast.simulate import (
     parse_draw,
     run_scenarios,
     simulate,
+    simulate_feed,
 )
 
 S = 1201
@@ -733,6 +734,30 @@ def test_cutoff_by_size_errors(quiet_feed):
         cutoff_by_size(quiet_feed, "cec", [0], n_paths=1)
     with pytest.raises(ParameterError, match="n_paths"):
         cutoff_by_size(quiet_feed, "cec", [1000], n_paths=0)
+
+
+def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(quiet_feed):
+    from eeforecast.pool import ThinPoolWarning
+
+    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
+        cutoff_by_size(quiet_feed, "education", [500], n_paths=1)
+    with (
+        pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
+        pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
+    ):
+        cutoff_by_size(quiet_feed, "pnp", [10_000], n_paths=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
+        cutoff_by_size(quiet_feed, "cec", [3000], n_paths=1)
+
+
+def test_simulating_a_thin_category_warns(quiet_feed):
+    from eeforecast.pool import ThinPoolWarning
+
+    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2"):
+        simulate_feed(quiet_feed, [Round.make("2025-12-20", "education", 500)])
+    with pytest.warns(ThinPoolWarning, match="education"):
+        conditional_cutoff(quiet_feed, "education", 500)
 
 
 def test_cli_by_size(capsys):
