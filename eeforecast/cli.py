@@ -8,6 +8,7 @@ one line on stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 
@@ -58,6 +59,14 @@ def _rounded(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
     return frame.assign(**{col: frame[col].round(decimals) for col in numeric})
 
 
+def _iso_day(text: str) -> str:
+    """An argparse type: a day written YYYY-MM-DD (03/04/2024 means March in one country and
+    April in another, so other forms are refused rather than guessed)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    return text.strip()
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line on stderr (exit status 2)."""
 
@@ -75,8 +84,9 @@ def _common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> Non
         "--as-of",
         metavar="YYYY-MM-DD",
         dest="as_of",
-        help="behave as if it were that day: only rounds and pool snapshots "
-        "dated on or before it exist",
+        type=_iso_day,
+        help="behave as if it were that day: only the rounds dated on or before it, and the "
+        "pool snapshots published with them, exist",
     )
     if prints_data:
         parser.add_argument(
@@ -389,12 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--start",
         default="2023-01-01",
         metavar="YYYY-MM-DD",
+        type=_iso_day,
         help="evaluate rounds after this day (default 2023-01-01)",
     )
     sub.add_argument(
         "--end",
         default=None,
         metavar="YYYY-MM-DD",
+        type=_iso_day,
         help="evaluate rounds up to this day (default: the last round)",
     )
     sub.add_argument("--horizon", type=int, default=3, help="rounds ahead per origin")
@@ -496,7 +508,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="invitations [candidates] (default: min, quartiles and max of the last 12 sizes)",
     )
     sub.add_argument(
-        "--date", metavar="YYYY-MM-DD", help="day of the round (default: its expected day)"
+        "--date",
+        metavar="YYYY-MM-DD",
+        type=_iso_day,
+        help="day of the round (default: its expected day)",
     )
     sub.add_argument("--seed", type=int, default=20251217, help="seed of the simulation")
     sub.add_argument(

@@ -66,7 +66,7 @@ def test_pool_before_any_snapshot_is_a_clear_error(capsys):
     ("argv", "match"),
     [
         (["rounds", "--source", "/nonexistent/feed.json"], "no such feed file"),
-        (["rounds", "--as-of", "yesterday-ish"], "as_of: expected a date"),
+        (["rounds", "--as-of", "2025-02-30"], "as_of: expected a date"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(argv, match, capsys):
@@ -125,6 +125,19 @@ def test_usage_errors_are_one_line_and_exit_2(capsys):
     assert err.splitlines() == [
         "eeforecast odds: error: argument --score: invalid int value: 'abc' "
         "(see 'eeforecast odds --help')"
+    ]
+
+
+@pytest.mark.parametrize("day", ["03/04/2024", "2024/03/26", "20240326", "March 26 2024", "soon"])
+def test_dates_must_be_iso(day, capsys):
+    # 03/04/2024 is March in one country and April in another: refused, not guessed
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["pool", "--as-of", day])
+    _, err = capsys.readouterr()
+    assert exc.value.code == 2
+    assert err.splitlines() == [
+        f"eeforecast pool: error: argument --as-of: expected a date YYYY-MM-DD, got {day!r} "
+        "(see 'eeforecast pool --help')"
     ]
 
 
