@@ -67,6 +67,17 @@ def _iso_day(text: str) -> str:
     return text.strip()
 
 
+def _paths(text: str) -> int:
+    """An argparse type: a number of Monte Carlo paths (a whole number >= 1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line on stderr (exit status 2)."""
 
@@ -160,8 +171,6 @@ def _cmd_simulate(args) -> int:
 
     if not args.draw and not args.schedule:
         raise ParameterError("simulate: give at least one --draw CATEGORY:N or a --schedule")
-    if args.n_paths < 1:
-        raise ParameterError(f"--paths: must be >= 1, got {args.n_paths}")
     feed = _load(args)
     day = (
         feed.as_of
@@ -331,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument(
         "--paths",
-        type=int,
+        type=_paths,
         default=1,
         dest="n_paths",
         help="Monte Carlo paths; 1 (default) = the deterministic expected path",
@@ -442,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="count candidates at or above these CRS scores (default 500)",
     )
-    sub.add_argument("--paths", type=int, default=400, dest="n_paths", help="Monte Carlo paths")
+    sub.add_argument("--paths", type=_paths, default=400, dest="n_paths", help="Monte Carlo paths")
     sub.add_argument(
         "--seed",
         type=int,
@@ -463,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="output folder (default: reports/ of the project)"
     )
     sub.add_argument(
-        "--paths", type=int, default=None, dest="n_paths", help="Monte Carlo paths [paths]"
+        "--paths", type=_paths, default=None, dest="n_paths", help="Monte Carlo paths [paths]"
     )
     sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     sub.set_defaults(func=_cmd_report)
@@ -484,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--within", default="6m", help="horizon: 3m, 6m, 12m, 26w or 90d (default 6m)")
     sub.add_argument("--seed", type=int, default=20251217, help="seed of the simulation")
     sub.add_argument(
-        "--paths", type=int, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
+        "--paths", type=_paths, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
     )
     sub.set_defaults(func=_cmd_odds)
 
@@ -515,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--seed", type=int, default=20251217, help="seed of the simulation")
     sub.add_argument(
-        "--paths", type=int, default=1000, dest="n_paths", help="Monte Carlo paths [paths]"
+        "--paths", type=_paths, default=1000, dest="n_paths", help="Monte Carlo paths [paths]"
     )
     sub.set_defaults(func=_cmd_by_size)
 

@@ -1621,15 +1621,20 @@ def replayed_rounds(rounds, since: object, until: object) -> list[Round]:
     ]
 
 
-def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
-
-    rounds = _as_rounds(schedule, day)
+def _check_not_before(rounds: Sequence[Round], day: pd.Timestamp) -> None:
+    """Refuse a scheduled round dated before the as-of day, naming it."""
     for i, rnd in enumerate(rounds):
         if rnd.date < day:
             raise ParameterError(
                 f"round {i + 1} ({rnd.category}:{rnd.invitations} on {rnd.date:%Y-%m-%d}): "
                 f"date is before the as-of day {day:%Y-%m-%d}"
             )
+
+
+def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
+
+    rounds = _as_rounds(schedule, day)
+    _check_not_before(rounds, day)
     past: list[Round] = []
     if past_rounds is not None:
         for rnd in replayed_rounds(past_rounds, state.as_of, day):
@@ -1687,6 +1692,7 @@ def simulate_feed(
     """
     past, state, day, model = _resolve(source, as_of)
     rounds = _as_rounds(schedule, day)
+    _check_not_before(rounds, day)
     _warn_thin(model, rounds)
     if room:
         state = _with_room(model, state, rounds)
@@ -1771,6 +1777,7 @@ def conditional_cutoff(
     past, state, day, model = _resolve(source, as_of)
     when = day if date is None else _day(date, "date")
     rnd = Round.make(when, category, invitations, where="hypothetical round")
+    _check_not_before([rnd], day)
     _warn_thin(model, [rnd])
     if room:
         state = _with_room(model, state, [rnd])

@@ -857,7 +857,6 @@ def test_cli_simulate_without_parameter_uncertainty_is_narrower(capsys):
         (["--draw", "Nope!:100"], "'nope!' is not a category slug"),
         (["--draw", "cec:0"], "N must be > 0"),
         (["--draw", "cec:100@2025-01-01"], "before the as-of day 2025-12-17"),
-        (["--paths", "0", "--draw", "cec:100"], "--paths"),
         ([], "give at least one --draw"),
     ],
 )
@@ -866,6 +865,23 @@ def test_cli_simulate_errors(capsys, args, message):
     assert code == 2
     lines = [ln for ln in err.strip().splitlines() if "error" in ln]
     assert len(lines) == 1 and message in lines[0], err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--draw", "cec:100"],
+        ["odds", "--score", "500"],
+        ["backlog"],
+        ["by-size", "--category", "cec"],
+    ],
+)
+def test_cli_paths_must_be_positive_and_are_named_as_typed(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--paths", "0"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "argument --paths: expected a whole number >= 1, got '0'" in err
 
 
 def test_cli_simulate_bad_schedule(capsys, tmp_path):
