@@ -32,7 +32,7 @@ _EXPORTS = {
     "PoolState": "pool",
     "simulate_feed": "simulate",
     "conditional_cutoff": "simulate",
-    "cutoff_by_size": "simulate",
+    "cutoff_by_size": "forecast",
     "Schedule": "simulate",
     "forecast_schedule": "forecast",
     "backlog": "forecast",

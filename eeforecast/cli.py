@@ -512,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--size",
         type=int,
+        action="extend",
         nargs="+",
         metavar="N",
         help="invitations [candidates] (default: min, quartiles and max of the last 12 sizes)",
@@ -532,8 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_by_size(args) -> int:
+    from .forecast import cutoff_by_size
     from .pool import fit_pool
-    from .simulate import cutoff_by_size
 
     feed = _load(args)
     model = fit_pool(feed, as_of=feed.as_of)

@@ -303,6 +303,14 @@ class Feed:
     issue_dates: tuple[pd.Timestamp, ...] = field(default=())
     revisions: tuple[SnapshotRevision, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        if len(self.issue_dates) not in (0, len(self.issues)):
+            raise FeedError(
+                f"issue_dates: {len(self.issue_dates)} dates for {len(self.issues)} issues"
+            )
+        if self.issues and not self.issue_dates:  # undated findings are kept by truncate
+            object.__setattr__(self, "issue_dates", (pd.NaT,) * len(self.issues))
+
     def truncate(self, as_of: object) -> Feed:
         """The feed as it stood on ``as_of``.
 
@@ -332,7 +340,11 @@ class Feed:
                     int(rev.total),
                     int(sum(rev.leaves)),
                 ]
-        kept = [(i, d) for i, d in zip(self.issues, self.issue_dates, strict=True) if d <= day]
+        kept = [
+            (i, d)
+            for i, d in zip(self.issues, self.issue_dates, strict=True)
+            if pd.isna(d) or d <= day
+        ]
         return replace(
             self,
             rounds=rounds,
@@ -531,7 +543,10 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
         carried.sort(key=lambda v: (v["date"], -v["i"]))
         distinct = [carried[0]]
         for version in carried[1:]:
-            if version["leaves"] != distinct[-1]["leaves"]:
+            if (version["leaves"], version["total"]) != (
+                distinct[-1]["leaves"],
+                distinct[-1]["total"],
+            ):
                 note(
                     f"{version['label']}: pool snapshot of {as_of:%Y-%m-%d} differs from the one "
                     f"given with {distinct[-1]['label']}; each is used from its round's date on",

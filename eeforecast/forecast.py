@@ -62,6 +62,7 @@ __all__ = [
     "calibrate",
     "category_history",
     "count_above",
+    "cutoff_by_size",
     "forecast",
     "forecast_schedule",
     "gap_days",
@@ -538,8 +539,24 @@ def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: i
 
 
 def future_of(history: History, dates, invitations) -> Future:
-    """The :class:`Future` of rounds held on ``dates`` with ``invitations`` [candidates].
+    """The :class:`Future` of a category's rounds held on given days with given sizes.
 
+    Parameters
+    ----------
+    history : History
+        The category's known rounds.
+    dates : sequence of date-like
+        Days of the next rounds, increasing, after the history's last round.
+    invitations : sequence of float
+        Their sizes, one per day [candidates].
+
+    Returns
+    -------
+    Future
+        With the gaps [days] and the regressors of ``history`` for those rounds.
+
+    Notes
+    -----
     :func:`schedule_category` calls it with forecast dates and sizes; a what-if or the
     ``known_schedule`` diagnostic of :func:`eeforecast.backtest.cross_validation` with given ones.
     """
@@ -548,6 +565,13 @@ def future_of(history: History, dates, invitations) -> Future:
     if len(inv) != len(dates) or not len(dates):
         raise ParameterError(
             f"invitations: {len(inv)} sizes for {len(dates)} dates (need one per round, >= 1)"
+        )
+    if not (np.isfinite(inv).all() and (inv >= 1).all()):
+        raise ParameterError(f"invitations: expected sizes >= 1, got {inv.tolist()}")
+    if dates[0] <= pd.Timestamp(history.dates[-1]) or not dates.is_monotonic_increasing:
+        raise ParameterError(
+            f"dates: expected increasing days after the last {history.category} round "
+            f"({pd.Timestamp(history.dates[-1]):%Y-%m-%d})"
         )
     steps = len(dates)
     last = pd.Timestamp(history.dates[-1])
@@ -1429,7 +1453,8 @@ def raw_forecasts(
         truth = [np.nan] * horizon
         sizes = [np.nan] * horizon
         if actual is not None:
-            nxt = actual[(actual["category"] == cat) & (actual["date"] > origin)].head(horizon)
+            later = actual[(actual["category"] == cat) & (actual["date"] > origin)]
+            nxt = later[later["invitations"] > 0].head(horizon)  # a 0-size round is no target
             if nxt.empty:
                 continue
             dates = list(nxt["date"]) + [pd.NaT] * (horizon - len(nxt))
@@ -1870,6 +1895,161 @@ def forecast(
 
 
 # --- backlog: the pool above thresholds over the coming weeks ----------------------------------
+
+
+# --- the next cutoff by the size of the round -------------------------------------------------
+
+#: Quantiles of the past year's round sizes that :func:`cutoff_by_size` asks about by default.
+SIZE_QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def cutoff_by_size(
+    feed,
+    category: str,
+    sizes: Sequence[int] | None = None,
+    as_of: object = None,
+    *,
+    date: object = None,
+    model=None,
+    n_paths: int = 1000,
+    rng: int | np.random.Generator | None = None,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    room: bool = True,
+) -> pd.DataFrame:
+    """The cutoff of the category's next round at each of several sizes (a what-if table).
+
+    The round's size moves its cutoff more than anything else a forecast can know, and IRCC
+    publishes it only with the round (README, *Forecast accuracy*): this table gives the pool
+    engine's answer (:func:`eeforecast.simulate.conditional_cutoff`) for each size an analyst
+    may expect.
+
+    Parameters
+    ----------
+    feed : eeforecast.feed.Feed or None
+        The rounds and snapshots (default: the bundled feed).
+    category : str
+        Category slug of the round; it must be active (a round in the :data:`ACTIVE_DAYS` days
+        before ``as_of``).
+    sizes : sequence of int, optional
+        Invitations to ask about [candidates]. Default: the smallest, quartiles and largest of
+        the category's round sizes of the past :data:`ACTIVE_DAYS` days, rounded to 50 within
+        that range (duplicates dropped).
+    as_of : date-like, optional
+        What is known (default: the feed's last day).
+    date : date-like, optional
+        Day of the round (default: the category's next expected round,
+        :func:`schedule_category`; the pool gains its inflow until then).
+    model : eeforecast.pool.PoolModel, optional
+        The pool model fitted on ``feed`` as of the same day (saves the fit); one fitted as of
+        another day is refused.
+    n_paths : int
+        Monte Carlo paths per size; 1 gives the deterministic expected path, without intervals
+        [paths].
+    rng : int, numpy.random.Generator or None
+        Seed. Every size uses the same draws (common random numbers), so the cutoffs of two
+        sizes differ by the size alone.
+    levels : sequence of int
+        Interval levels [%].
+    room : bool
+        See :func:`eeforecast.simulate.simulate_feed`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per size, ascending: ``category, date, invitations`` [candidates], ``cutoff``
+        and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths), and
+        ``invited`` (median over paths) [candidates]: below ``invitations`` when the round ran
+        out of eligible candidates, its cutoff then being the lowest eligible score.
+
+    Raises
+    ------
+    ParameterError
+        An unknown or inactive category, a size below 1, ``n_paths`` below 1, a ``model``
+        fitted as of another day.
+
+    Warns
+    -----
+    UserWarning
+        A size larger than the eligible candidates left, or larger than the category's largest
+        round of the past year (the room assumption then makes the answer an extrapolation).
+    eeforecast.pool.ThinPoolWarning
+        The category's sub-pool rests on too few past rounds.
+
+    Notes
+    -----
+    Assumes this round is the next one: no other round is held between ``as_of`` and ``date``.
+    The model behind it predicted the 2024-2025 cutoffs from the day before each round, given
+    its actual size, with a mean absolute error of 3.5 CRS points for CEC, 17.9 for French, 9.4
+    for healthcare and 32.7 for PNP; naive (the previous cutoff) did better for general rounds
+    (README, *Conditional cutoff accuracy*).
+    """
+    from .feed import load_feed
+    from .pool import ThinPoolWarning, fit_pool
+    from .simulate import conditional_cutoff
+
+    feed = load_feed(as_of=as_of) if feed is None else feed.truncate(as_of)
+    day = _origin(feed)
+    if category not in active_categories(feed, day):
+        raise ParameterError(
+            f"category {category!r}: no round of it in the {ACTIVE_DAYS} days before {day:%Y-%m-%d}"
+        )
+    if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
+        raise ParameterError(f"n_paths: expected a whole number >= 1, got {n_paths!r}")
+    levels = _check_levels(levels)
+    r = feed.rounds
+    past = r.loc[
+        (r["category"] == category)
+        & (r["date"] > day - pd.Timedelta(days=ACTIVE_DAYS))
+        & (r["invitations"] > 0),
+        "invitations",
+    ].to_numpy(dtype=float)
+    if sizes is None:
+        rounded = np.round(np.quantile(past, SIZE_QUANTILES) / 50) * 50
+        sizes = np.clip(rounded, past.min(), past.max())
+    sizes = sorted({int(n) for n in sizes})
+    if not sizes or sizes[0] < 1:
+        raise ParameterError(f"sizes: expected whole numbers >= 1, got {sizes!r}")
+    if model is None:
+        model = fit_pool(feed, as_of=day)
+    elif getattr(model, "as_of", day) != day:
+        raise ParameterError(
+            f"model: fitted as of {pd.Timestamp(model.as_of):%Y-%m-%d}, not as of "
+            f"{day:%Y-%m-%d} (a later fit would see the future)"
+        )
+    history = category_history(feed, category, as_of=day, thresholds=())
+    when = schedule_category(history, 1).dates[0] if date is None else _as_day(date, "date")
+    if room and sizes[-1] > past.max():
+        warnings.warn(
+            f"by-size: {category} size {sizes[-1]:,} is above the category's largest round of "
+            f"the past year ({past.max():,.0f}); the room assumption scales its sub-pool up to "
+            "fit, so that cutoff is an extrapolation",
+            UserWarning,
+            stacklevel=2,
+        )
+    seed = rng.integers(2**63) if isinstance(rng, np.random.Generator) else rng
+    if seed is None:
+        seed = np.random.SeedSequence().entropy
+    rows = []
+    for i, n in enumerate(sizes):
+        with warnings.catch_warnings():
+            if i:  # said once, with the first size
+                warnings.simplefilter("ignore", ThinPoolWarning)
+            res = conditional_cutoff(
+                model,
+                category,
+                n,
+                as_of=day,
+                date=when,
+                room=room,
+                n_paths=None if n_paths == 1 else int(n_paths),
+                rng=seed,
+            )
+        res.warn_shortfalls()
+        row = res.to_frame(levels, replayed=True).iloc[-1]
+        keep = ["category", "date", "invitations", "cutoff"]
+        keep += [c for c in row.index if c.startswith(("cutoff_lo_", "cutoff_hi_"))]
+        rows.append({**row[keep].to_dict(), "invited": float(np.median(res.invited[:, -1]))})
+    return pd.DataFrame(rows)
 
 
 @dataclass

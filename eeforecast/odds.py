@@ -26,7 +26,7 @@ import pandas as pd
 
 from .categories import CATEGORIES, LABELS
 from .errors import ParameterError
-from .pool import MAX_SCORE, MIN_CATEGORY_ROUNDS, SCORES, ThinPoolWarning, thin_note
+from .pool import MAX_SCORE, SCORES, ThinPoolWarning, thin_note
 from .simulate import is_slug
 
 __all__ = [
@@ -665,13 +665,7 @@ def odds(
         )
     for cat in cats:
         if cat in paths.thin:
-            warnings.warn(
-                f"odds: the {cat} sub-pool is estimated from {paths.thin[cat]} past round(s) "
-                f"only (fewer than {MIN_CATEGORY_ROUNDS}): the probability rests on too little data to "
-                "be credible",
-                UserWarning,
-                stacklevel=2,
-            )
+            warnings.warn(thin_note(cat, paths.thin[cat]), ThinPoolWarning, stacklevel=2)
     mask = paths.eligible_rounds(cats, within)
     if not mask.any():
         warnings.warn(

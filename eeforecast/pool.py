@@ -1375,8 +1375,19 @@ class PoolModel:
         return frame
 
     def thin(self, categories=None) -> dict[str, int]:
-        """Categories (of ``categories``, default all) whose sub-pool rests on fewer than
-        :data:`MIN_CATEGORY_ROUNDS` past rounds, with that number of rounds."""
+        """The categories whose sub-pool estimate rests on too few past rounds.
+
+        Parameters
+        ----------
+        categories : iterable of str, optional
+            Slugs to check (default: every fitted category); unknown ones are ignored.
+
+        Returns
+        -------
+        dict of str to int
+            Slug -> past rounds behind its estimate, for those with fewer than
+            :data:`MIN_CATEGORY_ROUNDS`, in slug order.
+        """
         names = self.categories if categories is None else dict.fromkeys(categories)
         return {
             c: int(self.categories[c].n_rounds)

@@ -120,7 +120,7 @@ class Report:
         ``category, within, score, probability`` (from ``paths``).
     by_size : pandas.DataFrame or None
         The next round's simulated cutoff of each main category at several sizes
-        (:func:`eeforecast.simulate.cutoff_by_size`): ``category, date, invitations, cutoff`` and
+        (:func:`eeforecast.forecast.cutoff_by_size`): ``category, date, invitations, cutoff`` and
         interval columns.
     figures : dict[str, matplotlib.figure.Figure]
         Figure stem -> figure, in :data:`FIGURES` order.
@@ -512,7 +512,7 @@ def _backlog(feed, report: Report, rng: np.random.Generator) -> None:
 
 
 def _by_size(feed, report: Report, rng: np.random.Generator) -> None:
-    from .simulate import cutoff_by_size
+    from .forecast import cutoff_by_size
 
     if report.pool is None:
         return
@@ -524,7 +524,7 @@ def _by_size(feed, report: Report, rng: np.random.Generator) -> None:
                     feed,
                     cat,
                     model=report.pool,
-                    n_paths=min(report.settings.n_paths, 1000),
+                    n_paths=min(max(report.settings.n_paths, 2), 1000),  # intervals need paths
                     rng=rng,
                 )
             )
@@ -548,6 +548,11 @@ def _by_size_html(report: Report) -> str:
                     _fmt_int(r.invitations),
                     f"<b>{_fmt_int(r.cutoff)}</b>",
                     f"{_fmt_int(r.cutoff_lo_80)}\u2013{_fmt_int(r.cutoff_hi_80)}",
+                    (
+                        f"runs out: {_fmt_int(r.invited)} eligible"
+                        if r.invited < r.invitations - 0.5
+                        else ""
+                    ),
                 ]
             )
     intro = (
@@ -556,13 +561,14 @@ def _by_size_html(report: Report) -> str:
         "know: in the 2023\u20132025 backtest, told each round's actual size and date, the pool "
         "engine's error at the next round was 42\u201352% below naive's for CEC, French and "
         "healthcare, while with the size forecast no model gained 20% on naive. Here, for the "
-        "sizes of each category's last 12 rounds (smallest, quartiles, largest), the simulated "
-        "cutoff if that round comes next on its expected day: median and 80% interval. The "
-        "summary's forecast does not know the size; these rows each assume one.</p>"
+        "sizes of each category's rounds of the past year (smallest, quartiles, largest), the "
+        "simulated cutoff if that round comes next on its expected day: median and 80% "
+        "interval. The summary's forecast does not know the size; these rows each assume one. "
+        "A round larger than the eligible candidates left invites them all (its cutoff is the "
+        "lowest eligible score; last column).</p>"
     )
-    return intro + _table(
-        ["Category", "Expected day", "Invitations", "Cutoff", "80% interval"], rows, 2
-    )
+    header = ["Category", "Expected day", "Invitations", "Cutoff", "80% interval", "Note"]
+    return intro + _table(header, rows, 2)
 
 
 def _consistency(report: Report) -> dict[str, tuple[int, float, float, float]]:
@@ -960,7 +966,8 @@ def write(report: Report, out_dir: str | os.PathLike | None = None, progress: bo
     """Write the report into ``out_dir`` (default :data:`eeforecast.config.REPORTS_DIR`).
 
     Writes ``forecast.html`` and ``figures/<stem>.png`` / ``.svg`` for every figure, each file
-    atomically; returns the HTML's path.
+    atomically; returns the HTML's path. Every file is rendered in memory first, so a failure
+    leaves the folder as it was.
     """
     from tqdm.auto import tqdm
 
@@ -968,14 +975,16 @@ def write(report: Report, out_dir: str | os.PathLike | None = None, progress: bo
 
     out = Path(out_dir) if out_dir is not None else REPORTS_DIR
     figures_dir = out / "figures"
-    images = {}
-    stems = tqdm(FIGURES, desc="writing", unit="figure", file=sys.stderr, disable=not progress)
+    files = {}
+    stems = tqdm(FIGURES, desc="rendering", unit="figure", file=sys.stderr, disable=not progress)
     for stem in stems:
-        png = figure_bytes(report.figures[stem], "png")
-        images[stem] = png
-        atomic_write(figures_dir / f"{stem}.png", png)
-        atomic_write(figures_dir / f"{stem}.svg", figure_bytes(report.figures[stem], "svg"))
-    return atomic_write(out / "forecast.html", render_html(report, images))
+        files[figures_dir / f"{stem}.png"] = figure_bytes(report.figures[stem], "png")
+        files[figures_dir / f"{stem}.svg"] = figure_bytes(report.figures[stem], "svg")
+    images = {stem: files[figures_dir / f"{stem}.png"] for stem in FIGURES}
+    html_text = render_html(report, images)
+    for path, data in files.items():
+        atomic_write(path, data)
+    return atomic_write(out / "forecast.html", html_text)
 
 
 def build_report(

@@ -45,7 +45,6 @@ __all__ = [
     "simulate",
     "run_scenarios",
     "conditional_cutoff",
-    "cutoff_by_size",
     "simulate_feed",
     "replayed_rounds",
     "replay",
@@ -1632,9 +1631,7 @@ def _check_not_before(rounds: Sequence[Round], day: pd.Timestamp) -> None:
 
 
 def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
-
     rounds = _as_rounds(schedule, day)
-    _check_not_before(rounds, day)
     past: list[Round] = []
     if past_rounds is not None:
         for rnd in replayed_rounds(past_rounds, state.as_of, day):
@@ -1782,133 +1779,6 @@ def conditional_cutoff(
     if room:
         state = _with_room(model, state, [rnd])
     return _simulate_from(past, state, day, [rnd], kwargs)
-
-
-#: Quantiles of a category's recent round sizes that :func:`cutoff_by_size` asks about by default.
-SIZE_QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def cutoff_by_size(
-    feed,
-    category: str,
-    sizes: Sequence[int] | None = None,
-    as_of: object = None,
-    *,
-    date: object = None,
-    model=None,
-    k_sizes: int = 12,
-    n_paths: int = 1000,
-    rng: int | np.random.Generator | None = None,
-    levels: Sequence[int] = LEVELS,
-    room: bool = True,
-) -> pd.DataFrame:
-    """The cutoff of the category's next round at each of several sizes (a what-if table).
-
-    The round's size moves its cutoff more than anything else a forecast can know, and IRCC
-    publishes it only with the round (README, *Forecast accuracy*): this table gives the answer
-    for each size an analyst may expect, from :func:`conditional_cutoff`.
-
-    Parameters
-    ----------
-    feed : eeforecast.feed.Feed or None
-        The rounds and snapshots (default: the bundled feed).
-    category : str
-        Category slug of the round.
-    sizes : sequence of int, optional
-        Invitations to ask about [candidates]. Default: the minimum, quartiles and maximum of
-        the category's last ``k_sizes`` round sizes, rounded to 50 (duplicates dropped).
-    as_of : date-like, optional
-        What is known (default: the feed's last day).
-    date : date-like, optional
-        Day of the round (default: the category's next expected round,
-        :func:`eeforecast.forecast.schedule_category`; the pool gains its inflow until then).
-    model : eeforecast.pool.PoolModel, optional
-        A pool model already fitted on ``feed`` as of ``as_of`` (saves the fit).
-    k_sizes : int
-        Recent rounds whose sizes set the default ``sizes`` [rounds].
-    n_paths : int
-        Monte Carlo paths per size; 1 gives the deterministic expected path [paths].
-    rng : int, numpy.random.Generator or None
-        Seed. Every size uses the same draws (common random numbers), so the cutoffs of two
-        sizes differ by the size alone.
-    levels : sequence of int
-        Interval levels [%].
-    room : bool
-        See :func:`simulate_feed`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per size, ascending: ``category, date, invitations`` [candidates], ``cutoff``
-        and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths).
-
-    Raises
-    ------
-    ParameterError
-        An unknown or inactive category, a size below 1, ``n_paths`` below 1.
-
-    Warns when a size is larger than the eligible candidates left (the cutoff is then the
-    lowest eligible score), larger than the category's largest round of the past year (the room
-    assumption then makes the answer an extrapolation) and when the category's sub-pool rests
-    on too few past rounds (:class:`eeforecast.pool.ThinPoolWarning`).
-
-    Notes
-    -----
-    Assumes this round is the next one: no other round is held between ``as_of`` and ``date``.
-    The model behind it predicted the 2024-2025 cutoffs from the day before each round, given
-    its actual size, with a mean absolute error of 3.5 CRS points for CEC, 17.9 for French, 9.4
-    for healthcare and 32.7 for PNP; naive (the previous cutoff) did better for general rounds
-    (README, *Conditional cutoff accuracy*).
-    """
-    from .feed import load_feed
-    from .forecast import active_categories, category_history, schedule_category
-    from .pool import fit_pool
-
-    feed = load_feed(as_of=as_of) if feed is None else feed.truncate(as_of)
-    day = _day(feed.as_of if feed.as_of is not None else feed.rounds["date"].max(), "as_of")
-    if category not in active_categories(feed, day):
-        raise ParameterError(
-            f"category {category!r}: no round of it in the 12 months before {day:%Y-%m-%d}"
-        )
-    if isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer) or n_paths < 1:
-        raise ParameterError(f"n_paths: expected a whole number >= 1, got {n_paths!r}")
-    history = category_history(feed, category, as_of=day, thresholds=())
-    if sizes is None:
-        recent = np.asarray(history.sizes_all[-k_sizes:], dtype=float)
-        sizes = np.unique(np.maximum(np.round(np.quantile(recent, SIZE_QUANTILES) / 50) * 50, 50))
-    sizes = sorted({int(n) for n in sizes})
-    if not sizes or sizes[0] < 1:
-        raise ParameterError(f"sizes: expected whole numbers >= 1, got {sizes!r}")
-    when = schedule_category(history, 1).dates[0] if date is None else _day(date, "date")
-    model = fit_pool(feed, as_of=day) if model is None else model
-    seed = rng.integers(2**63) if isinstance(rng, np.random.Generator) else rng
-    if seed is None:
-        seed = np.random.SeedSequence().entropy
-    columns = ["category", "date", "invitations", "cutoff"]
-    if n_paths > 1:
-        columns += [f"cutoff_{b}_{lv}" for lv in levels for b in ("lo", "hi")]
-    _warn_thin(model, [Round.make(when, category, sizes[0])])
-    r = feed.rounds
-    past_year = r[(r["category"] == category) & (r["date"] > day - pd.Timedelta(days=365))]
-    largest = int(past_year["invitations"].max())
-    if room and sizes[-1] > largest:
-        warnings.warn(
-            f"by-size: {category} size {sizes[-1]:,} is above the category's largest round of "
-            f"the past year ({largest:,}); the room assumption scales its sub-pool up to fit, so "
-            "that cutoff is an extrapolation",
-            UserWarning,
-            stacklevel=2,
-        )
-    rows = []
-    for n in sizes:
-        with warnings.catch_warnings():  # said once above
-            warnings.simplefilter("ignore", ThinPoolWarning)
-            res = conditional_cutoff(
-                model, category, n, as_of=day, date=when, room=room, n_paths=n_paths, rng=seed
-            )
-        res.warn_shortfalls()
-        rows.append(res.final()[columns])
-    return pd.DataFrame(rows).reset_index(drop=True)
 
 
 # --- multi-round replay: the actual rounds after an origin -----------------------------------

@@ -12,6 +12,7 @@ from eeforecast import config
 from eeforecast.errors import FeedError, UpdateError
 from eeforecast.feed import (
     BANDS,
+    Feed,
     FeedWarning,
     load_feed,
     parse_feed,
@@ -549,3 +550,18 @@ def test_round_of_zero_invitations_is_noted():
     with pytest.warns(FeedWarning, match=r"round #8: field 'drawSize' is 0"):
         feed = parse_feed(json.dumps({"rounds": [_round("8", size="0")]}))
     assert feed.rounds["invitations"].tolist() == [0]
+
+
+def test_a_feed_built_by_hand_keeps_undated_findings(feed):
+    hand = Feed(feed.rounds, feed.snapshots, feed.totals, issues=("a finding",))
+    assert hand.truncate("2020-01-01").issues == ("a finding",)
+    with pytest.raises(FeedError, match="issue_dates: 2 dates for 1 issues"):
+        Feed(feed.rounds, feed.snapshots, feed.totals, issues=("a",), issue_dates=(None, None))
+
+
+def test_a_republished_total_is_a_new_version():
+    older = _round("8", date="2025-01-07", dd2="100", dd18="26490")
+    newer = _round("9", date="2025-01-08", dd2="100", dd18="26999")
+    feed = parse({"rounds": [newer, older]})
+    assert feed.totals["total"].item() == 26999
+    assert feed.truncate("2025-01-07").totals["total"].item() == 26490

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from eeforecast.forecast import (
     calibrate,
     category_history,
     count_above,
+    cutoff_by_size,
     forecast,
     forecast_schedule,
     gap_days,
@@ -760,3 +762,107 @@ def test_a_round_that_invited_nobody_is_not_in_the_history(raw_copy):
     assert history.dates[-1] == pd.Timestamp("2025-11-28")  # #388 left out
     assert history.cutoff[-1] == 408 and history.invitations[-1] == 6000
     assert (history.sizes_all > 0).all()
+    # nor a backtest target: no French round with invitations follows 2025-12-16
+    from eeforecast.forecast import raw_forecasts
+
+    assert raw_forecasts(feed, "2025-12-16", ["french"], 1, [Naive()], actual=feed.rounds) == []
+
+
+# --- the next cutoff by size --------------------------------------------------------------------
+
+
+def test_cutoff_by_size_is_conditional_cutoff_per_size(feed):
+    from eeforecast.pool import fit_pool
+    from eeforecast.simulate import conditional_cutoff
+
+    feed = feed.truncate("2025-12-15")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fit_pool(feed)
+        table = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
+        again = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
+        one = conditional_cutoff(model, "cec", 3000, as_of="2025-12-15", date=table["date"][0],
+                                 n_paths=200, rng=5)  # fmt: skip
+    pd.testing.assert_frame_equal(table, again)  # same seed, same table
+    # default sizes: min, quartiles and max of CEC's sizes of the past year (1350, 4000 x 2,
+    # 500, 3000 x 3, 1000 x 6, 6000 on 2025-12-10), rounded to 50: the median 1175 -> 1200
+    assert table["invitations"].tolist() == [500, 1000, 1200, 3000, 6000]
+    assert list(table.columns[:4]) == ["category", "date", "invitations", "cutoff"]
+    assert (table["invited"] == table["invitations"]).all()  # CEC never runs out here
+    assert {"cutoff_lo_80", "cutoff_hi_95"} <= set(table.columns)
+    # common random numbers: a larger round never has a higher cutoff
+    assert table["cutoff"].is_monotonic_decreasing
+    assert (table["cutoff_lo_95"] <= table["cutoff"]).all()
+    assert (table["cutoff"] <= table["cutoff_hi_95"]).all()
+    # each row is the conditional cutoff of that size on the expected day (CEC: after 2025-12-10)
+    row = table[table["invitations"] == 3000].iloc[0]
+    assert row["cutoff"] == one.final()["cutoff"]
+    assert row["date"] > pd.Timestamp("2025-12-15")
+
+
+def test_cutoff_by_size_errors(feed):
+    with pytest.raises(ParameterError, match="category 'fst': no round of it"):
+        cutoff_by_size(feed, "fst", [1000], n_paths=1)
+    with pytest.raises(ParameterError, match="sizes"):
+        cutoff_by_size(feed, "cec", [0], n_paths=1)
+    with pytest.raises(ParameterError, match="n_paths"):
+        cutoff_by_size(feed, "cec", [1000], n_paths=0)
+    from eeforecast.pool import fit_pool
+
+    later = fit_pool(feed)  # fitted on 2025-12-17: it would leak into a 2025-06-30 question
+    with pytest.raises(ParameterError, match="model: fitted as of 2025-12-17, not as of 2025-06"):
+        cutoff_by_size(feed, "cec", [1000], as_of="2025-06-30", model=later, n_paths=1)
+
+
+def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
+    wide = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=100, rng=2, levels=(90,))
+    assert [c for c in wide.columns if "_lo_" in c or "_hi_" in c] == [
+        "cutoff_lo_90",
+        "cutoff_hi_90",
+    ]
+    det = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1)
+    assert list(det.columns) == ["category", "date", "invitations", "cutoff", "invited"]
+    again = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1, rng=99)  # no draws: no seed
+    pd.testing.assert_frame_equal(det, again)
+
+
+def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
+    from eeforecast.pool import ThinPoolWarning
+
+    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
+        cutoff_by_size(feed, "education", [500], n_paths=1)
+    with (
+        pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
+        pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
+    ):
+        short = cutoff_by_size(feed, "pnp", [10_000], n_paths=1)
+    assert short["invited"].item() < 10_000  # the row says the round ran out
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
+        cutoff_by_size(feed, "cec", [3000], n_paths=1)
+
+
+def test_cli_by_size(capsys):
+    code = cli.main(["by-size", "--category", "cec", "--category", "pnp", "--size", "500",
+                     "--size", "2000", "--paths", "50", "--format", "csv"])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert table["category"].tolist() == ["cec", "cec", "pnp", "pnp"]
+    assert table["invitations"].tolist() == [500, 2000, 500, 2000]
+    for _, part in table.groupby("category"):
+        assert part["cutoff"].iloc[0] >= part["cutoff"].iloc[1]
+
+
+def test_future_of_refuses_days_before_the_history_and_bad_sizes(feed):
+    from eeforecast.forecast import future_of
+
+    history = category_history(feed, "cec")
+    ok = future_of(history, ["2026-01-07", "2026-01-21"], [3000, 2000])
+    assert ok.gap.tolist() == [22.0, 14.0]  # the last CEC round was 2025-12-16
+    with pytest.raises(ParameterError, match="dates: expected increasing days after"):
+        future_of(history, ["2025-01-01"], [1000])
+    with pytest.raises(ParameterError, match="dates"):
+        future_of(history, ["2026-02-01", "2026-01-07"], [1000, 1000])
+    with pytest.raises(ParameterError, match="invitations: expected sizes >= 1"):
+        future_of(history, ["2026-01-07"], [0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,6 @@ from eeforecast.simulate import (
     Round,
     Schedule,
     conditional_cutoff,
-    cutoff_by_size,
     parse_draw,
     run_scenarios,
     simulate,
@@ -700,57 +698,6 @@ def test_conditional_cutoff_from_a_fitted_model(quiet_feed):
     assert a.to_frame(replayed=True).equals(b.to_frame(replayed=True))
 
 
-def test_cutoff_by_size_is_conditional_cutoff_per_size(quiet_feed):
-    from eeforecast.pool import fit_pool
-
-    feed = quiet_feed.truncate("2025-12-15")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = fit_pool(feed)
-        table = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
-        again = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
-        one = conditional_cutoff(model, "cec", 3000, as_of="2025-12-15", date=table["date"][0],
-                                 n_paths=200, rng=5)  # fmt: skip
-    pd.testing.assert_frame_equal(table, again)  # same seed, same table
-    # default sizes: min, quartiles and max of CEC's last 12 sizes (4000, 500, 3000 x 3,
-    # 1000 x 6, 6000 on 2025-12-10), rounded to 50
-    assert table["invitations"].tolist() == [500, 1000, 3000, 6000]
-    assert list(table.columns[:4]) == ["category", "date", "invitations", "cutoff"]
-    assert {"cutoff_lo_80", "cutoff_hi_95"} <= set(table.columns)
-    # common random numbers: a larger round never has a higher cutoff
-    assert table["cutoff"].is_monotonic_decreasing
-    assert (table["cutoff_lo_95"] <= table["cutoff"]).all()
-    assert (table["cutoff"] <= table["cutoff_hi_95"]).all()
-    # each row is the conditional cutoff of that size on the expected day (CEC: after 2025-12-10)
-    row = table[table["invitations"] == 3000].iloc[0]
-    assert row["cutoff"] == one.final()["cutoff"]
-    assert row["date"] > pd.Timestamp("2025-12-15")
-
-
-def test_cutoff_by_size_errors(quiet_feed):
-    with pytest.raises(ParameterError, match="category 'fst': no round of it"):
-        cutoff_by_size(quiet_feed, "fst", [1000], n_paths=1)
-    with pytest.raises(ParameterError, match="sizes"):
-        cutoff_by_size(quiet_feed, "cec", [0], n_paths=1)
-    with pytest.raises(ParameterError, match="n_paths"):
-        cutoff_by_size(quiet_feed, "cec", [1000], n_paths=0)
-
-
-def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(quiet_feed):
-    from eeforecast.pool import ThinPoolWarning
-
-    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
-        cutoff_by_size(quiet_feed, "education", [500], n_paths=1)
-    with (
-        pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
-        pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
-    ):
-        cutoff_by_size(quiet_feed, "pnp", [10_000], n_paths=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
-        cutoff_by_size(quiet_feed, "cec", [3000], n_paths=1)
-
-
 def test_simulating_a_thin_category_warns(quiet_feed):
     from eeforecast.pool import ThinPoolWarning
 
@@ -758,18 +705,6 @@ def test_simulating_a_thin_category_warns(quiet_feed):
         simulate_feed(quiet_feed, [Round.make("2025-12-20", "education", 500)])
     with pytest.warns(ThinPoolWarning, match="education"):
         conditional_cutoff(quiet_feed, "education", 500)
-
-
-def test_cli_by_size(capsys):
-    code = main(["by-size", "--category", "cec", "pnp", "--size", "500", "2000", "--paths", "50",
-                 "--format", "csv"])  # fmt: skip
-    out, _ = capsys.readouterr()
-    assert code == 0
-    table = pd.read_csv(io.StringIO(out))
-    assert table["category"].tolist() == ["cec", "cec", "pnp", "pnp"]
-    assert table["invitations"].tolist() == [500, 2000, 500, 2000]
-    for _, part in table.groupby("category"):
-        assert part["cutoff"].iloc[0] >= part["cutoff"].iloc[1]
 
 
 # --- CLI -------------------------------------------------------------------------------------
