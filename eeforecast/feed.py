@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from ._dates import as_day as _as_day
 from ._io import atomic_path, atomic_write
 from .categories import categorize
 from .errors import FeedError, UpdateError
@@ -377,18 +378,6 @@ class Feed:
         n_snap = self.snapshots["as_of"].nunique()
         cut = f", as_of={self.as_of:%Y-%m-%d}" if self.as_of is not None else ""
         return f"Feed({len(self.rounds)} rounds {span}, {n_snap} pool snapshots{cut})"
-
-
-def _as_day(value: object, name: str) -> pd.Timestamp:
-    try:
-        day = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise FeedError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
-    if day is pd.NaT or pd.isna(day):
-        raise FeedError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
-    if day.tzinfo is not None:
-        day = day.tz_convert(None)
-    return day.normalize()
 
 
 def _round_label(raw: dict, index: int) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._dates import as_day as _as_day
 from .errors import ParameterError
 
 __all__ = [
@@ -189,16 +190,6 @@ class Future:
     @property
     def steps(self) -> int:
         return len(self.dates)
-
-
-def _as_day(value, name: str) -> pd.Timestamp:
-    try:
-        day = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: not a date: {value!r}") from exc
-    if day.tzinfo is not None:
-        day = day.tz_convert(None)
-    return day.normalize()
 
 
 def _origin(feed) -> pd.Timestamp:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._dates import as_day as _day
 from .categories import CATEGORIES
 from .errors import ParameterError
 from .pool import BAND_EDGES, MAX_SCORE, PoolState, ThinPoolWarning, thin_note, tilt_factors
@@ -71,19 +72,6 @@ _DISTS = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "choice": ("valu
 
 
 # --- schedules -------------------------------------------------------------------------------
-
-
-def _day(value: object, where: str) -> pd.Timestamp:
-    """A day (midnight, tz-naive) from a date-like value; ParameterError naming ``where``."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(f"{where}: not a date: {value!r} (use YYYY-MM-DD)") from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{where}: not a date: {value!r} (use YYYY-MM-DD)")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(None)
-    return stamp.normalize()
 
 
 #: A category slug: lower-case words of letters and digits joined by ``-`` (known categories

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eeforecast import config
-from eeforecast.errors import FeedError, UpdateError
+from eeforecast.errors import FeedError, ParameterError, UpdateError
 from eeforecast.feed import (
     BANDS,
     Feed,
@@ -393,8 +393,11 @@ def test_as_of_keeps_rounds_and_snapshots_on_or_before(feed):
 
 def test_as_of_accepts_timestamps_and_rejects_garbage(feed):
     assert len(feed.truncate(pd.Timestamp("2015-02-07")).rounds) == 2
-    with pytest.raises(FeedError, match="as_of"):
+    with pytest.raises(ParameterError, match="as_of: expected a date YYYY-MM-DD"):
         feed.truncate("not a date")
+    for ambiguous in ("03/04/2024", 20240326, "2026", "today"):  # refused, not guessed
+        with pytest.raises(ParameterError, match="as_of"):
+            feed.truncate(ambiguous)
 
 
 # --- processed files ----------------------------------------------------------------------------

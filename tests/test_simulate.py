@@ -504,7 +504,7 @@ to = "2026-01-20"
         ),
         (
             {"round": [{"date": "nope", "category": "cec", "invitations": 5}]},
-            "round[0].date: not a date",
+            "round[0].date: expected a date YYYY-MM-DD",
         ),
         ({"round": [{"category": "cec", "invitations": 5}]}, "round[0]: missing field(s) ['date']"),
         (
