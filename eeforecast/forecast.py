@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from ._dates import as_day as _as_day
+from ._random import as_generator
 from .errors import ParameterError
 
 __all__ = [
@@ -2017,9 +2018,12 @@ def cutoff_by_size(
             UserWarning,
             stacklevel=2,
         )
-    seed = rng.integers(2**63) if isinstance(rng, np.random.Generator) else rng
+    # one seed for every size (common random numbers): an int seed is used as given
+    seed = rng if isinstance(rng, int | np.integer) else None
     if seed is None:
-        seed = np.random.SeedSequence().entropy
+        seed = int(as_generator(rng).integers(2**63))
+    else:
+        as_generator(rng)  # a negative or boolean seed is refused here
     rows = []
     for i, n in enumerate(sizes):
         with warnings.catch_warnings():

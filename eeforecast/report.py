@@ -88,6 +88,35 @@ class Settings:
     n_jobs: int | None = None
     models: tuple | None = None
 
+    def __post_init__(self) -> None:
+        from .odds import parse_within
+        from .pool import BAND_EDGES
+
+        seed = self.seed
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ParameterError(f"seed: expected a whole number >= 0, got {seed!r}")
+        for name in ("n_paths", "horizon", "calibration_days", "backlog_weeks"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ParameterError(f"{name}: expected a whole number >= 1, got {value!r}")
+        if self.n_jobs is not None and (not isinstance(self.n_jobs, int) or self.n_jobs < 1):
+            raise ParameterError(
+                f"n_jobs: expected a whole number >= 1 or None, got {self.n_jobs!r}"
+            )
+        try:
+            parse_within(self.odds_horizon)
+        except ParameterError:
+            raise ParameterError(
+                f"odds_horizon: expected a horizon like 3m, 6m, 12m, 26w or 1y, got "
+                f"{self.odds_horizon!r}"
+            ) from None
+        edges = sorted(hi for _, hi in BAND_EDGES if hi < 1200)  # "above 500" = 501 and up
+        if self.threshold not in edges:
+            raise ParameterError(
+                f"threshold: expected the top of one of IRCC's pool bands "
+                f"({', '.join(map(str, edges))}), got {self.threshold!r}"
+            )
+
 
 @dataclass
 class Report:
@@ -1016,11 +1045,9 @@ def build_report(
     if n_paths is not None:
         settings["n_paths"] = n_paths
     try:
-        cfg = Settings(seed=seed, **settings)
+        cfg = Settings(seed=seed, **settings)  # checks every value
     except TypeError as exc:
         raise ParameterError(f"report settings: {exc}") from None
-    if cfg.n_paths < 1:
-        raise ParameterError(f"n_paths: must be >= 1, got {cfg.n_paths}")
     report = run(source, as_of=as_of, settings=cfg, progress=progress)
     path = write(report, out_dir, progress=progress)
     return path, report

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import as_day as _day
+from ._random import as_generator
 from .categories import CATEGORIES
 from .errors import ParameterError
 from .pool import BAND_EDGES, MAX_SCORE, PoolState, ThinPoolWarning, thin_note, tilt_factors
@@ -1267,7 +1268,7 @@ def simulate(
         raise ParameterError(f"n_paths: expected a whole number >= 1 or None, got {n_paths!r}")
     if not isinstance(chunk_paths, (int, np.integer)) or chunk_paths < 1:
         raise ParameterError(f"chunk_paths: expected a whole number >= 1, got {chunk_paths!r}")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     root = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist())
     sizes = [min(chunk_paths, n_paths - i) for i in range(0, int(n_paths), int(chunk_paths))]
     seeds = root.spawn(len(sizes))
@@ -1520,7 +1521,7 @@ def run_scenarios(
     """
     keys = list(scenarios) if isinstance(scenarios, Mapping) else None
     items = [scenarios[k] for k in keys] if keys is not None else list(scenarios)
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     seeds = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist()).spawn(len(items))
     kwargs = dict(kwargs, n_paths=n_paths)
     if executor is None:

@@ -183,6 +183,17 @@ def test_bad_settings():
         report.build_report("/nonexistent", n_paths=0)
     with pytest.raises(report.ParameterError, match="report settings"):
         report.build_report("/nonexistent", colour="red")
+    # every setting is checked before any work: no half-built report with missing sections
+    for bad, match in [
+        (dict(n_paths=2.5), "n_paths: expected a whole number >= 1, got 2.5"),
+        (dict(horizon=0), "horizon"),
+        (dict(odds_horizon="forever"), "odds_horizon"),
+        (dict(threshold=-5), "threshold: expected the top of one of IRCC's pool bands"),
+        (dict(seed="x"), "seed: expected a whole number >= 0"),
+        (dict(n_jobs=0), "n_jobs"),
+    ]:
+        with pytest.raises(report.ParameterError, match=match):
+            report.build_report("/nonexistent", **bad)
 
 
 def test_before_the_first_round_is_a_clear_error_and_writes_nothing(tmp_path):

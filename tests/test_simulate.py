@@ -1102,3 +1102,18 @@ def test_tilt_of_the_501_600_shape_keeps_the_band_and_spreads_general_cutoffs():
     # no tilt drawn without parameter uncertainty
     off = simulate(tilted, rounds, n_paths=50, rng=5, parameter_uncertainty=False)
     assert np.all(off.cutoff == flat.cutoff[:50])
+
+
+@pytest.mark.parametrize("bad", ["abc", -1, 1.5, True])
+def test_a_bad_rng_is_named(bad):
+    import random
+
+    from eeforecast._random import as_generator
+
+    with pytest.raises(ParameterError, match="rng: expected a seed"):
+        as_generator(bad)
+    with pytest.raises(ParameterError, match="rng: expected a seed"):
+        as_generator(random.Random(1))
+    state_ = state({500: 1000})
+    with pytest.raises(ParameterError, match="rng"):
+        simulate(state_, [Round.make(DAY, "general", 10)], n_paths=3, rng=bad)
