@@ -1472,7 +1472,12 @@ class PoolModel:
         day = pd.Timestamp(self.snapshot_dates[j])
         counts = self.counts[j]
         lines = [
-            f"PoolModel fitted on data up to {self.as_of:%Y-%m-%d}",
+            f"PoolModel fitted as of {self.as_of:%Y-%m-%d}"
+            + (
+                f" (last round {pd.Timestamp(self.rounds['date'].max()):%Y-%m-%d})"
+                if len(self.rounds)
+                else ""
+            ),
             f"  latest snapshot     {day:%Y-%m-%d}: {counts.sum():,.0f} candidates "
             f"({len(self.snapshot_dates)} snapshots used)",
             f"  501-600 / 601-1200  {counts[13]:,.0f} / {counts[14]:,.0f}",
@@ -1677,13 +1682,28 @@ def fit_pool(
        the error of a model that is itself wrong (see the README's coverage tables).
     Everything uses only rounds and snapshots dated on or before ``as_of``.
     """
+    from .feed import Feed
+
+    if not isinstance(feed, Feed):
+        raise ParameterError(
+            f"feed: expected an eeforecast.feed.Feed (load_feed(path)), got {type(feed).__name__}"
+        )
+    spans = dict(half_life=half_life, lookback=lookback, horizon=horizon, flow_window=flow_window,
+                 max_gap=max_gap, lifetime=lifetime, drift_half_life=drift_half_life,
+                 rate_window=rate_window, rate_half_life=rate_half_life, lower_z=lower_z,
+                 edge_ratio=edge_ratio)  # fmt: skip
+    for name, value in spans.items():
+        if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+            raise ParameterError(f"{name}: expected a number > 0, got {value!r}")
+    for name, value in dict(prior_weight=prior_weight, drift_shrink=drift_shrink,
+                            nominee_ridge=nominee_ridge).items():  # fmt: skip
+        if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
+            raise ParameterError(f"{name}: expected a number >= 0, got {value!r}")
     if as_of is not None:
         feed = feed.truncate(as_of)
     rounds = feed.rounds
     dates, counts = _wide_snapshots(feed)
-    if as_of is not None:
-        day = pd.Timestamp(as_of).normalize()
-    elif feed.as_of is not None:
+    if feed.as_of is not None:
         day = pd.Timestamp(feed.as_of)
     else:
         last = [pd.Timestamp(dates[-1])]

@@ -325,7 +325,7 @@ def test_state_before_first_snapshot_is_an_error(feed):
 
 def test_summary_and_frames(model):
     text = str(model)
-    assert "PoolModel fitted on data up to 2025-12-15" in text
+    assert "PoolModel fitted as of 2025-12-15 (last round 2025-12-15)" in text
     assert "cec" in text and "french" in text and "nominee core score" in text
     assert "PoolModel(" in repr(model)
     dens = model.to_frame("density")
@@ -539,3 +539,23 @@ def test_tilt_sd_from_past_general_rounds_only(feed):
         early = fit_pool(feed, as_of="2022-02-01")
     assert 0 < m.tilt_sd < 20 and m.state().tilt_sd == m.tilt_sd
     assert early.tilt_sd == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        (dict(half_life=-5), "half_life: expected a number > 0, got -5"),
+        (dict(lookback=0), "lookback"),
+        (dict(lifetime=float("nan")), "lifetime"),
+        (dict(prior_weight=-1), "prior_weight: expected a number >= 0"),
+    ],
+)
+def test_fit_pool_checks_its_settings(feed, kw, match):
+    # a negative half-life used to shrink the Monte Carlo spread tenfold without a word
+    with pytest.raises(ParameterError, match=match):
+        fit_pool(feed, **kw)
+
+
+def test_fit_pool_wants_a_feed():
+    with pytest.raises(ParameterError, match="feed: expected an eeforecast.feed.Feed"):
+        fit_pool("data/raw/ee_rounds_snapshot_2025-12-17.json")
