@@ -1496,21 +1496,29 @@ def _scenario_task(state, schedule, seed, kwargs) -> SimulationResult:
 
 def run_scenarios(
     scenarios: Sequence[Schedule | Sequence[Round]] | Mapping[str, Schedule | Sequence[Round]],
-    state: PoolState,
+    state,
     *,
     n_paths: int | None = None,
     rng: int | np.random.Generator | None = None,
     executor: Executor | None = None,
+    as_of: object = None,
+    room: bool = True,
     **kwargs,
 ) -> list[SimulationResult] | dict[str, SimulationResult]:
-    """Simulate many schedules on one pool state, optionally spread over an executor.
+    """Simulate many schedules on one pool, optionally spread over an executor.
 
     Parameters
     ----------
     scenarios : sequence or mapping of Schedule / list of Round
         The schedules; a mapping returns a dict with the same keys.
-    state : PoolState
-        Starting pool.
+    state : Feed, fitted pool model, path, None or PoolState
+        Starting pool. A feed, model or path (None: the bundled feed) starts as
+        :func:`simulate_feed` does: from the latest snapshot on or before ``as_of``, with the
+        rounds recorded since then replayed and the room rule (``room``) applied per scenario.
+        A :class:`eeforecast.pool.PoolState` is used exactly as given: rounds held after its
+        snapshot are not taken out.
+    as_of, room
+        See :func:`simulate_feed` (not used with a PoolState).
     n_paths, **kwargs
         Passed to :func:`simulate` (each scenario runs its paths serially in its worker).
     rng : int, numpy.random.Generator or None
@@ -1521,17 +1529,24 @@ def run_scenarios(
     """
     keys = list(scenarios) if isinstance(scenarios, Mapping) else None
     items = [scenarios[k] for k in keys] if keys is not None else list(scenarios)
+    if isinstance(state, PoolState):
+        starts = [state] * len(items)
+    else:
+        resolved = _resolve(state, as_of)
+        prepared = [_prepare(*resolved, s, room) for s in items]
+        starts, items = [p[0] for p in prepared], [p[1] for p in prepared]
     gen = as_generator(rng)
     seeds = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist()).spawn(len(items))
     kwargs = dict(kwargs, n_paths=n_paths)
     if executor is None:
         results = [
-            _scenario_task(state, s, seed, kwargs) for s, seed in zip(items, seeds, strict=True)
+            _scenario_task(st, s, seed, kwargs)
+            for st, s, seed in zip(starts, items, seeds, strict=True)
         ]
     else:
         futures = [
-            executor.submit(_scenario_task, state, s, seed, kwargs)
-            for s, seed in zip(items, seeds, strict=True)
+            executor.submit(_scenario_task, st, s, seed, kwargs)
+            for st, s, seed in zip(starts, items, seeds, strict=True)
         ]
         results = [f.result() for f in futures]
     return dict(zip(keys, results, strict=True)) if keys is not None else results
@@ -1619,8 +1634,15 @@ def _check_not_before(rounds: Sequence[Round], day: pd.Timestamp) -> None:
             )
 
 
-def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResult:
+def _prepare(past_rounds, state, day, model, schedule, room: bool) -> tuple[PoolState, list]:
+    """The starting state and every round to simulate from a resolved source: the rounds
+    recorded since the state's snapshot, replayed, then ``schedule`` (checked, thin sub-pools
+    warned about, the room rule applied)."""
     rounds = _as_rounds(schedule, day)
+    _check_not_before(rounds, day)
+    _warn_thin(model, rounds)
+    if room:
+        state = _with_room(model, state, rounds)
     past: list[Round] = []
     if past_rounds is not None:
         for rnd in replayed_rounds(past_rounds, state.as_of, day):
@@ -1629,11 +1651,11 @@ def _simulate_from(past_rounds, state, day, schedule, kwargs) -> SimulationResul
                     f"replaying the rounds since the snapshot of {state.as_of:%Y-%m-%d}: skipped "
                     f"the {rnd.category} round of {rnd.date:%Y-%m-%d} (the pool state has no "
                     "eligible estimate for that category)",
-                    stacklevel=3,
+                    stacklevel=4,
                 )
                 continue
             past.append(rnd)
-    return simulate(state, past + rounds, **kwargs)
+    return state, past + rounds
 
 
 def simulate_feed(
@@ -1676,13 +1698,8 @@ def simulate_feed(
     expected inflow (or, in Monte Carlo, random inflow) since the snapshot is added. Past rounds
     of a category the pool state does not estimate are skipped with a warning.
     """
-    past, state, day, model = _resolve(source, as_of)
-    rounds = _as_rounds(schedule, day)
-    _check_not_before(rounds, day)
-    _warn_thin(model, rounds)
-    if room:
-        state = _with_room(model, state, rounds)
-    return _simulate_from(past, state, day, rounds, kwargs)
+    state, rounds = _prepare(*_resolve(source, as_of), schedule, room)
+    return simulate(state, rounds, **kwargs)
 
 
 def _warn_thin(model, rounds: Sequence[Round]) -> None:
@@ -1763,11 +1780,8 @@ def conditional_cutoff(
     past, state, day, model = _resolve(source, as_of)
     when = day if date is None else _day(date, "date")
     rnd = Round.make(when, category, invitations, where="hypothetical round")
-    _check_not_before([rnd], day)
-    _warn_thin(model, [rnd])
-    if room:
-        state = _with_room(model, state, [rnd])
-    return _simulate_from(past, state, day, [rnd], kwargs)
+    state, rounds = _prepare(past, state, day, model, [rnd], room)
+    return simulate(state, rounds, **kwargs)
 
 
 # --- multi-round replay: the actual rounds after an origin -----------------------------------

@@ -1117,3 +1117,20 @@ def test_a_bad_rng_is_named(bad):
     state_ = state({500: 1000})
     with pytest.raises(ParameterError, match="rng"):
         simulate(state_, [Round.make(DAY, "general", 10)], n_paths=3, rng=bad)
+
+
+def test_run_scenarios_from_a_feed_replays_the_rounds_since_the_snapshot(feed):
+    from eeforecast.pool import fit_pool
+
+    plan = [Round.make("2026-01-05", "cec", 3000), Round.make("2026-01-07", "french", 4000)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = simulate_feed(feed, plan).to_frame()
+        from_feed = run_scenarios({"x": plan}, feed)["x"].to_frame()
+        from_model = run_scenarios([plan], fit_pool(feed))[0].to_frame()
+        # a bare state is taken as it is: the rounds of 2025-12-15..17 are not taken out of it
+        stale = run_scenarios([plan], fit_pool(feed).state())[0].to_frame()
+    pd.testing.assert_frame_equal(from_feed, alone)
+    pd.testing.assert_frame_equal(from_model, alone)
+    # the French round of 2025-12-17 (6,000) took the top the stale state still holds
+    assert stale["cutoff"].iloc[1] > alone["cutoff"].iloc[1]
