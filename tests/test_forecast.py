@@ -124,16 +124,29 @@ def test_schedule_of_synthetic_rounds_is_exact(synthetic_feed):
 
 def test_gap_model_of_a_new_category_is_not_trusted(feed):
     # 2023-07-13: French rounds had begun with two rounds 5 days apart; a 5-day gap planned 36
-    # rounds in 26 weeks. With fewer than 4 gaps the pooled past-year median gap is used.
+    # rounds in 26 weeks. With fewer than 4 gaps the category's own median is not used: the
+    # pooled past-year median gap, or its pace (2 rounds over at least 90 days) if slower.
     day = "2023-07-13"
     sched = forecast_schedule(feed.truncate(day), day, horizon_days=182, levels=())
     french = sched[sched["category"] == "french"]
     hist = category_history(feed, "french", as_of=day)
     assert len(hist.gaps_all) == 1 and hist.gaps_all[0] < 7
-    assert gap_days(hist) == hist.default_gap >= 7
-    assert len(french) <= 182 / hist.default_gap + 1
+    assert gap_days(hist) == max(hist.default_gap, 90 / 2) == 45
+    assert len(french) <= 182 / 45 + 1  # 4 French rounds came in those 26 weeks
     for cat, part in sched.groupby("category"):
         assert (part["date"].diff().dt.days.dropna() >= 7).all(), cat
+
+
+def test_a_category_with_one_or_two_rounds_keeps_its_pace(feed):
+    # 2024-06-30: agriculture, STEM and transport had held 1-2 rounds each; the pooled gap alone
+    # planned about 15 rounds a year of each, and 0 or 1 came
+    day = "2024-06-30"
+    sched = forecast_schedule(feed.truncate(day), day, horizon_days=365, levels=())
+    planned = sched.groupby("category").size()
+    for cat in ("agriculture", "stem", "transport"):
+        assert planned.get(cat, 0) <= 4, (cat, planned.get(cat, 0))
+    pnp = category_history(feed, "pnp", as_of=day)  # a category with a record keeps its median
+    assert gap_days(pnp) == max(np.median(pnp.gaps_all[-6:]), 7)
 
 
 def test_gap_model_floor_of_seven_days(synthetic_feed):
