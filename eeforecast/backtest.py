@@ -33,6 +33,9 @@ from .forecast import (
     _as_day,
     _check_levels,
     _check_models,
+    _feed_at,
+    _slugs,
+    _whole,
     calibrate,
     raw_forecasts,
 )
@@ -249,12 +252,11 @@ def cross_validation(
     >>> bool((cv["actual"] - cv["naive"]).abs().mean() >= 0)
     True
     """
-    from .feed import load_feed
-
-    if horizon < 1:
-        raise ParameterError(f"horizon: must be at least 1, got {horizon}")
+    horizon = _whole(horizon, "horizon")
+    warmup_days = _whole(warmup_days, "warmup_days", minimum=0)
+    categories = _slugs(categories)
     levels = _check_levels(levels)
-    feed = load_feed() if feed is None else feed
+    feed = _feed_at(feed)
     start_day = _as_day(start, "start")
     if end is not None and _as_day(end, "end") <= start_day:
         raise ParameterError(f"end: {end} is not after start {start}")
@@ -317,6 +319,12 @@ def summarize(
     """
     models = list(models) if models is not None else _model_names(cv)
     by = list(by)
+    unknown = [c for c in [*by, *models] if c not in cv.columns]
+    if unknown:
+        raise ParameterError(
+            f"summarize: no column {unknown[0]!r} in the backtest frame (group by origin, "
+            "category, step or date; models are its model columns)"
+        )
     data = cv[np.isfinite(cv["actual"])]
     groups = data.groupby(by, sort=True) if by else [((), data)]
     rows = []

@@ -195,6 +195,41 @@ class Future:
         return len(self.dates)
 
 
+def _feed_at(feed, as_of=None):
+    """The feed cut at ``as_of`` from a :class:`~eeforecast.feed.Feed`, a path or None (the
+    bundled feed); anything else is a :class:`ParameterError` naming ``feed``."""
+    import os
+
+    from .feed import Feed, load_feed
+
+    if feed is None or isinstance(feed, str | os.PathLike):
+        return load_feed(feed, as_of=as_of)
+    if not isinstance(feed, Feed):
+        raise ParameterError(
+            f"feed: expected an eeforecast.feed.Feed, a path or None, got {type(feed).__name__}"
+        )
+    return feed.truncate(as_of) if as_of is not None else feed
+
+
+def _whole(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int, or a :class:`ParameterError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ParameterError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _slugs(categories, name: str = "categories") -> list[str] | None:
+    """A list of category slugs (None stays None); a bare string is refused, not spelt out."""
+    if categories is None:
+        return None
+    if isinstance(categories, str):
+        raise ParameterError(
+            f"{name}: expected a list of category slugs, got the string {categories!r} "
+            f"(write [{categories!r}])"
+        )
+    return list(categories)
+
+
 def _origin(feed) -> pd.Timestamp:
     """The day a feed describes: its ``as_of``, else its latest round or snapshot."""
     if feed.as_of is not None:
@@ -1833,14 +1868,13 @@ def forecast(
     [['cec', 1], ['cec', 2]]
     """
     from . import backtest as bt
-    from .feed import load_feed
 
-    if horizon < 1:
-        raise ParameterError(f"horizon: must be at least 1, got {horizon}")
+    horizon = _whole(horizon, "horizon")
+    calibration_days = _whole(calibration_days, "calibration_days")
+    categories = _slugs(categories)
     levels = _check_levels(levels)
     models = _check_models(models)
-    feed = load_feed() if feed is None else feed
-    feed = feed.truncate(as_of) if as_of is not None else feed
+    feed = _feed_at(feed, as_of)
     day = _origin(feed)
     active = active_categories(feed, day)
     if categories:
@@ -1993,11 +2027,10 @@ def cutoff_by_size(
     for healthcare and 32.7 for PNP; naive (the previous cutoff) did better for general rounds
     (README, *Conditional cutoff accuracy*).
     """
-    from .feed import load_feed
     from .pool import ThinPoolWarning, fit_pool
     from .simulate import conditional_cutoff
 
-    feed = load_feed(as_of=as_of) if feed is None else feed.truncate(as_of)
+    feed = _feed_at(feed, as_of)
     day = _origin(feed)
     if category not in active_categories(feed, day):
         raise ParameterError(
@@ -2016,9 +2049,13 @@ def cutoff_by_size(
     if sizes is None:
         rounded = np.round(np.quantile(past, SIZE_QUANTILES) / 50) * 50
         sizes = np.clip(rounded, past.min(), past.max())
-    sizes = sorted({int(n) for n in sizes})
-    if not sizes or sizes[0] < 1:
-        raise ParameterError(f"sizes: expected whole numbers >= 1, got {sizes!r}")
+    given = [sizes] if np.ndim(sizes) == 0 else list(sizes)
+    if not given or not all(
+        isinstance(n, int | np.integer | float) and not isinstance(n, bool) and n == int(n) >= 1
+        for n in given
+    ):
+        raise ParameterError(f"sizes: expected whole numbers >= 1, got {given!r}")
+    sizes = sorted({int(n) for n in given})
     if model is None:
         model = fit_pool(feed, as_of=day)
     elif getattr(model, "as_of", day) != day:
@@ -2162,7 +2199,6 @@ def backlog(
     candidates above it now divided by its average net fall per week over the projection; it
     assumes today's pace (schedule and inflow) continues.
     """
-    from .feed import load_feed
     from .simulate import Invitations, Round, simulate_feed
 
     if weeks < 1:
@@ -2176,8 +2212,7 @@ def backlog(
     if not thresholds:
         raise ParameterError("threshold: give at least one score")
     levels = _check_levels(levels)
-    feed = load_feed() if feed is None else feed
-    feed = feed.truncate(as_of) if as_of is not None else feed
+    feed = _feed_at(feed, as_of)
     day = _origin(feed)
     model = _pool_model(feed, day)
     for note in getattr(model, "notes", ()):  # e.g. one snapshot only: the pool is held flat

@@ -268,6 +268,18 @@ class CutoffPaths:
         """Last scheduled round's day (the horizon simulated)."""
         return self.dates.max() if len(self.dates) else self.as_of
 
+    def known_categories(self, categories) -> tuple[str, ...]:
+        """``categories`` validated as :func:`odds` does, ``general`` first; a slug that is
+        neither a known category nor one with forecast rounds here is a ParameterError."""
+        cats = _check_categories(categories)
+        for cat in cats:
+            if cat not in CATEGORIES and cat not in self.unsimulated and cat not in self.categories:
+                raise ParameterError(
+                    f"category {cat!r}: not a known category and no forecast rounds of it as of "
+                    f"{self.as_of:%Y-%m-%d} (no past rounds with a published pool snapshot)"
+                )
+        return cats
+
     def exhausted_share(self, category: str, within: str | None = None) -> float:
         """Share of paths in which a round of ``category`` (within ``within``, default all)
         ran out of eligible candidates [fraction]."""
@@ -312,7 +324,7 @@ class CutoffPaths:
         frames = []
         for cats in category_sets:
             cats = (cats,) if isinstance(cats, str) else tuple(cats)
-            checked = _check_categories(cats)
+            checked = self.known_categories(cats)
             name = "+".join(checked[1:]) or "general"
             for within in withins:
                 frames.append(
@@ -648,12 +660,7 @@ def odds(
         paths = simulate_cutoff_paths(
             feed_or_paths, pool, as_of=as_of, horizon=within, n_paths=n_paths, rng=rng
         )
-    for cat in cats:
-        if cat not in CATEGORIES and cat not in paths.unsimulated and cat not in paths.categories:
-            raise ParameterError(
-                f"category {cat!r}: not a known category and no forecast rounds of it as of "
-                f"{paths.as_of:%Y-%m-%d} (no past rounds with a published pool snapshot)"
-            )
+    paths.known_categories(cats)
     left_out = [c for c in cats if c in paths.unsimulated]
     if left_out:
         warnings.warn(

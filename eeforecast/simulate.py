@@ -1081,7 +1081,7 @@ def _engine_for(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[
     if np.any(sd < 0):
         raise ParameterError("state.inflow_sd: must be >= 0")
     ths = []
-    for t in thresholds:
+    for t in (thresholds,) if np.ndim(thresholds) == 0 else thresholds:  # one score or several
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= MAX_SCORE:
             raise ParameterError(f"thresholds: expected CRS scores 0..{MAX_SCORE}, got {t!r}")
         ths.append(int(t))

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from eeforecast import cli
+from eeforecast.backtest import cross_validation
 from eeforecast.errors import ParameterError
 from eeforecast.feed import load_feed
 from eeforecast.forecast import (
@@ -879,3 +880,36 @@ def test_future_of_refuses_days_before_the_history_and_bad_sizes(feed):
         future_of(history, ["2026-02-01", "2026-01-07"], [1000, 1000])
     with pytest.raises(ParameterError, match="invitations: expected sizes >= 1"):
         future_of(history, ["2026-01-07"], [0])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda f: forecast(f, horizon=2.5), "horizon: expected a whole number >= 1, got 2.5"),
+        (lambda f: forecast(f, categories="cec"), "categories: expected a list of category slugs"),
+        (lambda f: forecast(f, calibration_days=0), "calibration_days"),
+        (lambda f: forecast(42), "feed: expected an eeforecast.feed.Feed, a path or None"),
+        (lambda f: cross_validation(f, warmup_days=-10), "warmup_days"),
+        (lambda f: cutoff_by_size(f, "cec", [1000.7], n_paths=1), "sizes: expected whole numbers"),
+        (lambda f: cutoff_by_size(f, "cec", ["a"], n_paths=1), "sizes"),
+        (lambda f: cutoff_by_size(f, "cec", [1000], n_paths=1, rng="x"), "rng: expected a seed"),
+    ],
+)
+def test_bad_arguments_are_named(feed, call, match):
+    with pytest.raises(ParameterError, match=match):
+        call(feed)
+
+
+def test_a_path_is_a_feed():
+    from eeforecast import config
+
+    table = cutoff_by_size(str(config.RAW_FEED), "cec", 3000, n_paths=1)  # one size, a path
+    assert table["invitations"].tolist() == [3000]
+
+
+def test_summarize_names_an_unknown_column():
+    from eeforecast.backtest import summarize
+
+    cv = pd.DataFrame({"category": ["cec"], "step": [1], "actual": [500.0], "naive": [501.0]})
+    with pytest.raises(ParameterError, match="summarize: no column 'bogus'"):
+        summarize(cv, by=("bogus",))

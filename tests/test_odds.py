@@ -294,3 +294,8 @@ def test_thin_sub_pool_is_flagged(paths):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a well-estimated category is not flagged
         odds(paths, 520, categories=["cec"], within="12m")
+
+
+def test_curves_refuse_an_unknown_category_as_odds_does(paths):
+    with pytest.raises(ParameterError, match="category 'xyz': not a known category"):
+        paths.curves([("xyz",)], ("3m",))

@@ -1134,3 +1134,10 @@ def test_run_scenarios_from_a_feed_replays_the_rounds_since_the_snapshot(feed):
     pd.testing.assert_frame_equal(from_model, alone)
     # the French round of 2025-12-17 (6,000) took the top the stale state still holds
     assert stale["cutoff"].iloc[1] > alone["cutoff"].iloc[1]
+
+
+def test_one_threshold_may_be_given_alone():
+    pool = state({510: 1000, 490: 1000})
+    one = simulate(pool, [Round.make(DAY, "general", 10)], thresholds=500)
+    many = simulate(pool, [Round.make(DAY, "general", 10)], thresholds=(500,))
+    np.testing.assert_array_equal(one.above[500], many.above[500])
