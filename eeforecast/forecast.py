@@ -1629,7 +1629,10 @@ def calibrate(
     scale; pooling the earlier steps in keeps the set recent (a step-3 forecast is scored three
     rounds after it was made, a step-1 forecast the next day) and large, which took the step-3
     coverage of the 2023-2025 backtest from 72% / 83% to 77% / 93% at 80% / 95% nominal
-    (step 1 unchanged; README, *Forecast accuracy*). Only information available at the origin is
+    (step 1 unchanged; README, *Forecast accuracy*). The half-width at step ``k`` is then raised
+    to that of step ``k - 1`` from the same origin where it is smaller (a later round is never
+    more certain: with few recent residuals a step-3 interval could come out narrower than the
+    step-1 one). Only information available at the origin is
     used, so the backtest of these intervals is honest. Calibration of step ``k`` uses steps
     ``1..k`` only and the choice uses step-1 errors only, so step ``k``'s forecast and interval
     do not depend on how many steps ``raw`` holds; they depend on the other categories only
@@ -1696,8 +1699,11 @@ def calibrate(
             for lv in levels:
                 q[lv][i] = _conformal_q(score[rows], lv)
         for lv in levels:
-            out[f"{m}_lo_{lv}"] = mean - q[lv] * sd
-            out[f"{m}_hi_{lv}"] = mean + q[lv] * sd
+            # a later round is never more certain than an earlier one: the half-width at step k
+            # is at least that of step k - 1 from the same origin
+            half = pd.Series(q[lv] * sd).groupby([origin, cat]).cummax().to_numpy()
+            out[f"{m}_lo_{lv}"] = mean - half
+            out[f"{m}_hi_{lv}"] = mean + half
     # auto: per (origin, category), the model with the lowest recent step-1 backtest MAE
     chosen = np.full(len(base), default, dtype=object)
     for c in np.unique(cat):

@@ -913,3 +913,13 @@ def test_summarize_names_an_unknown_column():
     cv = pd.DataFrame({"category": ["cec"], "step": [1], "actual": [500.0], "naive": [501.0]})
     with pytest.raises(ParameterError, match="summarize: no column 'bogus'"):
         summarize(cv, by=("bogus",))
+
+
+def test_a_later_step_is_never_more_certain():
+    one = _raw(12, 10.0 * np.arange(1.0, 13.0))  # step 1: large errors
+    two = _raw(12, 0.1 * np.arange(1.0, 13.0)).assign(step=2)  # step 2: tiny ones
+    two["origin"] = one["origin"]  # both forecast from the same origins
+    wide = calibrate(pd.concat([one, two]), levels=(80,), min_scores=2)
+    half = (wide["naive_hi_80"] - wide["naive"]).to_numpy().reshape(-1, 2)  # (origin, step)
+    assert (half[:, 1] >= half[:, 0] - 1e-9).all()
+    assert (half[-1] > 1).all()  # the step-1 width carried over, not step 2's own ~1
