@@ -2007,9 +2007,11 @@ def cutoff_by_size(
     -------
     pandas.DataFrame
         One row per size, ascending: ``category, date, invitations`` [candidates], ``cutoff``
-        and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths), and
-        ``invited`` (median over paths) [candidates]: below ``invitations`` when the round ran
-        out of eligible candidates, its cutoff then being the lowest eligible score.
+        and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths),
+        ``invited`` (median over paths) [candidates], below ``invitations`` when the round ran
+        out of eligible candidates in most paths, and ``exhausted_share``, the share of paths in
+        which it ran out [fraction] (such a round invites everybody eligible: its cutoff on that
+        path is the lowest score among them).
 
     Raises
     ------
@@ -2104,7 +2106,14 @@ def cutoff_by_size(
         row = res.to_frame(levels, replayed=True).iloc[-1]
         keep = ["category", "date", "invitations", "cutoff"]
         keep += [c for c in row.index if c.startswith(("cutoff_lo_", "cutoff_hi_"))]
-        rows.append({**row[keep].to_dict(), "invited": float(np.median(res.invited[:, -1]))})
+        short = res.invited[:, -1] < res.requested[:, -1] - 0.5
+        rows.append(
+            {
+                **row[keep].to_dict(),
+                "invited": float(np.median(res.invited[:, -1])),
+                "exhausted_share": float(np.mean(short)),
+            }
+        )
     return pd.DataFrame(rows)
 
 

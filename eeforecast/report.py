@@ -495,18 +495,26 @@ def _simulate(feed, report: Report, rng: np.random.Generator) -> None:
     report.odds = paths.curves([(c,) for c in cats], ODDS_HORIZONS)
     for cat in cats:
         share = paths.exhausted_share(cat)
-        if cat == "pnp" or share < 0.05:  # PNP rounds invite nearly every nominee by design
+        if share < 0.05:
             continue
         report.flags[cat] = (
             f"Caution: the simulated sub-pool runs out in {share:.0%}\nof paths; the odds at low "
             "scores follow from that"
         )
-        report.notes.append(
+        note = (
             f"simulation: the {plots.label(cat)} sub-pool runs out of eligible candidates "
             f"within {cfg.odds_horizon} in {share:.0%} of the paths (a round then invites everybody "
             "eligible, whatever their score); the odds at low scores depend on the pool model's "
             "estimate of the category's inflow of eligible candidates"
         )
+        if cat == "pnp" and report.pool is not None:
+            total = report.pool.state().total
+            low = 601 + int(np.argmax(total[601:] > 0.5))
+            note += (
+                f". The modelled nominees all score {low} or more, so a nominee below that is "
+                "invited only in those paths: the PNP odds from 601 up to there are flat"
+            )
+        report.notes.append(note)
     for cat, (step, sim, lo, hi) in _consistency(report).items():
         flag = (
             f"Caution: simulated cutoff of round {step} ({sim:.0f}) is outside\n"
@@ -578,8 +586,8 @@ def _by_size_html(report: Report) -> str:
                     f"<b>{_fmt_int(r.cutoff)}</b>",
                     f"{_fmt_int(r.cutoff_lo_80)}\u2013{_fmt_int(r.cutoff_hi_80)}",
                     (
-                        f"runs out: {_fmt_int(r.invited)} eligible"
-                        if r.invited < r.invitations - 0.5
+                        f"runs out in {r.exhausted_share:.0%} of paths"
+                        if r.exhausted_share >= 0.05
                         else ""
                     ),
                 ]
@@ -587,14 +595,17 @@ def _by_size_html(report: Report) -> str:
     intro = (
         "<h3 id='by-size'>The next round's cutoff by its size</h3><p>The round's size, which "
         "IRCC publishes only with the round, moves the cutoff more than anything a forecast can "
-        "know: in the 2023\u20132025 backtest, told each round's actual size and date, the pool "
-        "engine's error at the next round was 42\u201352% below naive's for CEC, French and "
-        "healthcare, while with the size forecast no model gained 20% on naive. Here, for the "
+        "know: in the README's 2023\u20132025 backtest (<i>eeforecast backtest "
+        "--known-schedule</i>), told each round's actual size and date, the pool engine's error "
+        "at the next round was 42\u201352% below naive's for CEC, French and healthcare, while "
+        "with the size forecast no model gained 20% on naive in all five main categories. Here, "
+        "for the "
         "sizes of each category's rounds of the past year (smallest, quartiles, largest), the "
         "simulated cutoff if that round comes next on its expected day: median and 80% "
         "interval. The summary's forecast does not know the size; these rows each assume one. "
-        "A round larger than the eligible candidates left invites them all (its cutoff is the "
-        "lowest eligible score; last column).</p>"
+        "The last column gives the share of paths in which the round runs out of eligible "
+        "candidates (it then invites them all, and its cutoff on that path is the lowest "
+        "score among them).</p>"
     )
     header = ["Category", "Expected day", "Invitations", "Cutoff", "80% interval", "Note"]
     return intro + _table(header, rows, 2)
@@ -973,9 +984,12 @@ after the as-of date is used.</li>
 density that reproduces every band total); category sub-pools are estimated from past category
 rounds; net inflow per score from consecutive snapshots after adding back the invited.</li>
 <li><b>Forecasts.</b> Baselines (naive = previous cutoff of the category) always run beside the
-statistical and structural models; the model shown per category is chosen by its rolling-origin
-backtest, not by in-sample fit; intervals are widened or narrowed so that their backtest coverage
-matches the nominal level.</li>
+statistical models; the model shown per category is chosen by its recent one-round-ahead
+backtest errors, not by in-sample fit, and stays on <i>combo</i> (the mean of naive, ETS, AR(1)
+and ARX) unless another model's error is more than 10% lower, so the backtest table's best
+model is not always the one shown; intervals are widened or narrowed so that their backtest
+coverage matches the nominal level, and never narrow with the horizon. The forecasts do not
+know the next round's size, which moves the cutoff most (see the table by size).</li>
 <li><b>Backlog and odds.</b> The forecast round schedule (each active category at its recent
 pace, each round's size drawn from the category's last 12 sizes) is simulated many times on the
 fitted pool with random inflow. The backlog projection reads the pool after each week; a candidate

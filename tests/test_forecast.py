@@ -835,7 +835,14 @@ def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
         "cutoff_hi_90",
     ]
     det = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1)
-    assert list(det.columns) == ["category", "date", "invitations", "cutoff", "invited"]
+    assert list(det.columns) == [
+        "category",
+        "date",
+        "invitations",
+        "cutoff",
+        "invited",
+        "exhausted_share",
+    ]
     again = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1, rng=99)  # no draws: no seed
     pd.testing.assert_frame_equal(det, again)
 
@@ -851,6 +858,7 @@ def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
     ):
         short = cutoff_by_size(feed, "pnp", [10_000], n_paths=1)
     assert short["invited"].item() < 10_000  # the row says the round ran out
+    assert short["exhausted_share"].item() == 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
         cutoff_by_size(feed, "cec", [3000], n_paths=1)
