@@ -2132,7 +2132,8 @@ class BacklogResult:
         paths at the week's end).
     clearance : pandas.DataFrame
         Per threshold: ``threshold, above_now`` [candidates], ``pace_per_week`` (net fall of the
-        candidates above it per week; negative = growing) [candidates/week] and
+        candidates above it per week over the projection, from now to the last week's end as
+        ``weekly`` reads it; negative = growing) [candidates/week] and
         ``weeks_to_clear`` with ``_lo_<L>/_hi_<L>`` [weeks] (inf when the backlog does not fall):
         the central figure is ``above_now / pace_per_week`` (medians over paths), the interval
         the quantiles of the paths' own ratios.
@@ -2289,11 +2290,16 @@ def backlog(
                 row[f"{name}_hi_{lv}"] = float(np.quantile(values, 1 - a))
         rows.append(row)
     weekly = pd.DataFrame(rows)
-    span = max((dates[-1] - day).days, 1) / 7 if len(dates) else float(weeks)
     clear = []
     for t in thresholds:
-        last = above[t][:, -1] if len(dates) else above0[t]
-        pace = (above0[t] - last) / span  # net fall per week, per path
+        # the pace is the fall over the whole projection, as its last week reads it (after the
+        # last round, the net inflow up to the horizon's end is added back, as in ``weekly``)
+        last = (
+            np.maximum(above[t][:, idx[-1]] + inflow_above[t] * since, 0.0)
+            if len(idx)
+            else (above0[t] + inflow_above[t] * since)
+        )
+        pace = (above0[t] - last) / weeks  # net fall per week, per path
         with np.errstate(divide="ignore", invalid="ignore"):
             wk = np.where(pace > 0, above0[t] / pace, np.inf)
         now, fall = float(np.median(above0[t])), float(np.median(pace))
