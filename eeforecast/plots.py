@@ -687,8 +687,13 @@ def pool_backlog(
     return _finish(
         fig,
         f"Pool size and backlog above {threshold} CRS points",
-        f"Read: whether the backlog above {threshold} shrinks at the forecast pace of rounds; the "
-        "shaded bands are the projection's 80% and 95% intervals.",
+        (
+            f"Read: whether the backlog above {threshold} shrinks at the forecast pace of rounds; "
+            "the shaded bands are the projection's 80% and 95% intervals."
+            if projection is not None
+            else f"Read: how the pool and the backlog above {threshold} moved between IRCC's "
+            "published snapshots."
+        ),
         as_of,
     )
 
