@@ -210,7 +210,7 @@ class Report:
                 )
             lines.append(
                 f"  {r.quantity}: {_fmt_int(r.value)} on {_fmt_date(r.as_of)} "
-                f"({_fmt_signed(r.change_12w)} over 12 weeks){ahead}"
+                f"({_fmt_signed(r.change_12w)} since {_fmt_date(r.since_12w)}){ahead}"
             )
         missing = [n for n in self.notes if "not available" in n]
         lines += [f"  note: {n}" for n in missing]
@@ -274,11 +274,22 @@ def pool_trend(feed, threshold: int = 500) -> pd.DataFrame:
     pandas.DataFrame
         One row per quantity (``pool``, ``above``): ``quantity, as_of, value`` [candidates],
         ``change_4w``, ``change_12w`` [candidates] against the latest snapshot at least 4 and 12
-        weeks older (NaN when there is none).
+        weeks older (NaN when there is none), and ``since_4w``, ``since_12w``, those snapshots'
+        dates (snapshots are irregular: "4 weeks" can be 5).
     """
     hist = plots.candidates_above(feed.snapshots, threshold)
     if hist.empty:
-        return pd.DataFrame(columns=["quantity", "as_of", "value", "change_4w", "change_12w"])
+        return pd.DataFrame(
+            columns=[
+                "quantity",
+                "as_of",
+                "value",
+                "change_4w",
+                "change_12w",
+                "since_4w",
+                "since_12w",
+            ]
+        )
     last = hist.iloc[-1]
     rows = []
     for qty, name in (
@@ -291,6 +302,7 @@ def pool_trend(feed, threshold: int = 500) -> pd.DataFrame:
             row[f"change_{weeks}w"] = (
                 float(last[qty] - older.iloc[-1][qty]) if len(older) else np.nan
             )
+            row[f"since_{weeks}w"] = older.iloc[-1]["as_of"] if len(older) else pd.NaT
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -820,8 +832,8 @@ def _summary_html(report: Report) -> str:
             html.escape(r.quantity),
             _fmt_date(r.as_of),
             _fmt_int(r.value),
-            _fmt_signed(r.change_4w),
-            _fmt_signed(r.change_12w),
+            f"{_fmt_signed(r.change_4w)} (since {_fmt_date(r.since_4w)})",
+            f"{_fmt_signed(r.change_12w)} (since {_fmt_date(r.since_12w)})",
         ]
         if projected:
             row.append(
@@ -829,7 +841,13 @@ def _summary_html(report: Report) -> str:
                 f"{_fmt_int(r.projected_hi_80)})"
             )
         pool_rows.append(row)
-    header = ["Pool", "Snapshot", "Candidates", "Change over 4 weeks", "Change over 12 weeks"]
+    header = [
+        "Pool",
+        "Snapshot",
+        "Candidates",
+        "Change over 4+ weeks",
+        "Change over 12+ weeks",
+    ]
     if projected:
         header.append(f"Projected on {_fmt_date(ps['projected_date'].iloc[0])} (80%)")
     return table + _table(header, pool_rows) + _clearance_html(report)
