@@ -1023,7 +1023,13 @@ def records(rounds: pd.DataFrame, as_of=None, top: int = 10) -> Figure:
     ax_top.xaxis.set_major_formatter(FuncFormatter(_thousands))
     ax_top.set_xlabel("Invitations [candidates]")
     ax_top.set_ylabel("Round (category, number, date)")
-    ax_top.set_title(f"The {len(big)} largest rounds", fontsize=10, loc="left")
+    tied = int((rounds["invitations"] == big["invitations"].iloc[-1]).sum()) - int(
+        (big["invitations"] == big["invitations"].iloc[-1]).sum()
+    )
+    title = f"The {len(big)} largest rounds"
+    if tied:  # say so rather than hide a tie at the cut (the earliest tied rounds are shown)
+        title += f" (and {tied} more of {big['invitations'].iloc[-1]:,}, not shown)"
+    ax_top.set_title(title, fontsize=10, loc="left")
 
     rec = records_frame(rounds)
     y = np.arange(len(rec))[::-1]

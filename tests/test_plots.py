@@ -247,3 +247,13 @@ def test_same_figure_same_bytes(feed):
     sa = figure_bytes(plots.records(feed.rounds, AS_OF), "svg")
     sb = figure_bytes(plots.records(feed.rounds, AS_OF), "svg")
     assert sa == sb and b"<dc:date>" not in sa
+
+
+def test_records_say_when_the_top_list_cuts_a_tie(feed):
+    # eight rounds invited exactly 6,000 (#183 ... #388); the ten largest show two of them
+    fig = plots.records(feed.rounds, top=10)
+    assert (
+        fig.axes[0].get_title(loc="left")
+        == "The 10 largest rounds (and 6 more of 6,000, not shown)"
+    )
+    assert (feed.rounds["invitations"] == 6000).sum() == 8
