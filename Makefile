@@ -5,14 +5,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-RAW    := $(wildcard data/raw/*.json)
-PROCESSED_STAMP := data/processed/.built
 
 # Options passed through to the pipeline, e.g. `make forecast AS_OF=2025-06-30`
 AS_OF  ?=
 SOURCE ?=
 SEED   ?= 20251217
-PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source $(SOURCE))
+PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source '$(SOURCE)')
 
 .DEFAULT_GOAL := help
 .PHONY: help install data forecast test test-fast lint bench evaluate replay backtest notebooks clean
@@ -34,11 +32,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-data: $(PROCESSED_STAMP) ## Build data/processed/ from data/raw/ (rebuilt when raw changes)
-
-$(PROCESSED_STAMP): $(STAMP) $(RAW) $(wildcard eeforecast/feed.py eeforecast/categories.py)
-	$(PY) -m eeforecast data
-	@touch $(PROCESSED_STAMP)
+data: $(STAMP) ## Build data/processed/ from the feed the commands read (every time: ~1 s)
+	$(PY) -m eeforecast data $(if $(SOURCE),--source '$(SOURCE)')
 
 forecast: $(STAMP) data ## Run the whole pipeline on the bundled data and write reports/forecast.html
 	$(PY) -m eeforecast report --seed $(SEED) $(PIPELINE_OPTS)

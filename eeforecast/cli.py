@@ -158,10 +158,15 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_update(args) -> int:
+    from .config import LIVE_FEED
     from .feed import update
 
-    path = update(args.url, timeout=args.timeout, max_bytes=args.max_bytes)
-    print(f"updated {path}")
+    before = LIVE_FEED.stat().st_mtime_ns if LIVE_FEED.is_file() else None
+    path = update(args.url, timeout=args.timeout, max_bytes=args.max_bytes, force=args.force)
+    if before is not None and path.stat().st_mtime_ns == before:
+        print(f"{path} is already up to date (the download is identical)")
+    else:
+        print(f"updated {path}")
     return 0
 
 
@@ -310,7 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = subparsers.add_parser("update", help="download IRCC's live feed into data/raw/")
     sub.add_argument("--url", default=FEED_URL, help="feed address (https, www.canada.ca only)")
-    sub.add_argument("--timeout", type=float, default=30.0, help="network timeout [s]")
+    sub.add_argument("--timeout", type=float, default=30.0, help="limit on the whole download [s]")
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        help="keep a feed whose last round is older than the local feed's (refused by default)",
+    )
     sub.add_argument(
         "--max-bytes",
         type=int,
@@ -615,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. a read-only data folder: one line, nothing half-written
+        print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

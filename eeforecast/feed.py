@@ -13,10 +13,12 @@ snapshot republished with other numbers, a snapshot dated after its round) are c
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import shutil
+import time
 import urllib.parse
 import urllib.request
 import warnings
@@ -32,7 +34,7 @@ from . import config
 from ._dates import as_day as _as_day
 from ._io import atomic_path, atomic_write
 from .categories import categorize
-from .errors import FeedError, UpdateError
+from .errors import EEForecastError, FeedError, UpdateError
 
 __all__ = [
     "BANDS",
@@ -319,8 +321,11 @@ class Feed:
         ``distribution_as_of`` is on or before it *and* that one of those rounds carries: IRCC
         publishes a snapshot (taken a day or a few before a round) with the round, so a snapshot
         dated before ``as_of`` but published with a later round was not known yet. This makes
-        ``load_feed(path, as_of=d)`` equal to reading the feed as it was downloaded on day ``d``.
-        ``None`` returns the feed unchanged.
+        ``load_feed(path, as_of=d)`` equal to reading the feed as it was downloaded on day ``d``,
+        except a snapshot dated after the day, which the feed reports as a finding (IRCC has
+        published a round with a pool snapshot dated after the round): a file downloaded that day
+        holds it, but no snapshot dated after ``as_of`` is kept here, so nothing from the future
+        is used. ``None`` returns the feed unchanged.
         """
         if as_of is None:
             return self
@@ -553,13 +558,15 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
     rounds = pd.DataFrame.from_records(records, columns=ROUND_COLUMNS)
     rounds = _tidy_rounds(rounds)
     snap_frame, totals = _tidy_snapshots(snapshots)
+    # by (round date, text): the same order whatever day the file was cut on
+    ordered = sorted(found.values())
     feed = Feed(
         rounds,
         snap_frame,
         totals,
         source=source,
-        issues=tuple(text for _, text in found.values()),
-        issue_dates=tuple(day for day, _ in found.values()),
+        issues=tuple(text for _, text in ordered),
+        issue_dates=tuple(day for day, _ in ordered),
         revisions=tuple(revisions),
     )
     for issue in feed.issues:
@@ -610,8 +617,8 @@ def _tidy_snapshots(snapshots: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     totals = pd.DataFrame(
         {
             "as_of": pd.Series(days, dtype="datetime64[ns]"),
-            "total": [int(snapshots[d]["total"]) for d in days],
-            "leaves_total": [int(sum(snapshots[d]["leaves"])) for d in days],
+            "total": np.array([snapshots[d]["total"] for d in days], dtype="int64"),
+            "leaves_total": np.array([sum(snapshots[d]["leaves"]) for d in days], dtype="int64"),
         }
     )
     return frame, totals
@@ -667,6 +674,7 @@ def load_feed(source: str | os.PathLike | None = None, as_of: object = None) -> 
     Returns
     -------
     Feed
+        Its frames are copies: editing them does not change what later calls return.
 
     Examples
     --------
@@ -690,6 +698,13 @@ def load_feed(source: str | os.PathLike | None = None, as_of: object = None) -> 
             _CACHE.clear()
             _CACHE[key] = feed
     feed = feed.truncate(as_of)
+    # the cached feed is shared: hand out copies of its frames so a caller's edits stay theirs
+    feed = replace(
+        feed,
+        rounds=feed.rounds.copy(),
+        snapshots=feed.snapshots.copy(),
+        totals=feed.totals.copy(),
+    )
     for issue in feed.issues:
         warnings.warn(issue, FeedWarning, stacklevel=2)
     return feed
@@ -700,27 +715,61 @@ def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> lis
 
     Files: ``rounds.csv``, ``snapshots.csv`` (long: as_of, band_lo, band_hi, candidates),
     ``snapshot_totals.csv``, ``snapshots_wide.csv`` (one row per snapshot, one column per band) and
-    ``issues.txt`` (the feed's data-quality findings, one a line). Each is written atomically.
+    ``issues.txt`` (the feed's data-quality findings, one a line). Counts are written as whole
+    numbers when they are. Every file's content is built before the first is written, so a failure
+    while building leaves all the old files in place; each file is then written atomically.
+
+    Raises
+    ------
+    EEForecastError
+        A file cannot be written (the files listed before it in the message were written).
     """
     out = Path(out_dir) if out_dir is not None else config.PROCESSED_DIR
     wide = feed.snapshots.assign(
         band=feed.snapshots["band_lo"].astype(str) + "-" + feed.snapshots["band_hi"].astype(str)
     ).pivot(index="as_of", columns="band", values="candidates")
-    wide = wide[[f"{lo}-{hi}" for lo, hi in BANDS]].reset_index()
+    wide = wide.reindex(columns=[f"{lo}-{hi}" for lo, hi in BANDS]).reset_index()
+    wide.columns.name = None
     frames = {
         "rounds.csv": feed.rounds,
         "snapshots.csv": feed.snapshots,
         "snapshot_totals.csv": feed.totals,
         "snapshots_wide.csv": wide,
     }
-    paths = []
-    for name, frame in frames.items():
-        paths.append(atomic_write(out / name, frame.to_csv(index=False, lineterminator="\n")))
-    paths.append(atomic_write(out / "issues.txt", "".join(f"{issue}\n" for issue in feed.issues)))
+    contents = {
+        name: _whole_counts(frame).to_csv(index=False, lineterminator="\n")
+        for name, frame in frames.items()
+    }
+    contents["issues.txt"] = "".join(f"{issue}\n" for issue in feed.issues)
+    paths: list[Path] = []
+    for name, text in contents.items():
+        try:
+            paths.append(atomic_write(out / name, text))
+        except OSError as exc:
+            done = ", ".join(p.name for p in paths) or "none"
+            raise EEForecastError(
+                f"cannot write {exc.filename or out / name}: {exc.strerror or exc} "
+                f"(files written before it: {done})"
+            ) from None
     return paths
 
 
+def _whole_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its float columns as int64 where every value is a whole number."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            array = values.to_numpy()
+            if np.isfinite(array).all() and (array == np.round(array)).all():
+                out[column] = values.astype("int64")
+    return out
+
+
 Opener = Callable[..., object]
+
+#: Bytes asked of the server per read while downloading [bytes].
+_CHUNK = 65_536
 
 
 def update(
@@ -731,10 +780,12 @@ def update(
     max_bytes: int = 20_000_000,
     allowed_hosts: frozenset[str] = config.ALLOWED_HOSTS,
     opener: Opener | None = None,
+    force: bool = False,
 ) -> Path:
     """Download IRCC's live feed, validate it and atomically replace the local copy.
 
-    The previous copy is kept beside it as ``*.previous.json``. On any failure nothing is replaced.
+    The previous copy is kept beside it as ``*.previous.json`` (not rewritten when the download is
+    byte-identical to it). On any failure nothing is replaced.
 
     Parameters
     ----------
@@ -743,14 +794,20 @@ def update(
     dest : path, optional
         Where to write (default :data:`eeforecast.config.LIVE_FEED`).
     timeout : float
-        Network timeout [s].
+        Limit on the whole download, from the request to the last byte [s]; also the limit on
+        each network wait, so a stalled download stops after about twice this at most.
     max_bytes : int
         Refuse a payload larger than this [bytes].
     allowed_hosts : frozenset of str
         Hosts the feed (and any redirect) may come from.
     opener : callable, optional
         ``opener(request, timeout=...)`` returning a response with ``read(n)`` (and optionally
-        ``geturl()``); default :func:`urllib.request.urlopen`. Tests inject a stub.
+        ``read1(n)`` and ``geturl()``). Default: a :mod:`urllib.request` opener that checks
+        every redirect (https, allowed host) *before* following it. Tests inject a stub.
+    force : bool
+        Keep a feed whose last round is dated before the last round of the feed it replaces
+        (``dest`` if it exists and can be read, else the bundled
+        :data:`eeforecast.config.RAW_FEED`). By default such a feed is refused.
 
     Returns
     -------
@@ -760,24 +817,14 @@ def update(
     Raises
     ------
     UpdateError
-        Not https, host not allowed, network failure or timeout, payload too large, or a payload
-        that is not a valid feed.
+        Not https, host or redirect not allowed, network or HTTP failure, download slower than
+        ``timeout``, payload too large, a payload that is not a valid feed, a feed older than the
+        local one (without ``force``), or the file cannot be written.
     """
     _check_url(url, allowed_hosts)
     dest = Path(dest) if dest is not None else config.LIVE_FEED
-    opener = opener or urllib.request.urlopen
-    request = urllib.request.Request(url, headers={"User-Agent": "eeforecast-update"})
-    try:
-        with opener(request, timeout=timeout) as response:
-            final = response.geturl() if hasattr(response, "geturl") else url
-            _check_url(final, allowed_hosts)
-            payload = response.read(max_bytes + 1)
-    except UpdateError:
-        raise
-    except (OSError, ValueError) as exc:  # URLError, timeouts and HTTP errors are OSErrors
-        raise UpdateError(f"cannot fetch {url}: {exc}; the local data is unchanged") from None
-    if len(payload) > max_bytes:
-        raise UpdateError(f"{url}: payload larger than {max_bytes:,} bytes; not saved")
+    opener = opener or _default_opener(allowed_hosts)
+    payload = _download(url, opener, timeout=timeout, max_bytes=max_bytes, hosts=allowed_hosts)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FeedWarning)
@@ -788,11 +835,118 @@ def update(
         ) from None
     if feed.rounds.empty:
         raise UpdateError(f"{url}: the feed holds no rounds; the local data is unchanged")
-    if dest.exists():
-        shutil.copy2(dest, dest.with_name(dest.stem + ".previous.json"))
-    with atomic_path(dest) as tmp:
-        tmp.write_bytes(payload)
+    if not force:
+        _refuse_older(feed, dest)
+    try:
+        current = dest.read_bytes() if dest.is_file() else None
+        if current == payload:
+            return dest  # already up to date: keep the file, its time stamp and the previous copy
+        if current is not None:
+            with atomic_path(dest.with_name(dest.stem + ".previous.json")) as tmp:
+                shutil.copy2(dest, tmp)
+        with atomic_path(dest) as tmp:
+            tmp.write_bytes(payload)
+    except OSError as exc:
+        where = exc.filename or dest
+        raise UpdateError(
+            f"cannot write {where}: {exc.strerror or exc}; {dest} is unchanged"
+        ) from None
     return dest
+
+
+def _download(
+    url: str, opener: Opener, *, timeout: float, max_bytes: int, hosts: frozenset[str]
+) -> bytes:
+    """The body at ``url``, read in chunks under a limit on the total time and size."""
+    request = urllib.request.Request(url, headers={"User-Agent": "eeforecast-update"})
+    start = time.monotonic()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with opener(request, timeout=timeout) as response:
+            final = response.geturl() if hasattr(response, "geturl") else url
+            _check_url(final, hosts)
+            read = getattr(response, "read1", None) or response.read
+            while True:
+                chunk = read(_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UpdateError(f"{url}: payload larger than {max_bytes:,} bytes; not saved")
+                if time.monotonic() - start > timeout:
+                    raise UpdateError(
+                        f"cannot fetch {url}: the download took longer than the timeout of "
+                        f"{timeout:g} s ({size:,} bytes read); the local data is unchanged"
+                    )
+            short = getattr(response, "length", None)  # http.client: bytes still announced
+            if isinstance(short, int) and short > 0:
+                raise UpdateError(
+                    f"cannot fetch {url}: the connection closed after {size:,} bytes, {short:,} "
+                    "more were announced; the local data is unchanged"
+                )
+    except UpdateError:
+        raise
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # URLError, timeouts and HTTP errors are OSErrors; IncompleteRead and BadStatusLine are
+        # http.client.HTTPExceptions.
+        reason = " ".join(str(exc).split()) or type(exc).__name__  # on one line
+        if isinstance(exc, http.client.HTTPException) and type(exc).__name__ not in reason:
+            reason = f"{type(exc).__name__}: {reason}"
+        raise UpdateError(f"cannot fetch {url}: {reason}; the local data is unchanged") from None
+    return b"".join(chunks)
+
+
+def _refuse_older(feed: Feed, dest: Path) -> None:
+    """Raise UpdateError if ``feed`` ends before the feed it would replace."""
+    reference = _last_round(dest) if dest.is_file() else None
+    if reference is None and config.RAW_FEED.is_file():
+        reference = _last_round(config.RAW_FEED)
+    if reference is None:
+        return
+    path, label, day = reference
+    last = feed.rounds.iloc[-1]
+    if last["date"] < day:
+        raise UpdateError(
+            f"downloaded feed ends with round #{last['draw_number']} of {last['date']:%Y-%m-%d}, "
+            f"before the last round of {path} (round {label} of {day:%Y-%m-%d}); it may be an "
+            "old or partial copy, nothing was saved (use --force or force=True to keep it anyway)"
+        )
+
+
+def _last_round(path: Path) -> tuple[Path, str, pd.Timestamp] | None:
+    """(path, "#number", date) of the last round of a readable feed, else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FeedWarning)
+            rounds = read_feed(path).rounds
+    except FeedError:
+        return None
+    if rounds.empty:
+        return None
+    return path, f"#{rounds['draw_number'].iloc[-1]}", rounds["date"].iloc[-1]
+
+
+class _RedirectGuard(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an https address on an allowed host; check before sending."""
+
+    def __init__(self, allowed_hosts: frozenset[str]) -> None:
+        super().__init__()
+        self.allowed_hosts = allowed_hosts
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        try:
+            _check_url(newurl, self.allowed_hosts)
+        except UpdateError as exc:
+            fp.close()
+            raise UpdateError(f"redirect from {req.full_url!r}: {exc}") from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _default_opener(allowed_hosts: frozenset[str]) -> Opener:
+    """``urlopen``'s handlers, with redirects checked before they are followed."""
+    return urllib.request.build_opener(_RedirectGuard(allowed_hosts)).open
 
 
 def _check_url(url: str, allowed_hosts: frozenset[str]) -> None:

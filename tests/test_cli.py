@@ -201,3 +201,16 @@ def test_json_writes_infinity_as_a_string_and_missing_as_null():
     assert [r["weeks_to_clear"] for r in rows] == [12.5, "inf", None]
     assert [r["threshold"] for r in rows] == [500, 520, 540]
     assert float(rows[1]["weeks_to_clear"]) == float("inf")
+
+
+def test_an_os_error_is_one_line(tmp_path, monkeypatch, capsys):
+    # e.g. a read-only data folder: the command fails with one line, exit 2, no traceback
+    from eeforecast import feed as feed_module
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "processed"))
+
+    monkeypatch.setattr(feed_module, "write_processed", refuse)
+    status, out, err = run(["data"], capsys)
+    assert status == 2
+    assert err.strip().splitlines()[-1].startswith("eeforecast data: error: [Errno 13]")

@@ -1,5 +1,9 @@
+import http.client
 import io
 import json
+import time
+import urllib.request
+import urllib.response
 import warnings
 
 import numpy as np
@@ -8,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eeforecast import config
-from eeforecast.errors import FeedError, ParameterError, UpdateError
+from eeforecast import cli, config
+from eeforecast.errors import EEForecastError, FeedError, ParameterError, UpdateError
 from eeforecast.feed import (
     BANDS,
     Feed,
@@ -568,3 +572,346 @@ def test_a_republished_total_is_a_new_version():
     feed = parse({"rounds": [newer, older]})
     assert feed.totals["total"].item() == 26999
     assert feed.truncate("2025-01-07").totals["total"].item() == 26490
+
+
+# --- update: a stale feed, an identical one, failures on the way --------------------------------
+
+
+def _quiet_update(**kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        return update(**kwargs)
+
+
+def _payload_without_newest(raw_payload, n):
+    """The bundled feed minus its ``n`` newest rounds (IRCC lists the newest first)."""
+    return json.dumps({**raw_payload, "rounds": raw_payload["rounds"][n:]}).encode()
+
+
+def test_update_refuses_a_feed_older_than_the_live_one(tmp_path, raw_payload):
+    dest = tmp_path / "live.json"
+    current = json.dumps(raw_payload).encode()
+    dest.write_bytes(current)
+    stale = _payload_without_newest(raw_payload, 10)  # ends with #378 of 2025-11-12
+    with pytest.raises(UpdateError) as info:
+        _quiet_update(dest=dest, opener=_opener(stale))
+    message = str(info.value)
+    assert "\n" not in message
+    assert "2025-11-12" in message and "2025-12-17" in message and str(dest) in message
+    assert "nothing was saved" in message and "force" in message
+    assert dest.read_bytes() == current
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.json"]
+    # force keeps it (and keeps the replaced file as the previous copy)
+    _quiet_update(dest=dest, opener=_opener(stale), force=True)
+    assert dest.read_bytes() == stale
+    assert (tmp_path / "live.previous.json").read_bytes() == current
+
+
+def test_update_without_a_live_file_compares_with_the_bundled_feed(tmp_path, raw_payload):
+    dest = tmp_path / "live.json"
+    first_round_only = json.dumps({"rounds": raw_payload["rounds"][-1:]}).encode()
+    with pytest.raises(UpdateError, match=r"round #1 of 2015-01-31.*2025-12-17.*nothing was saved"):
+        _quiet_update(dest=dest, opener=_opener(first_round_only))
+    assert not dest.exists()
+    # a feed as new as the bundled one, or an unreadable live file, is no obstacle
+    dest.write_text("{broken")
+    _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
+    assert len(load_feed(dest).rounds) == 389
+
+
+def test_update_with_an_identical_feed_keeps_the_previous_copy(tmp_path, raw_payload):
+    dest = tmp_path / "live.json"
+    payload = json.dumps(raw_payload).encode()
+    dest.write_bytes(payload)
+    previous = tmp_path / "live.previous.json"
+    previous.write_text("the copy before")
+    stamp = dest.stat().st_mtime_ns
+    assert _quiet_update(dest=dest, opener=_opener(payload)) == dest
+    assert previous.read_text() == "the copy before"
+    assert dest.read_bytes() == payload and dest.stat().st_mtime_ns == stamp
+
+
+def test_update_writes_the_previous_copy_atomically(tmp_path, raw_payload, monkeypatch):
+    dest = tmp_path / "live.json"
+    dest.write_text("{broken")
+    previous = tmp_path / "live.previous.json"
+    previous.write_text("the copy before")
+
+    def disk_full(src, dst):
+        with open(dst, "wb") as out:
+            out.write(b"half a co")
+        raise OSError(28, "No space left on device", str(dst))
+
+    monkeypatch.setattr("eeforecast.feed.shutil.copy2", disk_full)
+    with pytest.raises(UpdateError, match="cannot write .*No space left on device.*unchanged"):
+        _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
+    assert previous.read_text() == "the copy before" and dest.read_text() == "{broken"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.json", "live.previous.json"]
+
+
+def test_update_turns_a_write_permission_error_into_update_error(
+    tmp_path, raw_payload, monkeypatch
+):
+    dest = tmp_path / "live.json"
+
+    def denied(*args, dir=None, **kwargs):
+        raise PermissionError(13, "Permission denied", f"{dir}/.live.json.tmp")
+
+    monkeypatch.setattr("eeforecast._io.tempfile.mkstemp", denied)
+    with pytest.raises(UpdateError, match=r"cannot write .*live\.json\.tmp: Permission denied"):
+        _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
+    assert not dest.exists()
+
+
+class _Failing(_Response):
+    def read(self, n=-1):
+        raise http.client.IncompleteRead(b"{", 1000)
+
+    read1 = read
+
+
+@pytest.mark.parametrize(
+    ("error", "match"),
+    [
+        (http.client.BadStatusLine("GARBAGE\r\n"), "cannot fetch .*BadStatusLine: GARBAGE; the"),
+        (http.client.IncompleteRead(b"{", 10), r"cannot fetch .*IncompleteRead\(1 bytes read"),
+        (http.client.RemoteDisconnected("Remote end closed"), "cannot fetch .*Remote end"),
+        ("read", r"cannot fetch .*IncompleteRead\(1 bytes read, 1000 more expected\)"),
+    ],
+)
+def test_update_http_client_errors_are_update_errors(tmp_path, error, match):
+    def opener(request, timeout):
+        if error == "read":
+            return _Failing(b"")
+        raise error
+
+    with pytest.raises(UpdateError, match=match) as info:
+        update(dest=tmp_path / "live.json", opener=opener)
+    assert "\n" not in str(info.value) and "unchanged" in str(info.value)
+    assert not list(tmp_path.iterdir())
+
+
+class _Drip:
+    """A response that gives its payload in slices, one every ``pause`` seconds."""
+
+    def __init__(self, payload: bytes, parts: int = 10, pause: float = 0.1):
+        size = -(-len(payload) // parts)
+        self.parts = [payload[i : i + size] for i in range(0, len(payload), size)]
+        self.pause = pause
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def geturl(self):
+        return config.FEED_URL
+
+    def read1(self, n=-1):
+        time.sleep(self.pause)
+        return self.parts.pop(0) if self.parts else b""
+
+    def read(self, n=-1):  # like a buffered reader: waits for n bytes or the end
+        out = b""
+        while n < 0 or len(out) < n:
+            part = self.read1()
+            if not part:
+                break
+            out += part
+        return out
+
+
+def test_update_timeout_limits_the_whole_download(tmp_path, raw_payload):
+    payload = json.dumps(raw_payload).encode()
+    started = time.monotonic()
+    with pytest.raises(UpdateError, match=r"took longer than the timeout of 0.35 s.*unchanged"):
+        update(dest=tmp_path / "live.json", opener=lambda r, timeout: _Drip(payload), timeout=0.35)
+    assert time.monotonic() - started < 0.9  # the whole download takes 1 s
+    assert not list(tmp_path.iterdir())
+    # in time, the slices make the payload (and the size cap still holds)
+    with pytest.raises(UpdateError, match="larger than 1,000 bytes"):
+        update(
+            dest=tmp_path / "live.json",
+            opener=lambda r, timeout: _Drip(payload, pause=0),
+            max_bytes=1000,
+        )
+    _quiet_update(dest=tmp_path / "live.json", opener=lambda r, timeout: _Drip(payload, pause=0))
+    assert (tmp_path / "live.json").read_bytes() == payload
+
+
+def _fake_https(routes, calls):
+    """An ``https_open`` answering from ``routes`` (url -> (status, headers, body))."""
+
+    def https_open(self, request):
+        calls.append(request.full_url)
+        status, headers, body = routes[request.full_url]
+        message = http.client.HTTPMessage()
+        for key, value in headers.items():
+            message[key] = value
+        response = urllib.response.addinfourl(io.BytesIO(body), message, request.full_url, status)
+        response.msg = "OK" if status == 200 else "Found"
+        return response
+
+    return https_open
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/feed.json", "http://www.canada.ca/feed.json"]
+)
+def test_update_checks_a_redirect_before_following_it(tmp_path, monkeypatch, target):
+    calls = []
+    routes = {
+        config.FEED_URL: (302, {"Location": target}, b""),
+        target: (200, {}, b"{}"),
+    }
+    monkeypatch.setattr(urllib.request.HTTPSHandler, "https_open", _fake_https(routes, calls))
+    monkeypatch.setattr(urllib.request.HTTPHandler, "http_open", _fake_https(routes, calls))
+    with pytest.raises(UpdateError, match=r"redirect from .*refusing"):
+        update(dest=tmp_path / "live.json")
+    assert calls == [config.FEED_URL]  # the request never left for the other address
+    assert not list(tmp_path.iterdir())
+
+
+def test_update_follows_a_redirect_on_the_allowed_host(tmp_path, monkeypatch, raw_payload):
+    calls = []
+    moved = "https://www.canada.ca/feed-moved.json"
+    payload = json.dumps(raw_payload).encode()
+    routes = {config.FEED_URL: (301, {"Location": moved}, b""), moved: (200, {}, payload)}
+    monkeypatch.setattr(urllib.request.HTTPSHandler, "https_open", _fake_https(routes, calls))
+    _quiet_update(dest=tmp_path / "live.json")
+    assert calls == [config.FEED_URL, moved]
+    assert (tmp_path / "live.json").read_bytes() == payload
+
+
+def test_cli_update_refuses_a_stale_feed_unless_forced(tmp_path, monkeypatch, capsys, raw_payload):
+    live = tmp_path / "raw" / "ee_rounds_live.json"
+    monkeypatch.setattr(config, "LIVE_FEED", live)
+    stale = _payload_without_newest(raw_payload, 3)  # ends with #385 of 2025-12-11
+    monkeypatch.setattr("eeforecast.feed._default_opener", lambda hosts: _opener(stale))
+    assert cli.main(["update"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "2025-12-11" in err and "2025-12-17" in err and "nothing was saved" in err
+    assert not live.exists()
+    assert cli.main(["update", "--force"]) == 0
+    assert capsys.readouterr().out == f"updated {live}\n"
+    assert live.read_bytes() == stale
+    assert cli.main(["update", "--force"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert not live.with_name("ee_rounds_live.previous.json").exists()
+
+
+# --- processed files, caching, cuts --------------------------------------------------------------
+
+
+def test_write_processed_builds_every_file_before_writing_any(tmp_path, feed, monkeypatch):
+    names = ["rounds.csv", "snapshots.csv", "snapshot_totals.csv", "snapshots_wide.csv"]
+    for name in [*names, "issues.txt"]:
+        (tmp_path / name).write_text("old")
+    to_csv = pd.DataFrame.to_csv
+    calls = []
+
+    def fail_on_third(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk hiccup")
+        return to_csv(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_on_third)
+    with pytest.raises(RuntimeError, match="disk hiccup"):
+        write_processed(feed, tmp_path)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {
+        name: "old" for name in [*names, "issues.txt"]
+    }
+
+
+def test_write_processed_writes_whole_counts_as_integers(tmp_path, feed):
+    write_processed(feed, tmp_path)
+    snapshots = pd.read_csv(tmp_path / "snapshots.csv")
+    assert snapshots["candidates"].dtype == "int64"
+    assert snapshots["candidates"].sum() == feed.snapshots["candidates"].sum()
+    wide = pd.read_csv(tmp_path / "snapshots_wide.csv")
+    assert (wide.drop(columns="as_of").dtypes == "int64").all()
+    assert ".0," not in (tmp_path / "snapshots.csv").read_text()
+
+
+def test_write_processed_of_a_feed_before_any_snapshot(tmp_path, feed):
+    write_processed(feed.truncate("2016-01-01"), tmp_path)
+    wide = pd.read_csv(tmp_path / "snapshots_wide.csv")
+    assert list(wide.columns) == ["as_of", *(f"{lo}-{hi}" for lo, hi in BANDS)] and wide.empty
+
+
+def test_write_processed_names_the_file_it_cannot_write(tmp_path, feed):
+    (tmp_path / "snapshots.csv").mkdir()  # a folder where a file should go
+    with pytest.raises(EEForecastError, match=r"snapshots.csv.*written before it: rounds"):
+        write_processed(feed, tmp_path)
+
+
+def test_load_feed_hands_out_copies(tmp_path, raw_payload):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(raw_payload))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        first = load_feed(path)
+        first.rounds.loc[0, "cutoff"] = 0
+        first.rounds.loc[1:, "name"] = "edited"
+        first.snapshots["candidates"] = 0.0
+        del first.totals["total"]
+        again = load_feed(path)
+    assert again.rounds.loc[0, "cutoff"] == 886 and "edited" not in set(again.rounds["name"])
+    assert again.snapshots["candidates"].sum() > 0 and "total" in again.totals
+
+
+def test_findings_are_in_the_same_order_in_a_cut_file_and_as_of(tmp_path):
+    new_type = "Space exploration occupations (Version 1)"
+    rounds = [  # IRCC's order: newest first
+        _round("3", name=new_type, date="2025-01-10"),
+        _round("2", size="0", date="2025-01-09"),
+        _round("1", name=new_type, date="2025-01-08"),
+    ]
+    full, cut = tmp_path / "full.json", tmp_path / "cut.json"
+    full.write_text(json.dumps({"rounds": rounds}))
+    cut.write_text(json.dumps({"rounds": rounds[1:]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        as_of = load_feed(full, as_of="2025-01-09")
+        from_file = load_feed(cut)
+    assert list(as_of.issues) == list(from_file.issues)
+    assert as_of.issues[0].startswith("round #1: ") and as_of.issues[1].startswith("round #2: ")
+    assert list(as_of.issue_dates) == sorted(as_of.issue_dates)
+
+
+def test_totals_before_the_first_snapshot_are_int64(tmp_path, raw_copy, feed):
+    raw_copy["rounds"] = [r for r in raw_copy["rounds"] if r["drawDate"] <= "2015-02-07"]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(raw_copy))
+    from_file = load_feed(path)
+    cut = feed.truncate("2015-02-07")
+    assert from_file.totals.empty and cut.totals.empty
+    pd.testing.assert_frame_equal(from_file.totals, cut.totals)
+    pd.testing.assert_frame_equal(from_file.snapshots, cut.snapshots)
+    assert from_file.totals["total"].dtype == "int64"
+
+
+def test_as_of_never_uses_a_snapshot_dated_after_the_day(tmp_path, raw_copy):
+    """Documented difference: a round published with a pool snapshot dated after the round (an
+    IRCC quirk, reported as a finding) is in a file downloaded that day, but ``as_of`` that day
+    keeps no snapshot from the future."""
+    row = next(r for r in raw_copy["rounds"] if r["drawNumber"] == "388")
+    row["drawDistributionAsOn"] = "December 20, 2025"
+    path = tmp_path / "feed.json"  # as downloaded on 2025-12-17: #388 is its last round
+    path.write_text(json.dumps(raw_copy))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FeedWarning)
+        downloaded = load_feed(path)
+        cut = load_feed(path, as_of="2025-12-17")
+        later = load_feed(path, as_of="2025-12-20")
+    day = pd.Timestamp("2025-12-20")
+    assert day in set(downloaded.snapshots["as_of"]) and day in set(downloaded.totals["as_of"])
+    assert day not in set(cut.snapshots["as_of"]) and day not in set(cut.totals["as_of"])
+    assert cut.snapshots["as_of"].max() == pd.Timestamp("2025-12-15")
+    assert day in set(later.snapshots["as_of"])
+    pd.testing.assert_frame_equal(downloaded.rounds, cut.rounds)  # the round still names it
+    finding = "round #388: pool snapshot dated 2025-12-20, after the round (2025-12-17)"
+    assert finding in downloaded.issues and finding in cut.issues
