@@ -483,8 +483,13 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
         try:
             payload = payload.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            hint = ""
+            if bytes(payload[:2]) == b"\x1f\x8b":
+                hint = "; it is gzip-compressed: decompress it first (gunzip)"
+            elif bytes(payload[:2]) in (b"\xff\xfe", b"\xfe\xff"):
+                hint = "; it looks like UTF-16: save it as UTF-8"
             raise FeedError(
-                f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start}){hint}"
             ) from None
     if isinstance(payload, str):
         try:
@@ -554,6 +559,16 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
                 )
             )
         snapshots[as_of] = distinct[-1]
+    # the same band counts under two dates: IRCC republished a snapshot under a new date
+    days = sorted(snapshots)
+    for before, after in zip(days[:-1], days[1:], strict=True):
+        if snapshots[before]["leaves"] == snapshots[after]["leaves"]:
+            note(
+                f"{snapshots[after]['label']}: pool snapshot of {after:%Y-%m-%d} has the same "
+                f"band counts as that of {before:%Y-%m-%d} (given with "
+                f"{snapshots[before]['label']}); both are kept",
+                max(snapshots[before]["date"], snapshots[after]["date"]),  # known once both are
+            )
 
     rounds = pd.DataFrame.from_records(records, columns=ROUND_COLUMNS)
     rounds = _tidy_rounds(rounds)

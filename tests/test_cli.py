@@ -96,7 +96,7 @@ def test_data_writes_processed_files(tmp_path, monkeypatch, capsys):
         "snapshots_wide.csv",
     }
     assert str(tmp_path / "rounds.csv") in out
-    assert "2 data-quality finding(s)" in out
+    assert "5 data-quality finding(s)" in out  # #247 twice, three repeated snapshots
 
 
 def test_update_refuses_foreign_host_without_touching_data(capsys):

@@ -915,3 +915,22 @@ def test_as_of_never_uses_a_snapshot_dated_after_the_day(tmp_path, raw_copy):
     pd.testing.assert_frame_equal(downloaded.rounds, cut.rounds)  # the round still names it
     finding = "round #388: pool snapshot dated 2025-12-20, after the round (2025-12-17)"
     assert finding in downloaded.issues and finding in cut.issues
+
+
+def test_a_snapshot_repeated_under_a_new_date_is_a_finding_once_both_are_public(feed):
+    # IRCC gave the counts of 2025-12-14 (with #387, 2025-12-16) also as 2025-12-15 (with #386)
+    repeated = [i for i in feed.issues if "same band counts" in i]
+    assert len(repeated) == 3
+    assert any(
+        i.startswith("round #386: pool snapshot of 2025-12-15 has the same") for i in repeated
+    )
+    assert not any("2025-12-15" in i for i in feed.truncate("2025-12-15").issues)
+    assert any("2025-12-15" in i for i in feed.truncate("2025-12-16").issues)
+
+
+@pytest.mark.parametrize(
+    ("start", "hint"), [(b"\x1f\x8b\x08\x00", "gzip-compressed"), (b"\xff\xfe{\x00", "UTF-16")]
+)
+def test_a_compressed_or_utf16_file_gets_a_hint(start, hint):
+    with pytest.raises(FeedError, match=hint):
+        parse_feed(start + b"\x80\x81" * 10)
