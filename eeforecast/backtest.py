@@ -49,20 +49,8 @@ __all__ = [
     "targets",
 ]
 
-RAW_COLUMNS = [
-    "origin",
-    "category",
-    "step",
-    "date",
-    "actual",
-    "invitations",
-    "expected_date",
-    "actual_invitations",
-    "last_invitations",
-    "model",
-    "mean",
-    "sd",
-]
+#: Columns of :func:`raw_backtest`: the forecast's keys, the round it targets, the model's answer.
+RAW_COLUMNS = ["origin", "category", "step", *SCHEDULE_COLUMNS, "model", "mean", "sd"]
 
 
 def origins(feed, start, end, categories: Sequence[str] | None = None) -> dict:
