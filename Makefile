@@ -51,14 +51,14 @@ lint: $(STAMP) ## Check the code with ruff
 bench: $(STAMP) ## Run the benchmarks (prints speed-ups against reference implementations)
 	$(PY) benchmarks/run.py
 
-evaluate: $(STAMP) ## Conditional-cutoff evaluation vs naive on 2024-2025 rounds (README table)
-	$(PY) scripts/evaluate_conditional.py
+evaluate: $(STAMP) ## Conditional-cutoff evaluation vs naive on 2024-2025 (writes docs/results/conditional.md)
+	$(PY) scripts/evaluate_conditional.py --write-results
 
-replay: $(STAMP) ## Multi-round replay of the actual 2024-2025 rounds from quarterly origins (README table)
-	$(PY) scripts/evaluate_replay.py
+replay: $(STAMP) ## Multi-round replay of the 2024-2025 rounds from quarterly origins (writes docs/results/replay.md)
+	$(PY) scripts/evaluate_replay.py --write-results
 
-backtest: $(STAMP) ## Rolling-origin backtest of the forecast models on 2023-2025
-	$(PY) -m eeforecast backtest --start 2023-01-01
+backtest: $(STAMP) ## Rolling-origin backtest of the forecasts on 2023-2025 (writes docs/results/backtest.md)
+	$(PY) scripts/evaluate_backtest.py --write-results
 
 notebooks: $(STAMP) ## Execute the notebooks and save executed copies in notebooks/executed/
 	$(PY) scripts/run_notebooks.py notebooks notebooks/executed

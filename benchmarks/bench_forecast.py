@@ -2,7 +2,7 @@
 
 * one :func:`eeforecast.forecast.forecast` call for every active category (default models, the
   two-year calibration backtest inside it): target "seconds", taken as 15 s;
-* the full 2023-2025 backtest (:func:`eeforecast.backtest.cross_validation`, horizon 3, default
+* the full 2023-2025 backtest (:func:`eeforecast.evaluation.cross_validation`, horizon 3, default
   models, up to 2 processes): target 60 s.
 
 Run ``python benchmarks/bench_forecast.py`` (or ``make bench``). Prints ``BENCH {json}`` lines for
@@ -26,8 +26,8 @@ def _bench(name: str, target_s: float, fn) -> float:
 
 
 def main() -> int:
-    from eeforecast.backtest import cross_validation
-    from eeforecast.feed import load_feed
+    from eeforecast.data import load_feed
+    from eeforecast.evaluation import cross_validation
     from eeforecast.forecast import active_categories, forecast
 
     with warnings.catch_warnings():

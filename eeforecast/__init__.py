@@ -1,13 +1,15 @@
 """eeforecast: Canada's Express Entry pool as a CRS score distribution.
 
-The pipeline runs one way, one module a stage::
+The pipeline runs one way, one subpackage a stage; each stage only calls the stages before it::
 
-    feed (read IRCC's rounds feed) -> pool (score distribution, shares, flows)
-    -> simulate (rounds of invitations) -> forecast / backtest -> odds -> plots / report
+    data (read IRCC's rounds feed) -> pool (score distribution, sub-pools, flows)
+    -> simulate (rounds of invitations) -> forecast (next rounds) -> evaluation (backtests)
+    -> projection (the forecast schedule simulated) -> odds, backlog -> plots -> report
 
-The entry points below are imported lazily, so ``import eeforecast`` stays quick. Each stage's
-module keeps its own name (``eeforecast.simulate``, ``eeforecast.forecast``, ``eeforecast.odds`` are
-modules: call ``eeforecast.forecast.forecast(...)``, ``eeforecast.odds.odds(...)``).
+A handful of entry points are exported here, imported lazily so that ``import eeforecast`` stays
+quick; everything else lives in its stage (``eeforecast.pool.fit_pool``,
+``eeforecast.simulate.conditional_cutoff``, ``eeforecast.forecast.forecast``,
+``eeforecast.odds.odds`` ...).
 
 Examples
 --------
@@ -25,18 +27,19 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS = {
-    "load_feed": "feed",
-    "Feed": "feed",
+    "load_feed": "data",
+    "Feed": "data",
     "fit_pool": "pool",
+    "PoolConfig": "pool",
     "PoolModel": "pool",
     "PoolState": "pool",
+    "Schedule": "simulate",
     "simulate_feed": "simulate",
     "conditional_cutoff": "simulate",
-    "cutoff_by_size": "forecast",
-    "Schedule": "simulate",
+    "cutoff_by_size": "simulate",
     "forecast_schedule": "forecast",
-    "backlog": "forecast",
-    "cross_validation": "backtest",
+    "cross_validation": "evaluation",
+    "project": "projection",
     "build_report": "report",
     "EEForecastError": "errors",
 }

@@ -33,9 +33,9 @@ import pandas as pd
 from _readme import write_section
 
 from eeforecast import config
-from eeforecast._io import atomic_write
+from eeforecast.data import FeedWarning, load_feed
 from eeforecast.errors import EEForecastError
-from eeforecast.feed import FeedWarning, load_feed
+from eeforecast.files import atomic_write
 from eeforecast.pool import fit_pool, take_top
 
 SECTION = "## Conditional cutoff accuracy"

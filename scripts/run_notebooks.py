@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
-    from eeforecast._io import atomic_write
+    from eeforecast.files import atomic_write
 
     source, out = Path(args.source), Path(args.out)
     notebooks = sorted(source.glob("*.ipynb"))

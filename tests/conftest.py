@@ -26,7 +26,7 @@ def raw_copy(raw_payload) -> dict:
 @pytest.fixture(scope="session")
 def feed():
     """The bundled feed, parsed once per session."""
-    from eeforecast.feed import load_feed
+    from eeforecast.data import load_feed
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -11,16 +11,15 @@ import pytest
 from test_forecast import synthetic_payload  # tests/ is on sys.path (pytest rootdir)
 
 from eeforecast import cli
-from eeforecast.backtest import (
+from eeforecast.data import parse_feed
+from eeforecast.errors import ParameterError
+from eeforecast.evaluation import (
     cross_validation,
-    origins,
     schedule_accuracy,
     summarize,
     targets,
 )
-from eeforecast.errors import ParameterError
-from eeforecast.feed import parse_feed
-from eeforecast.forecast import ETS, Drift, Naive, forecast, raw_forecasts
+from eeforecast.forecast import ETS, Drift, Naive, forecast, origins, raw_forecasts
 
 DAY0 = pd.Timestamp("2024-01-03")
 

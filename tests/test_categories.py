@@ -1,6 +1,12 @@
 import pytest
 
-from eeforecast.categories import CATEGORIES, LABELS, NewCategoryWarning, categorize, normalize_name
+from eeforecast.data.categories import (
+    CATEGORIES,
+    LABELS,
+    NewCategoryWarning,
+    categorize,
+    normalize_name,
+)
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def test_rounding_leaves_dates_alone_without_warnings():
     frame = pd.DataFrame({"date": pd.to_datetime(["2025-01-01"]), "x": [1.234], "c": ["a"]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = cli._rounded(frame, 1)
+        out = cli.output.rounded(frame, 1)
     assert out["x"].tolist() == [1.2] and out["date"].equals(frame["date"])
 
 
@@ -196,7 +196,7 @@ def test_json_writes_infinity_as_a_string_and_missing_as_null():
         {"threshold": [500, 520, 540], "weeks_to_clear": [12.5, float("inf"), None]}
     )
     buffer = io.StringIO()
-    cli.emit(frame, "json", file=buffer)
+    cli.output.emit(frame, "json", file=buffer)
     rows = json.loads(buffer.getvalue(), parse_constant=pytest.fail)  # no bare Infinity/NaN
     assert [r["weeks_to_clear"] for r in rows] == [12.5, "inf", None]
     assert [r["threshold"] for r in rows] == [500, 520, 540]
@@ -205,12 +205,12 @@ def test_json_writes_infinity_as_a_string_and_missing_as_null():
 
 def test_an_os_error_is_one_line(tmp_path, monkeypatch, capsys):
     # e.g. a read-only data folder: the command fails with one line, exit 2, no traceback
-    from eeforecast import feed as feed_module
+    from eeforecast.cli import commands
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "processed"))
 
-    monkeypatch.setattr(feed_module, "write_processed", refuse)
+    monkeypatch.setattr(commands, "write_processed", refuse)
     status, out, err = run(["data"], capsys)
     assert status == 2
     assert err.strip().splitlines()[-1].startswith("eeforecast data: error: [Errno 13]")

@@ -13,9 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eeforecast import cli, config
-from eeforecast.errors import EEForecastError, FeedError, ParameterError, UpdateError
-from eeforecast.feed import (
-    BANDS,
+from eeforecast.data import (
     Feed,
     FeedWarning,
     load_feed,
@@ -24,6 +22,8 @@ from eeforecast.feed import (
     update,
     write_processed,
 )
+from eeforecast.errors import EEForecastError, FeedError, ParameterError, UpdateError
+from eeforecast.scores import BANDS
 
 
 def parse(payload):
@@ -131,7 +131,7 @@ def test_snapshots_are_tidy_and_unique(feed):
     assert (counts == 15).all()
     assert snaps["as_of"].nunique() == len(feed.totals)
     first = snaps[snaps["as_of"] == snaps["as_of"].min()]
-    assert list(zip(first["band_lo"], first["band_hi"], strict=True)) == BANDS
+    assert tuple(zip(first["band_lo"], first["band_hi"], strict=True)) == BANDS
     # Snapshots begin with round #214 (2022-01-19, pool of 2022-01-17).
     assert snaps["as_of"].min() == pd.Timestamp("2022-01-17")
     latest = feed.snapshot()
@@ -281,13 +281,13 @@ def test_republished_snapshot_is_used_from_its_own_round_on():
         return f.snapshot().query("band_lo == 0")["candidates"].item()
 
     assert zero_band(feed) == 8069  # the latest version
-    on_the_7th = feed.truncate("2025-01-07")  # only round #8 was public: its version
+    on_the_7th = feed.truncate(as_of="2025-01-07")  # only round #8 was public: its version
     assert zero_band(on_the_7th) == 9999
     assert on_the_7th.totals["leaves_total"].item() == 390 + 21000 + 5000 + 9999
     assert not any("differs" in issue for issue in on_the_7th.issues)
-    assert zero_band(feed.truncate("2025-01-08")) == 8069
+    assert zero_band(feed.truncate(as_of="2025-01-08")) == 8069
     # truncating twice is truncating once
-    again = feed.truncate("2025-01-08").truncate("2025-01-07")
+    again = feed.truncate(as_of="2025-01-08").truncate(as_of="2025-01-07")
     pd.testing.assert_frame_equal(again.snapshots, on_the_7th.snapshots)
 
 
@@ -303,7 +303,7 @@ def test_new_round_type_finding_names_its_first_round():
         "round #11: round type 'Senior managers (Version 1)' matches no known category; using "
         "the new slug 'senior-managers'"
     ]
-    assert not feed.truncate("2025-01-31").issues
+    assert not feed.truncate(as_of="2025-01-31").issues
 
 
 def test_date_typos_are_findings():
@@ -396,12 +396,12 @@ def test_as_of_keeps_rounds_and_snapshots_on_or_before(feed):
 
 
 def test_as_of_accepts_timestamps_and_rejects_garbage(feed):
-    assert len(feed.truncate(pd.Timestamp("2015-02-07")).rounds) == 2
+    assert len(feed.truncate(as_of=pd.Timestamp("2015-02-07")).rounds) == 2
     with pytest.raises(ParameterError, match="as_of: expected a date YYYY-MM-DD"):
-        feed.truncate("not a date")
+        feed.truncate(as_of="not a date")
     for ambiguous in ("03/04/2024", 20240326, "2026", "today"):  # refused, not guessed
         with pytest.raises(ParameterError, match="as_of"):
-            feed.truncate(ambiguous)
+            feed.truncate(as_of=ambiguous)
 
 
 # --- processed files ----------------------------------------------------------------------------
@@ -532,10 +532,10 @@ def test_update_against_local_server(tmp_path, raw_payload):
 def test_as_of_hides_a_snapshot_until_its_round_publishes_it(feed):
     # Round #386 (2025-12-15) carries the pool of 2025-12-15; #383-#385 carry 2025-12-07's.
     # The pool of 2025-12-14 was published with #387 on 2025-12-16.
-    cut = feed.truncate("2025-12-15")
+    cut = feed.truncate(as_of="2025-12-15")
     assert cut.snapshots["as_of"].max() == pd.Timestamp("2025-12-15")
     assert pd.Timestamp("2025-12-14") not in set(cut.snapshots["as_of"])
-    assert feed.truncate("2025-12-16").snapshots["as_of"].nunique() == (
+    assert feed.truncate(as_of="2025-12-16").snapshots["as_of"].nunique() == (
         cut.snapshots["as_of"].nunique() + 1
     )
 
@@ -547,7 +547,7 @@ def test_truncated_file_equals_as_of(tmp_path, raw_copy, feed):
     path = tmp_path / "feed.json"
     path.write_text(json.dumps(raw_copy))
     old = load_feed(path)
-    cut = feed.truncate(day)
+    cut = feed.truncate(as_of=day)
     pd.testing.assert_frame_equal(old.rounds, cut.rounds)
     pd.testing.assert_frame_equal(old.snapshots, cut.snapshots)
     pd.testing.assert_frame_equal(old.totals, cut.totals)
@@ -561,7 +561,7 @@ def test_round_of_zero_invitations_is_noted():
 
 def test_a_feed_built_by_hand_keeps_undated_findings(feed):
     hand = Feed(feed.rounds, feed.snapshots, feed.totals, issues=("a finding",))
-    assert hand.truncate("2020-01-01").issues == ("a finding",)
+    assert hand.truncate(as_of="2020-01-01").issues == ("a finding",)
     with pytest.raises(FeedError, match="issue_dates: 2 dates for 1 issues"):
         Feed(feed.rounds, feed.snapshots, feed.totals, issues=("a",), issue_dates=(None, None))
 
@@ -571,7 +571,7 @@ def test_a_republished_total_is_a_new_version():
     newer = _round("9", date="2025-01-08", dd2="100", dd18="26999")
     feed = parse({"rounds": [newer, older]})
     assert feed.totals["total"].item() == 26999
-    assert feed.truncate("2025-01-07").totals["total"].item() == 26490
+    assert feed.truncate(as_of="2025-01-07").totals["total"].item() == 26490
 
 
 # --- update: a stale feed, an identical one, failures on the way --------------------------------
@@ -642,7 +642,7 @@ def test_update_writes_the_previous_copy_atomically(tmp_path, raw_payload, monke
             out.write(b"half a co")
         raise OSError(28, "No space left on device", str(dst))
 
-    monkeypatch.setattr("eeforecast.feed.shutil.copy2", disk_full)
+    monkeypatch.setattr("eeforecast.data.fetch.shutil.copy2", disk_full)
     with pytest.raises(UpdateError, match="cannot write .*No space left on device.*unchanged"):
         _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
     assert previous.read_text() == "the copy before" and dest.read_text() == "{broken"
@@ -657,7 +657,7 @@ def test_update_turns_a_write_permission_error_into_update_error(
     def denied(*args, dir=None, **kwargs):
         raise PermissionError(13, "Permission denied", f"{dir}/.live.json.tmp")
 
-    monkeypatch.setattr("eeforecast._io.tempfile.mkstemp", denied)
+    monkeypatch.setattr("eeforecast.files.tempfile.mkstemp", denied)
     with pytest.raises(UpdateError, match=r"cannot write .*live\.json\.tmp: Permission denied"):
         _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
     assert not dest.exists()
@@ -788,7 +788,7 @@ def test_cli_update_refuses_a_stale_feed_unless_forced(tmp_path, monkeypatch, ca
     live = tmp_path / "raw" / "ee_rounds_live.json"
     monkeypatch.setattr(config, "LIVE_FEED", live)
     stale = _payload_without_newest(raw_payload, 3)  # ends with #385 of 2025-12-11
-    monkeypatch.setattr("eeforecast.feed._default_opener", lambda hosts: _opener(stale))
+    monkeypatch.setattr("eeforecast.data.fetch._default_opener", lambda hosts: _opener(stale))
     assert cli.main(["update"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1
@@ -837,7 +837,7 @@ def test_write_processed_writes_whole_counts_as_integers(tmp_path, feed):
 
 
 def test_write_processed_of_a_feed_before_any_snapshot(tmp_path, feed):
-    write_processed(feed.truncate("2016-01-01"), tmp_path)
+    write_processed(feed.truncate(as_of="2016-01-01"), tmp_path)
     wide = pd.read_csv(tmp_path / "snapshots_wide.csv")
     assert list(wide.columns) == ["as_of", *(f"{lo}-{hi}" for lo, hi in BANDS)] and wide.empty
 
@@ -887,7 +887,7 @@ def test_totals_before_the_first_snapshot_are_int64(tmp_path, raw_copy, feed):
     path = tmp_path / "feed.json"
     path.write_text(json.dumps(raw_copy))
     from_file = load_feed(path)
-    cut = feed.truncate("2015-02-07")
+    cut = feed.truncate(as_of="2015-02-07")
     assert from_file.totals.empty and cut.totals.empty
     pd.testing.assert_frame_equal(from_file.totals, cut.totals)
     pd.testing.assert_frame_equal(from_file.snapshots, cut.snapshots)
@@ -924,8 +924,8 @@ def test_a_snapshot_repeated_under_a_new_date_is_a_finding_once_both_are_public(
     assert any(
         i.startswith("round #386: pool snapshot of 2025-12-15 has the same") for i in repeated
     )
-    assert not any("2025-12-15" in i for i in feed.truncate("2025-12-15").issues)
-    assert any("2025-12-15" in i for i in feed.truncate("2025-12-16").issues)
+    assert not any("2025-12-15" in i for i in feed.truncate(as_of="2025-12-15").issues)
+    assert any("2025-12-15" in i for i in feed.truncate(as_of="2025-12-16").issues)
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from eeforecast import cli
-from eeforecast.backtest import cross_validation
+from eeforecast.data import load_feed
 from eeforecast.errors import ParameterError
-from eeforecast.feed import load_feed
+from eeforecast.evaluation import cross_validation
 from eeforecast.forecast import (
     AR,
     ARIMA,
@@ -31,7 +30,6 @@ from eeforecast.forecast import (
     calibrate,
     category_history,
     count_above,
-    cutoff_by_size,
     forecast,
     forecast_schedule,
     gap_days,
@@ -71,7 +69,7 @@ def synthetic_payload(n: int = 40, start: str = "2024-01-03") -> dict:
 
 @pytest.fixture(scope="module")
 def synthetic_feed():
-    from eeforecast.feed import parse_feed
+    from eeforecast.data import parse_feed
 
     return parse_feed(synthetic_payload(), source="synthetic")
 
@@ -128,7 +126,7 @@ def test_gap_model_of_a_new_category_is_not_trusted(feed):
     # rounds in 26 weeks. With fewer than 4 gaps the category's own median is not used: the
     # pooled past-year median gap, or its pace (2 rounds over at least 90 days) if slower.
     day = "2023-07-13"
-    sched = forecast_schedule(feed.truncate(day), day, horizon_days=182, levels=())
+    sched = forecast_schedule(feed.truncate(as_of=day), as_of=day, days=182, levels=())
     french = sched[sched["category"] == "french"]
     hist = category_history(feed, "french", as_of=day)
     assert len(hist.gaps_all) == 1 and hist.gaps_all[0] < 7
@@ -142,7 +140,7 @@ def test_a_category_with_one_or_two_rounds_keeps_its_pace(feed):
     # 2024-06-30: agriculture, STEM and transport had held 1-2 rounds each; the pooled gap alone
     # planned about 15 rounds a year of each, and 0 or 1 came
     day = "2024-06-30"
-    sched = forecast_schedule(feed.truncate(day), day, horizon_days=365, levels=())
+    sched = forecast_schedule(feed.truncate(as_of=day), as_of=day, days=365, levels=())
     planned = sched.groupby("category").size()
     for cat in ("agriculture", "stem", "transport"):
         assert planned.get(cat, 0) <= 4, (cat, planned.get(cat, 0))
@@ -164,7 +162,7 @@ def test_gap_model_floor_of_seven_days(synthetic_feed):
 
 
 def test_forecast_schedule_frame(feed):
-    sched = forecast_schedule(feed, as_of="2025-12-17", horizon_days=60)
+    sched = forecast_schedule(feed, as_of="2025-12-17", days=60)
     assert list(sched.columns) == [
         "date",
         "category",
@@ -175,15 +173,15 @@ def test_forecast_schedule_frame(feed):
         "invitations_hi_95",
     ]
     assert sched["date"].between(pd.Timestamp("2025-12-18"), pd.Timestamp("2026-02-15")).all()
-    assert set(sched["category"]) <= set(active_categories(feed, "2025-12-17"))
+    assert set(sched["category"]) <= set(active_categories(feed, as_of="2025-12-17"))
     assert (sched["invitations_lo_95"] <= sched["invitations_lo_80"]).all()
     assert (sched["invitations_lo_80"] <= sched["invitations_hi_80"]).all()
-    with pytest.raises(ParameterError, match="horizon_days"):
-        forecast_schedule(feed, as_of="2025-12-17", horizon_days=0)
+    with pytest.raises(ParameterError, match="days: expected a whole number >= 1"):
+        forecast_schedule(feed, as_of="2025-12-17", days=0)
 
 
 def test_active_categories(feed):
-    assert active_categories(feed, "2025-12-17") == [
+    assert active_categories(feed, as_of="2025-12-17") == [
         "cec",
         "education",
         "french",
@@ -191,7 +189,7 @@ def test_active_categories(feed):
         "pnp",
         "trades",
     ]
-    assert "general" in active_categories(feed, "2024-06-01")
+    assert "general" in active_categories(feed, as_of="2024-06-01")
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -553,7 +551,7 @@ def test_forecast_errors(feed):
 @pytest.mark.slow
 def test_forecast_default_models_all_active(feed):
     res = forecast(feed, as_of="2025-12-17", progress=False)
-    assert set(res.table["category"]) == set(active_categories(feed, "2025-12-17"))
+    assert set(res.table["category"]) == set(active_categories(feed, as_of="2025-12-17"))
     assert res.table["cutoff"].notna().all()
     assert (res.table["cutoff_lo_80"] <= res.table["cutoff_hi_80"]).all()
 
@@ -603,49 +601,11 @@ def test_step_k_depends_neither_on_horizon_nor_on_other_categories(feed):
 
 
 def test_forecast_of_an_empty_feed_is_our_error():
-    from eeforecast.feed import parse_feed
+    from eeforecast.data import parse_feed
+    from eeforecast.errors import FeedError
 
-    with pytest.raises(ParameterError, match="no round and no pool snapshot"):
+    with pytest.raises(FeedError, match="no round and no pool snapshot"):
         forecast(parse_feed({"rounds": []}), models=CHEAP)
-
-
-# --- backlog ----------------------------------------------------------------------------------
-
-
-def test_backlog_projection(feed):
-    from eeforecast.forecast import backlog
-
-    a = backlog(feed, as_of="2025-06-30", weeks=6, thresholds=(500, 520), n_paths=50, rng=7)
-    b = backlog(feed, as_of="2025-06-30", weeks=6, thresholds=(500, 520), n_paths=50, rng=7)
-    pd.testing.assert_frame_equal(a.weekly, b.weekly)
-    assert len(a.weekly) == 6
-    for name in ("pool", "above_500", "above_520"):
-        assert (a.weekly[f"{name}_lo_95"] <= a.weekly[name]).all()
-        assert (a.weekly[name] <= a.weekly[f"{name}_hi_95"]).all()
-    assert (a.weekly["above_520"] <= a.weekly["above_500"]).all()
-    assert a.clearance["threshold"].tolist() == [500, 520]
-    assert (a.clearance["above_now"] > 0).all()
-    for row in a.clearance.itertuples():  # the central figure never contradicts the pace
-        if row.pace_per_week > 0:
-            assert row.weeks_to_clear == pytest.approx(row.above_now / row.pace_per_week)
-        else:
-            assert row.weeks_to_clear == np.inf
-    assert "above 500" in a.summary()
-    with pytest.raises(ParameterError, match="weeks"):
-        backlog(feed, weeks=0)
-    with pytest.raises(ParameterError, match="threshold"):
-        backlog(feed, thresholds=(1500,))
-
-
-def test_backlog_invited_counts_actual_invitations(feed):
-    from eeforecast.forecast import backlog
-
-    # 2022-02-01: one snapshot, PNP rounds only, and round #214 had taken every nominee: the
-    # forecast PNP rounds find nobody to invite, so nobody is counted as invited
-    with pytest.warns(UserWarning, match="only one pool snapshot"):
-        res = backlog(feed, as_of="2022-02-01", weeks=3, n_paths=20, rng=1)
-    assert res.weekly["rounds"].iloc[-1] > 0
-    assert (res.weekly["invited"] == 0).all()
 
 
 # --- CLI --------------------------------------------------------------------------------------
@@ -709,7 +669,7 @@ def test_cli_backlog_json(capsys):
 def test_structural_model_uses_the_pool_engine(feed, synthetic_feed):
     from eeforecast.forecast import Structural
 
-    hist = category_history(feed.truncate("2025-06-01"), "cec", as_of="2025-06-01")
+    hist = category_history(feed.truncate(as_of="2025-06-01"), "cec", as_of="2025-06-01")
     sched = schedule_category(hist, 2)
     fut = type(sched)(sched.dates, np.full(2, 3000.0), sched.gap, sched.exog)  # two 3,000 rounds
     fitted = Structural().fit(hist)
@@ -757,16 +717,8 @@ def test_new_category_label_keeps_ircc_words():
     )
 
 
-def test_backlog_says_when_the_pool_is_held_flat(feed):
-    """With one known snapshot the inflow cannot be estimated: backlog says so."""
-    from eeforecast.forecast import backlog
-
-    with pytest.warns(UserWarning, match="only one pool snapshot is known"):
-        backlog(feed, as_of="2022-02-01", weeks=2, n_paths=20, rng=1)
-
-
 def test_a_round_that_invited_nobody_is_not_in_the_history(raw_copy):
-    from eeforecast.feed import FeedWarning, parse_feed
+    from eeforecast.data import FeedWarning, parse_feed
 
     row = next(r for r in raw_copy["rounds"] if r["drawNumber"] == "388")  # French, 2025-12-17
     row["drawSize"] = "0"
@@ -780,100 +732,6 @@ def test_a_round_that_invited_nobody_is_not_in_the_history(raw_copy):
     from eeforecast.forecast import raw_forecasts
 
     assert raw_forecasts(feed, "2025-12-16", ["french"], 1, [Naive()], actual=feed.rounds) == []
-
-
-# --- the next cutoff by size --------------------------------------------------------------------
-
-
-def test_cutoff_by_size_is_conditional_cutoff_per_size(feed):
-    from eeforecast.pool import fit_pool
-    from eeforecast.simulate import conditional_cutoff
-
-    feed = feed.truncate("2025-12-15")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = fit_pool(feed)
-        table = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
-        again = cutoff_by_size(feed, "cec", model=model, n_paths=200, rng=5)
-        one = conditional_cutoff(model, "cec", 3000, as_of="2025-12-15", date=table["date"][0],
-                                 n_paths=200, rng=5)  # fmt: skip
-    pd.testing.assert_frame_equal(table, again)  # same seed, same table
-    # default sizes: min, quartiles and max of CEC's sizes of the past year (1350, 4000 x 2,
-    # 500, 3000 x 3, 1000 x 6, 6000 on 2025-12-10), rounded to 50: the median 1175 -> 1200
-    assert table["invitations"].tolist() == [500, 1000, 1200, 3000, 6000]
-    assert list(table.columns[:4]) == ["category", "date", "invitations", "cutoff"]
-    assert (table["invited"] == table["invitations"]).all()  # CEC never runs out here
-    assert {"cutoff_lo_80", "cutoff_hi_95"} <= set(table.columns)
-    # common random numbers: a larger round never has a higher cutoff
-    assert table["cutoff"].is_monotonic_decreasing
-    assert (table["cutoff_lo_95"] <= table["cutoff"]).all()
-    assert (table["cutoff"] <= table["cutoff_hi_95"]).all()
-    # each row is the conditional cutoff of that size on the expected day (CEC: after 2025-12-10)
-    row = table[table["invitations"] == 3000].iloc[0]
-    assert row["cutoff"] == one.final()["cutoff"]
-    assert row["date"] > pd.Timestamp("2025-12-15")
-
-
-def test_cutoff_by_size_errors(feed):
-    with pytest.raises(ParameterError, match="category 'fst': no round of it"):
-        cutoff_by_size(feed, "fst", [1000], n_paths=1)
-    with pytest.raises(ParameterError, match="sizes"):
-        cutoff_by_size(feed, "cec", [0], n_paths=1)
-    with pytest.raises(ParameterError, match="n_paths"):
-        cutoff_by_size(feed, "cec", [1000], n_paths=0)
-    from eeforecast.pool import fit_pool
-
-    later = fit_pool(feed)  # fitted on 2025-12-17: it would leak into a 2025-06-30 question
-    with pytest.raises(ParameterError, match="model: fitted as of 2025-12-17, not as of 2025-06"):
-        cutoff_by_size(feed, "cec", [1000], as_of="2025-06-30", model=later, n_paths=1)
-
-
-def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
-    wide = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=100, rng=2, levels=(90,))
-    assert [c for c in wide.columns if "_lo_" in c or "_hi_" in c] == [
-        "cutoff_lo_90",
-        "cutoff_hi_90",
-    ]
-    det = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1)
-    assert list(det.columns) == [
-        "category",
-        "date",
-        "invitations",
-        "cutoff",
-        "invited",
-        "exhausted_share",
-    ]
-    again = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=1, rng=99)  # no draws: no seed
-    pd.testing.assert_frame_equal(det, again)
-
-
-def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
-    from eeforecast.pool import ThinPoolWarning
-
-    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
-        cutoff_by_size(feed, "education", [500], n_paths=1)
-    with (
-        pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
-        pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
-    ):
-        short = cutoff_by_size(feed, "pnp", [10_000], n_paths=1)
-    assert short["invited"].item() < 10_000  # the row says the round ran out
-    assert short["exhausted_share"].item() == 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
-        cutoff_by_size(feed, "cec", [3000], n_paths=1)
-
-
-def test_cli_by_size(capsys):
-    code = cli.main(["by-size", "--category", "cec", "--category", "pnp", "--size", "500",
-                     "--size", "2000", "--paths", "50", "--format", "csv"])  # fmt: skip
-    out, _ = capsys.readouterr()
-    assert code == 0
-    table = pd.read_csv(io.StringIO(out))
-    assert table["category"].tolist() == ["cec", "cec", "pnp", "pnp"]
-    assert table["invitations"].tolist() == [500, 2000, 500, 2000]
-    for _, part in table.groupby("category"):
-        assert part["cutoff"].iloc[0] >= part["cutoff"].iloc[1]
 
 
 def test_future_of_refuses_days_before_the_history_and_bad_sizes(feed):
@@ -896,11 +754,8 @@ def test_future_of_refuses_days_before_the_history_and_bad_sizes(feed):
         (lambda f: forecast(f, horizon=2.5), "horizon: expected a whole number >= 1, got 2.5"),
         (lambda f: forecast(f, categories="cec"), "categories: expected a list of category slugs"),
         (lambda f: forecast(f, calibration_days=0), "calibration_days"),
-        (lambda f: forecast(42), "feed: expected an eeforecast.feed.Feed, a path or None"),
+        (lambda f: forecast(42), "source: expected an eeforecast.data.Feed, a path or None"),
         (lambda f: cross_validation(f, warmup_days=-10), "warmup_days"),
-        (lambda f: cutoff_by_size(f, "cec", [1000.7], n_paths=1), "sizes: expected whole numbers"),
-        (lambda f: cutoff_by_size(f, "cec", ["a"], n_paths=1), "sizes"),
-        (lambda f: cutoff_by_size(f, "cec", [1000], n_paths=1, rng="x"), "rng: expected a seed"),
     ],
 )
 def test_bad_arguments_are_named(feed, call, match):
@@ -911,12 +766,14 @@ def test_bad_arguments_are_named(feed, call, match):
 def test_a_path_is_a_feed():
     from eeforecast import config
 
-    table = cutoff_by_size(str(config.RAW_FEED), "cec", 3000, n_paths=1)  # one size, a path
-    assert table["invitations"].tolist() == [3000]
+    by_path = forecast(str(config.RAW_FEED), as_of="2025-06-30", categories=["cec"], models=CHEAP)
+    assert by_path.table.equals(
+        forecast(load_feed(), as_of="2025-06-30", categories=["cec"], models=CHEAP).table
+    )
 
 
 def test_summarize_names_an_unknown_column():
-    from eeforecast.backtest import summarize
+    from eeforecast.evaluation import summarize
 
     cv = pd.DataFrame({"category": ["cec"], "step": [1], "actual": [500.0], "naive": [501.0]})
     with pytest.raises(ParameterError, match="summarize: no column 'bogus'"):

@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from eeforecast import plots
-from eeforecast.categories import CATEGORIES
+from eeforecast.data.categories import CATEGORIES
 from eeforecast.report import figure_bytes
 
 AS_OF = pd.Timestamp("2025-12-17")
@@ -104,13 +104,13 @@ def test_records_ties_go_to_the_first_round():
 
 
 def test_candidates_above(feed):
-    hist = plots.candidates_above(feed.snapshots, 500)
+    hist = plots.candidates_above(feed.snapshots, 501)  # a score >= 501: the top two bands
     last = hist.iloc[-1]
     assert last["as_of"] == pd.Timestamp("2025-12-15")
     assert last["pool"] == 237_302
     assert last["above"] == 21_792 + 390
-    with pytest.raises(ValueError, match="band edge"):
-        plots.candidates_above(feed.snapshots, 505)
+    with pytest.raises(ValueError, match="not the lowest score of an IRCC band"):
+        plots.candidates_above(feed.snapshots, 500)
 
 
 def test_band_density(feed):

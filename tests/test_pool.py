@@ -13,9 +13,7 @@ from hypothesis import strategies as st
 
 from eeforecast.errors import ParameterError
 from eeforecast.pool import (
-    BAND_EDGES,
-    MAX_SCORE,
-    SCORES,
+    PoolConfig,
     PoolModel,
     PoolState,
     allocate_round,
@@ -33,6 +31,8 @@ from eeforecast.pool import (
     summarize_flows,
     take_top,
 )
+from eeforecast.scores import BANDS as BAND_EDGES
+from eeforecast.scores import MAX_SCORE, SCORES
 
 S = MAX_SCORE + 1
 
@@ -221,7 +221,7 @@ def test_depletion_age_and_category_eligible_by_hand():
     assert depletion_age(dates, np.array([450, 500]), "2025-02-01")[500] == 31
     total = np.full(S, 100.0)
     inflow = np.full(S, 2.0)
-    e = category_eligible(total, inflow, age, refill=0.5, conversion=0.001, horizon=365)
+    e = category_eligible(total, inflow, age, refill=0.5, conversion=0.001, refill_days=365)
     assert e[449] == 100.0  # never emptied: steady state (1 + 0.1) * 365, capped at the total
     assert e[450] == pytest.approx((1.0 + 0.1) * 41)
     assert e[500] == pytest.approx(1.1 * 10)
@@ -305,7 +305,7 @@ def test_no_leakage_as_of_equals_truncated_feed(feed):
     snapshots change nothing."""
     day = "2025-06-11"
     a = fit_pool(feed, as_of=day)
-    b = fit_pool(feed.truncate(day))
+    b = fit_pool(feed.truncate(as_of=day))
     assert a.as_of == b.as_of == pd.Timestamp(day)
     sa, sb = a.state(), b.state()
     assert sa.as_of == sb.as_of
@@ -375,7 +375,7 @@ def test_room_for_round_scales_only_when_needed():
 def test_pool_on_takes_out_the_rounds_since_the_snapshot(model, feed):
     """Round #386 (pnp, 399) was held on the day of the 2025-12-15 snapshot: the pool just before
     the next day's round has about 399 fewer nominees plus one day of inflow."""
-    state = model.state("2025-12-15")
+    state = model.state(as_of="2025-12-15")
     total, inflow = model.pool_on("2025-12-16")
     assert total[601:].sum() == pytest.approx(
         state.total[601:].sum() - 399 + inflow[601:].sum(), abs=1e-6
@@ -387,7 +387,9 @@ def test_only_published_snapshots_are_used(feed):
     """The snapshot of 2025-12-07 was published with round #383 on 2025-12-08: on 2025-12-07
     the latest known snapshot is the one published with round #381 (2025-11-24)."""
     # Feed.truncate applies the publication rule itself; fit_pool applies it to any feed.
-    assert pd.Timestamp("2025-12-07") not in set(feed.truncate("2025-12-07").snapshots["as_of"])
+    assert pd.Timestamp("2025-12-07") not in set(
+        feed.truncate(as_of="2025-12-07").snapshots["as_of"]
+    )
     model = fit_pool(feed, as_of="2025-12-07")
     assert model.state().as_of == pd.Timestamp("2025-11-24")
     assert fit_pool(feed, as_of="2025-12-08").state().as_of == pd.Timestamp("2025-12-07")
@@ -426,7 +428,7 @@ def test_invitation_rate_by_hand():
 
 def test_flow_conversion_feeds_the_engine_state(model):
     state = model.state()
-    assert state.horizon == model.params["horizon"]
+    assert state.refill_days == model.config.refill_days
     french = model.categories["french"]
     assert french.flow_rate > 0 and 300 < french.flow_cutoff < 600
     assert french.flow_conversion >= 0
@@ -446,15 +448,17 @@ def test_flow_conversion_feeds_the_engine_state(model):
 
 
 def test_flow_rate_uses_no_later_round(feed):
-    early = fit_pool(feed.truncate("2025-01-01"), as_of="2025-01-01")
+    early = fit_pool(feed.truncate(as_of="2025-01-01"), as_of="2025-01-01")
     full = fit_pool(feed, as_of="2025-01-01")
     assert early.categories["french"].flow_rate == full.categories["french"].flow_rate
 
 
 def test_nominee_inflow_at_most_the_pnp_pace(feed):
     day = "2025-01-01"
-    capped = fit_pool(feed.truncate(day), as_of=day)
-    free = fit_pool(feed.truncate(day), as_of=day, cap_nominee_inflow=False)
+    capped = fit_pool(feed.truncate(as_of=day), as_of=day)
+    free = fit_pool(
+        feed.truncate(as_of=day), as_of=day, config=PoolConfig(cap_nominee_inflow=False)
+    )
     r = capped.rounds[capped.rounds["category"] == "pnp"]
     pace, _ = invitation_rate(r["date"].to_numpy(), r["invitations"], r["cutoff"], day)
     assert capped.inflow_bands[-1] == pytest.approx(min(free.inflow_bands[-1], pace))
@@ -544,18 +548,25 @@ def test_tilt_sd_from_past_general_rounds_only(feed):
 @pytest.mark.parametrize(
     ("kw", "match"),
     [
-        (dict(half_life=-5), "half_life: expected a number > 0, got -5"),
-        (dict(lookback=0), "lookback"),
-        (dict(lifetime=float("nan")), "lifetime"),
+        (dict(half_life_days=-5), "half_life_days: expected a number > 0, got -5"),
+        (dict(lookback_days=0), "lookback_days"),
+        (dict(lifetime_days=float("nan")), "lifetime_days"),
         (dict(prior_weight=-1), "prior_weight: expected a number >= 0"),
+        (dict(cap_nominee_inflow=1), "cap_nominee_inflow: expected True or False"),
     ],
 )
-def test_fit_pool_checks_its_settings(feed, kw, match):
-    # a negative half-life used to shrink the Monte Carlo spread tenfold without a word
+def test_pool_config_checks_its_settings(kw, match):
+    # a negative half-life would shrink the Monte Carlo spread tenfold without a word
     with pytest.raises(ParameterError, match=match):
-        fit_pool(feed, **kw)
+        PoolConfig(**kw)
 
 
-def test_fit_pool_wants_a_feed():
-    with pytest.raises(ParameterError, match="feed: expected an eeforecast.feed.Feed"):
-        fit_pool("data/raw/ee_rounds_snapshot_2025-12-17.json")
+def test_fit_pool_takes_a_feed_or_a_path(feed):
+    from eeforecast import config
+
+    by_path = fit_pool(config.RAW_FEED, as_of="2025-06-30")
+    assert by_path.summary() == fit_pool(feed, as_of="2025-06-30").summary()
+    with pytest.raises(ParameterError, match="source: expected an eeforecast.data.Feed"):
+        fit_pool(42)
+    with pytest.raises(ParameterError, match="config: expected a PoolConfig"):
+        fit_pool(feed, config={"lookback_days": 365})

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from eeforecast import cli, config, report
-from eeforecast.feed import FeedError
+from eeforecast.errors import FeedError, ParameterError
 from eeforecast.forecast import Drift, Naive, WindowMean
 
 # Reduced settings for speed: fewer paths, two steps, a shorter backtest and the baseline models.
@@ -38,7 +38,7 @@ def built(tmp_path_factory):
     before = (_tree(config.REPORTS_DIR), _tree(config.DATA_DIR))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the pipeline must not let a warning escape
-        path, rep = report.build_report(out, seed=42, **FAST)
+        path, rep = report.build_report(out, rng=42, **FAST)
     after = (_tree(config.REPORTS_DIR), _tree(config.DATA_DIR))
     return out, path, rep, before, after
 
@@ -113,18 +113,18 @@ def test_pool_summary(built):
     _, path, rep, *_ = built
     pool = rep.pool_summary.set_index("quantity")
     assert pool.loc["Candidates in the pool", "value"] == 237_302
-    assert pool.loc["Candidates above 500", "value"] == 21_792 + 390
+    assert pool.loc["Candidates at or above 501", "value"] == 21_792 + 390
     # the projection column is the backlog object's last week (the one figure 4 draws)
     last = rep.backlog_result.weekly.iloc[-1]
     assert pool.loc["Candidates in the pool", "projected"] == last["pool"]
-    assert pool.loc["Candidates above 500", "projected_lo_80"] == last["above_501_lo_80"]
+    assert pool.loc["Candidates at or above 501", "projected_lo_80"] == last["above_501_lo_80"]
     assert (rep.backlog["above"] == rep.backlog_result.weekly["above_501"]).all()
     assert f"{last['above_501']:,.0f} (" in path.read_text(encoding="utf-8")
 
 
 def test_figures_share_the_report_objects(built):
     rep = built[2]
-    assert rep.odds is not None and set(rep.odds["within"]) == set(report.ODDS_HORIZONS)
+    assert rep.odds is not None and set(rep.odds["within"]) == set(report.ODDS_SPANS)
     assert set(rep.odds["category"]) <= set(rep.summary["category"])
     assert rep.backlog is not None and rep.backlog["date"].min() > rep.as_of
     assert rep.backtest is not None and {"naive", "auto"} <= set(rep.backtest["model"])
@@ -151,27 +151,30 @@ def test_same_seed_same_bytes(built):
 def test_same_seed_same_simulation(built):
     rep = built[2]
     cfg = report.Settings(seed=42, **FAST)
-    from eeforecast.odds import simulate_cutoff_paths
+    from eeforecast.projection import project
 
     seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        again = simulate_cutoff_paths(
-            rep.feed,
-            rep.pool,
+        again = project(
+            pool=rep.pool,
             as_of=rep.as_of,
-            horizon=cfg.odds_horizon,
+            span=cfg.span,
             n_paths=cfg.n_paths,
             rng=np.random.default_rng(seed),
-            thresholds=(cfg.threshold + 1,),
+            thresholds=(cfg.threshold,),
         )
-    np.testing.assert_array_equal(again.cutoffs, rep.paths.cutoffs)
+    np.testing.assert_array_equal(again.cutoffs, rep.projection.cutoffs)
+    # the backlog is read from the same simulation as the odds
+    assert rep.backlog_result is not None
+    first = rep.backlog["above"].iloc[0]
+    assert first == pytest.approx(rep.backlog_result.weekly[f"above_{cfg.threshold}"].iloc[0])
 
 
 def test_as_of_report(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        path, rep = report.build_report(tmp_path, as_of="2025-06-30", seed=1, **FAST)
+        path, rep = report.build_report(tmp_path, as_of="2025-06-30", rng=1, **FAST)
     assert rep.as_of == pd.Timestamp("2025-06-30")
     assert (rep.feed.rounds["date"] <= "2025-06-30").all()
     assert "Data as of 2025-06-30" in path.read_text(encoding="utf-8")
@@ -179,27 +182,28 @@ def test_as_of_report(tmp_path):
 
 
 def test_bad_settings():
-    with pytest.raises(report.ParameterError, match="n_paths"):
+    with pytest.raises(ParameterError, match="n_paths"):
         report.build_report("/nonexistent", n_paths=0)
-    with pytest.raises(report.ParameterError, match="report settings"):
+    with pytest.raises(ParameterError, match="report settings"):
         report.build_report("/nonexistent", colour="red")
     # every setting is checked before any work: no half-built report with missing sections
     for bad, match in [
         (dict(n_paths=2.5), "n_paths: expected a whole number >= 1, got 2.5"),
         (dict(horizon=0), "horizon"),
-        (dict(odds_horizon="forever"), "odds_horizon"),
-        (dict(threshold=-5), "threshold: expected the top of one of IRCC's pool bands"),
-        (dict(seed="x"), "seed: expected a whole number >= 0"),
+        (dict(span="forever"), "span"),
+        (dict(span="3m", backlog_weeks=26), "backlog_weeks: 26 weeks reach beyond"),
+        (dict(threshold=500), "threshold: expected the lowest score of one of IRCC's pool bands"),
+        (dict(rng="x"), "rng: expected a seed"),
         (dict(n_jobs=0), "n_jobs"),
     ]:
-        with pytest.raises(report.ParameterError, match=match):
+        with pytest.raises(ParameterError, match=match):
             report.build_report("/nonexistent", **bad)
 
 
 def test_before_the_first_round_is_a_clear_error_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(FeedError, match="no round on or before 2014-01-01"):
-        report.build_report(out, as_of="2014-01-01", seed=1, **FAST)
+        report.build_report(out, as_of="2014-01-01", rng=1, **FAST)
     assert not out.exists()
 
 
@@ -216,14 +220,14 @@ def test_cli_prints_where_the_report_is(monkeypatch, capsys, built):
     text = capsys.readouterr().out
     assert code == 0
     assert f"report written to {path.resolve()}" in text
-    assert calls["seed"] == 7 and calls["as_of"] == "2025-12-17" and calls["out_dir"] == str(out)
+    assert calls["rng"] == 7 and calls["as_of"] == "2025-12-17" and calls["out_dir"] == str(out)
     assert "CEC" in text and "next ~" in text
 
 
 def test_before_any_pool_snapshot_the_report_says_what_is_missing(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        path, rep = report.build_report(tmp_path, as_of="2021-06-30", seed=1, **FAST)
+        path, rep = report.build_report(tmp_path, as_of="2021-06-30", rng=1, **FAST)
     assert rep.pool is None and rep.odds is None and rep.backlog is None
     assert any(n.startswith("pool model not available") for n in rep.notes)
     assert all((tmp_path / "figures" / f"{s}.png").stat().st_size > 10_000 for s in report.FIGURES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +21,7 @@ from eeforecast.simulate import (
     Round,
     Schedule,
     conditional_cutoff,
+    cutoff_by_size,
     parse_draw,
     run_scenarios,
     simulate,
@@ -157,7 +159,7 @@ def test_conversion_refills_an_emptied_category_by_hand(engine):
     assert res.cutoff[0, 0] == 450 and res.invited[0, 0] == pytest.approx(4)
     assert res.invited[0, 1] == pytest.approx(6)
     # the cap: with horizon 5 days at most 1%/day x 5 = 5% of a score turns eligible
-    capped = PoolState(**{**pool.__dict__, "horizon": 5.0})
+    capped = PoolState(**{**pool.__dict__, "refill_days": 5.0})
     res = simulate(capped, [rnd("french", 100, days=10)], engine=engine)
     assert res.invited[0, 0] == pytest.approx(5)
     # no conversion: nobody to invite
@@ -640,10 +642,10 @@ def test_parse_draw_and_engine_input_errors():
 def test_run_scenarios_serial():
     pool = random_state(3, sd=2.0)
     scen = {"small": to_rounds([("cec", 500, 7)]), "large": to_rounds([("cec", 5000, 7)])}
-    out = run_scenarios(scen, pool, n_paths=30, rng=9)
+    out = run_scenarios(scen, state=pool, n_paths=30, rng=9)
     assert set(out) == {"small", "large"}
     assert np.median(out["large"].cutoff) <= np.median(out["small"].cutoff)
-    again = run_scenarios(scen, pool, n_paths=30, rng=9)
+    again = run_scenarios(scen, state=pool, n_paths=30, rng=9)
     np.testing.assert_array_equal(out["small"].pool, again["small"].pool)
 
 
@@ -652,10 +654,10 @@ def test_executor_does_not_change_results():
     pool = random_state(3, sd=2.0)
     rounds = to_rounds([("cec", 2000, 7), ("general", 3000, 7)])
     scen = [rounds, rounds[:1]]
-    serial = run_scenarios(scen, pool, n_paths=40, rng=11)
+    serial = run_scenarios(scen, state=pool, n_paths=40, rng=11)
     one = simulate(pool, rounds, n_paths=60, rng=12, chunk_paths=16)
     with ProcessPoolExecutor(2) as ex:
-        spread = run_scenarios(scen, pool, n_paths=40, rng=11, executor=ex)
+        spread = run_scenarios(scen, state=pool, n_paths=40, rng=11, executor=ex)
         two = simulate(pool, rounds, n_paths=60, rng=12, chunk_paths=16, executor=ex)
     for a, b in zip(serial, spread, strict=True):
         assert a.cutoff.tobytes() == b.cutoff.tobytes() and a.pool.tobytes() == b.pool.tobytes()
@@ -690,11 +692,14 @@ def test_conditional_cutoff_from_a_fitted_model(quiet_feed):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = fit_pool(quiet_feed.truncate("2025-12-15"))
-        a = conditional_cutoff(model, "cec", 3000, as_of="2025-12-15", date="2025-12-16")
+        model = fit_pool(quiet_feed.truncate(as_of="2025-12-15"))
+        a = conditional_cutoff(None, "cec", 3000, as_of="2025-12-15", date="2025-12-16", pool=model)
         b = conditional_cutoff(quiet_feed, "cec", 3000, as_of="2025-12-15", date="2025-12-16")
-        with pytest.raises(ParameterError, match="after the pool model's last day"):
-            conditional_cutoff(model, "cec", 3000, as_of="2025-12-20")
+        # a pool fitted on another day would miss rounds or see the future
+        with pytest.raises(ParameterError, match="fitted as of 2025-12-15, not as of 2025-12-20"):
+            conditional_cutoff(None, "cec", 3000, as_of="2025-12-20", pool=model)
+        with pytest.raises(ParameterError, match="not as of 2025-12-01"):
+            conditional_cutoff(None, "cec", 3000, as_of="2025-12-01", pool=model)
     assert a.to_frame(replayed=True).equals(b.to_frame(replayed=True))
 
 
@@ -829,16 +834,16 @@ def test_cli_simulate_bad_schedule(capsys, tmp_path):
 
 
 def test_replay_uses_only_the_origin_and_actual_rounds(quiet_feed):
+    from eeforecast.evaluation import replay, replay_summary
     from eeforecast.pool import fit_pool
-    from eeforecast.simulate import replay, replay_summary
 
     origin = pd.Timestamp("2025-07-01")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         frame = replay(quiet_feed, origin, 3)
         # the model fitted at the origin is the same with or without the later rounds
-        model = fit_pool(quiet_feed.truncate(origin), as_of=origin)
-        again = replay(quiet_feed, origin, 3, model=model)
+        model = fit_pool(quiet_feed.truncate(as_of=origin), as_of=origin)
+        again = replay(quiet_feed, origin, 3, pool=model)
         mc = replay(quiet_feed, origin, 3, n_paths=30, rng=1)
     pd.testing.assert_frame_equal(frame, again)
     later = quiet_feed.rounds[
@@ -1020,7 +1025,7 @@ def new_type_feed(tmp_path_factory, raw_payload):
     """The bundled feed with the last two French rounds renamed to a never-seen round type."""
     import copy
 
-    from eeforecast.categories import categorize
+    from eeforecast.data.categories import categorize
 
     data = copy.deepcopy(raw_payload)
     french = [r for r in data["rounds"] if categorize(r["drawName"]) == "french"]
@@ -1108,7 +1113,7 @@ def test_tilt_of_the_501_600_shape_keeps_the_band_and_spreads_general_cutoffs():
 def test_a_bad_rng_is_named(bad):
     import random
 
-    from eeforecast._random import as_generator
+    from eeforecast.checks import as_generator
 
     with pytest.raises(ParameterError, match="rng: expected a seed"):
         as_generator(bad)
@@ -1127,9 +1132,9 @@ def test_run_scenarios_from_a_feed_replays_the_rounds_since_the_snapshot(feed):
         warnings.simplefilter("ignore")
         alone = simulate_feed(feed, plan).to_frame()
         from_feed = run_scenarios({"x": plan}, feed)["x"].to_frame()
-        from_model = run_scenarios([plan], fit_pool(feed))[0].to_frame()
+        from_model = run_scenarios([plan], pool=fit_pool(feed))[0].to_frame()
         # a bare state is taken as it is: the rounds of 2025-12-15..17 are not taken out of it
-        stale = run_scenarios([plan], fit_pool(feed).state())[0].to_frame()
+        stale = run_scenarios([plan], state=fit_pool(feed).state())[0].to_frame()
     pd.testing.assert_frame_equal(from_feed, alone)
     pd.testing.assert_frame_equal(from_model, alone)
     # the French round of 2025-12-17 (6,000) took the top the stale state still holds
@@ -1141,3 +1146,107 @@ def test_one_threshold_may_be_given_alone():
     one = simulate(pool, [Round.make(DAY, "general", 10)], thresholds=500)
     many = simulate(pool, [Round.make(DAY, "general", 10)], thresholds=(500,))
     np.testing.assert_array_equal(one.above[500], many.above[500])
+
+
+# --- the next cutoff by size ---------------------------------------------------------------
+
+
+def test_cutoff_by_size_is_conditional_cutoff_per_size(feed):
+    from eeforecast.forecast import next_round_day
+    from eeforecast.pool import fit_pool
+
+    feed = feed.truncate(as_of="2025-12-15")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fit_pool(feed)
+        day = next_round_day(feed, "cec")
+        table = cutoff_by_size(feed, "cec", date=day, pool=model, n_paths=200, rng=5)
+        again = cutoff_by_size(feed, "cec", date=day, pool=model, n_paths=200, rng=5)
+        one = conditional_cutoff(None, "cec", 3000, as_of="2025-12-15", date=day, pool=model,
+                                 n_paths=200, rng=5)  # fmt: skip
+        today = cutoff_by_size(feed, "cec", [3000], pool=model)
+    pd.testing.assert_frame_equal(table, again)  # same seed, same table
+    # default sizes: min, quartiles and max of CEC's sizes of the past year (1350, 4000 x 2,
+    # 500, 3000 x 3, 1000 x 6, 6000 on 2025-12-10), rounded to 50: the median 1175 -> 1200
+    assert table["invitations"].tolist() == [500, 1000, 1200, 3000, 6000]
+    assert list(table.columns[:4]) == ["category", "date", "invitations", "cutoff"]
+    assert (table["invited"] == table["invitations"]).all()  # CEC never runs out here
+    assert {"cutoff_lo_80", "cutoff_hi_95"} <= set(table.columns)
+    # common random numbers: a larger round never has a higher cutoff
+    assert table["cutoff"].is_monotonic_decreasing
+    assert (table["cutoff_lo_95"] <= table["cutoff"]).all()
+    assert (table["cutoff"] <= table["cutoff_hi_95"]).all()
+    # each row is the conditional cutoff of that size on the expected day (CEC: after 2025-12-10)
+    row = table[table["invitations"] == 3000].iloc[0]
+    assert row["cutoff"] == one.final()["cutoff"]
+    assert row["date"] > pd.Timestamp("2025-12-15")
+    # without a date the round is held on the as-of day, as conditional_cutoff's is
+    assert today["date"].item() == pd.Timestamp("2025-12-15")
+
+
+def test_cutoff_by_size_errors(feed):
+    with pytest.raises(ParameterError, match="category 'fst': no round of it"):
+        cutoff_by_size(feed, "fst", [1000])
+    with pytest.raises(ParameterError, match="sizes"):
+        cutoff_by_size(feed, "cec", [0])
+    with pytest.raises(ParameterError, match="n_paths"):
+        cutoff_by_size(feed, "cec", [1000], n_paths=0)
+    with pytest.raises(ParameterError, match="sizes: expected whole numbers"):
+        cutoff_by_size(feed, "cec", [1000.7])
+    with pytest.raises(ParameterError, match="sizes"):
+        cutoff_by_size(feed, "cec", ["a"])
+    with pytest.raises(ParameterError, match="rng: expected a seed"):
+        cutoff_by_size(feed, "cec", [1000], n_paths=5, rng="x")
+    from eeforecast.pool import fit_pool
+
+    later = fit_pool(feed)  # fitted on 2025-12-17: it would leak into a 2025-06-30 question
+    with pytest.raises(ParameterError, match="pool: fitted as of 2025-12-17, not as of 2025-06"):
+        cutoff_by_size(feed, "cec", [1000], as_of="2025-06-30", pool=later)
+
+
+def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
+    wide = cutoff_by_size(feed, "cec", [1000, 3000], n_paths=100, rng=2, levels=(90,))
+    assert [c for c in wide.columns if "_lo_" in c or "_hi_" in c] == [
+        "cutoff_lo_90",
+        "cutoff_hi_90",
+    ]
+    det = cutoff_by_size(feed, "cec", [1000, 3000])  # n_paths=None: the expected path
+    assert list(det.columns) == [
+        "category",
+        "date",
+        "invitations",
+        "cutoff",
+        "invited",
+        "exhausted_share",
+    ]
+    again = cutoff_by_size(feed, "cec", [1000, 3000], rng=99)  # no draws: no seed
+    pd.testing.assert_frame_equal(det, again)
+
+
+def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
+    from eeforecast.pool import ThinPoolWarning
+
+    with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
+        cutoff_by_size(feed, "education", [500])
+    with (
+        pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
+        pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
+    ):
+        short = cutoff_by_size(feed, "pnp", [10_000])
+    assert short["invited"].item() < 10_000  # the row says the round ran out
+    assert short["exhausted_share"].item() == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
+        cutoff_by_size(feed, "cec", [3000])
+
+
+def test_cli_by_size(capsys):
+    code = main(["by-size", "--category", "cec", "--category", "pnp", "--size", "500",
+                     "--size", "2000", "--paths", "50", "--format", "csv"])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert table["category"].tolist() == ["cec", "cec", "pnp", "pnp"]
+    assert table["invitations"].tolist() == [500, 2000, 500, 2000]
+    for _, part in table.groupby("category"):
+        assert part["cutoff"].iloc[0] >= part["cutoff"].iloc[1]

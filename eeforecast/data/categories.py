@@ -64,7 +64,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("education", r"\beducation\b"),
 )
 
-_VERSION_TAGS = re.compile(
+VERSION_TAGS = re.compile(
     r"\((?:version\s*\d+|\d{4}(?:\s*-\s*\d+)?)\)"  # (Version 2), (2023-1), (2024)
     r"|,?\s*\d{4}\s*-\s*version\s*\d+"  # , 2026-Version 3
     r"|,?\s*\bversion\s*\d+\b"  # Version 3
@@ -86,7 +86,7 @@ def normalize_name(name: str) -> str:
     'trade occupations'
     """
     text = " ".join(str(name).lower().split())
-    text = _VERSION_TAGS.sub(" ", text)
+    text = VERSION_TAGS.sub(" ", text)
     text = re.sub(r"[\u2010-\u2015]", "-", text)  # unicode dashes
     text = re.sub(r"\s+", " ", text).strip(" ,;:-")
     return text

@@ -1,0 +1,305 @@
+"""Argument checking, in one place: every public function converts its arguments here.
+
+Each ``as_*`` function takes a user's value and the name to blame, and returns the value in the
+form the package works with, or raises :class:`~eeforecast.errors.ParameterError` naming the
+parameter and the value. The command line and the Python API therefore refuse the same inputs
+with the same words.
+
+================  ==========================================================================
+``as_day``        a day: ``YYYY-MM-DD`` strings or date objects, never a guess
+``as_generator``  ``rng``: a seed, a numpy Generator, a SeedSequence or None
+``as_whole``      a whole number with a lower bound (``horizon``, ``weeks``, ``calibration_days``)
+``as_n_paths``    ``n_paths``: None (the deterministic path) or a number of Monte Carlo paths
+``as_levels``     interval levels in percent
+``as_slug``       one category slug; ``as_slugs`` a list of them
+``as_scores``     CRS scores 0..1200
+``as_span``       a span of time written ``"6m"``, ``"26w"``, ``"90d"`` or ``"1y"``
+``as_positive``   a number > 0 (schedule sizes)
+================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .scores import MAX_SCORE
+
+__all__ = [
+    "LEVELS",
+    "MAX_SPAN_DAYS",
+    "as_day",
+    "as_generator",
+    "as_levels",
+    "as_n_paths",
+    "as_positive",
+    "as_scores",
+    "as_slug",
+    "as_slugs",
+    "as_span",
+    "as_whole",
+    "is_slug",
+]
+
+#: A day written YYYY-MM-DD, optionally followed by a time ("2025-06-30 00:00:00", ISO "T").
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def as_day(value: object, name: str) -> pd.Timestamp:
+    """A day (midnight, tz-naive) from a date-like value.
+
+    Parameters
+    ----------
+    value : str, datetime.date, numpy.datetime64 or pandas.Timestamp
+        A string must be written YYYY-MM-DD (a time after it is allowed and dropped): other
+        forms such as ``03/04/2024`` mean different days in different countries and are refused
+        rather than guessed. Numbers are refused too (``20240326`` is not a day).
+    name : str
+        The parameter or field named in the error.
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Raises
+    ------
+    ParameterError
+        Naming ``name`` and the value.
+
+    Examples
+    --------
+    >>> as_day("2025-06-30", "as_of")
+    Timestamp('2025-06-30 00:00:00')
+    >>> as_day("03/04/2024", "as_of")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: as_of: expected a date YYYY-MM-DD, got '03/04/2024'
+    """
+    ok = isinstance(value, _dt.date | np.datetime64) or (
+        isinstance(value, str) and _ISO.fullmatch(value.strip()) is not None
+    )
+    day = pd.NaT
+    if ok:
+        try:
+            day = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+        except (ValueError, TypeError):
+            day = pd.NaT
+    if pd.isna(day):
+        raise ParameterError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
+    if day.tzinfo is not None:
+        day = day.tz_convert(None)
+    return day.normalize()
+
+
+def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator from a seed, a Generator (used as is), a SeedSequence or None.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator, numpy.random.SeedSequence or None
+        A seed is a whole number >= 0; None draws fresh entropy (not reproducible).
+    name : str
+        The parameter named in the error.
+
+    Raises
+    ------
+    ParameterError
+        Any other value (a string, a float, a negative number, Python's ``random.Random``).
+
+    Examples
+    --------
+    >>> bool(as_generator(7).integers(10) == as_generator(7).integers(10))
+    True
+    >>> as_generator("7")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: rng: expected a seed (whole number >= 0), a numpy Generator or None, got '7'
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    seed_ok = isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0
+    if rng is None or seed_ok or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise ParameterError(
+        f"{name}: expected a seed (whole number >= 0), a numpy Generator or None, got {rng!r}"
+    )
+
+
+def as_whole(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, or a :class:`ParameterError` naming ``name``.
+
+    Examples
+    --------
+    >>> as_whole(3, "horizon")
+    3
+    >>> as_whole(0, "horizon")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: horizon: expected a whole number >= 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ParameterError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_n_paths(value: object, name: str = "n_paths") -> int | None:
+    """``None`` (the deterministic expected path) or a number of Monte Carlo paths >= 1.
+
+    Examples
+    --------
+    >>> as_n_paths(None) is None, as_n_paths(500)
+    (True, 500)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(f"{name}: expected a whole number >= 1 or None, got {value!r}")
+    return int(value)
+
+
+#: The interval levels every function reports unless asked for others [%].
+LEVELS: tuple[int, ...] = (80, 95)
+
+
+def as_levels(levels: Iterable | None) -> tuple[int, ...]:
+    """Interval levels as sorted whole percentages in 1..99 (duplicates dropped) [%].
+
+    Examples
+    --------
+    >>> as_levels([95, 80, 80])
+    (80, 95)
+    """
+    out = []
+    for lv in levels or ():
+        try:
+            value = int(lv)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"level: not a whole percentage: {lv!r}") from exc
+        if not 0 < value < 100 or value != float(lv):
+            raise ParameterError(f"level: must be a whole percentage in 1..99, got {lv!r}")
+        out.append(value)
+    return tuple(sorted(set(out)))
+
+
+#: A category slug: lower-case words of letters and digits joined by ``-`` (known categories
+#: and the slugs :func:`eeforecast.data.categorize` derives for new round types).
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_slug(text: object) -> bool:
+    """True if ``text`` looks like a category slug (``cec``, ``senior-managers-with-...``).
+
+    Examples
+    --------
+    >>> is_slug("cec"), is_slug("senior-managers-with-canadian-work-experience"), is_slug("C E C")
+    (True, True, False)
+    """
+    return isinstance(text, str) and _SLUG.fullmatch(text) is not None
+
+
+def as_slug(category: object, where: str) -> str:
+    """A category slug: a known one or any slug-like name of a new round type (whether the pool
+    has an estimate for it is checked where it is used)."""
+    if not is_slug(category):
+        raise ParameterError(
+            f"{where}: {category!r} is not a category slug (lower-case words joined by '-', "
+            "e.g. general, cec, pnp, or the slug of a new round type)"
+        )
+    return category
+
+
+def as_slugs(categories: object, name: str = "categories") -> list[str] | None:
+    """A list of category slugs (None stays None); a bare string is refused, not spelt out."""
+    if categories is None:
+        return None
+    if isinstance(categories, str):
+        raise ParameterError(
+            f"{name}: expected a list of category slugs, got the string {categories!r} "
+            f"(write [{categories!r}])"
+        )
+    return list(categories)
+
+
+def as_scores(score: object, name: str = "score") -> np.ndarray:
+    """CRS scores as an int64 array; each a whole number in 0..1200 [CRS points]."""
+    arr = np.asarray(score)
+    if arr.dtype.kind not in "iuf" or arr.size == 0:
+        raise ParameterError(f"{name}: expected a CRS score 0..{MAX_SCORE}, got {score!r}")
+    if np.any(~np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise ParameterError(f"{name}: CRS scores are whole numbers 0..{MAX_SCORE}, got {score!r}")
+    if np.any(arr < 0) or np.any(arr > MAX_SCORE):
+        raise ParameterError(f"{name}: must be between 0 and {MAX_SCORE} CRS points, got {score!r}")
+    return arr.astype(np.int64)
+
+
+_SPAN = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
+_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+#: Longest span accepted by :func:`as_span` [days].
+MAX_SPAN_DAYS = 731
+
+
+def as_span(span: str | pd.DateOffset, name: str = "within") -> pd.DateOffset:
+    """A span of time written as a whole number and a unit: ``"90d"``, ``"26w"``, ``"6m"``, ``"1y"``.
+
+    The one parser of typed spans (``within=`` of the odds, ``span=`` of the schedule
+    simulation); arguments counted in one unit carry it in their name instead (``weeks=``,
+    ``days=``, ``months=``). ``horizon`` is always a number of rounds.
+
+    Parameters
+    ----------
+    span : str or pandas.DateOffset
+        A positive whole number followed by ``d``, ``w``, ``m`` or ``y``.
+    name : str
+        The parameter named in the error.
+
+    Returns
+    -------
+    pandas.DateOffset
+
+    Raises
+    ------
+    ParameterError
+        If malformed, zero, or longer than two years (:data:`MAX_SPAN_DAYS`).
+
+    Examples
+    --------
+    >>> as_span("6m")
+    <DateOffset: months=6>
+    """
+    if isinstance(span, pd.DateOffset):
+        offset = span
+    else:
+        match = _SPAN.match(str(span))
+        if not match:
+            raise ParameterError(
+                f"{name}: expected a horizon like 3m, 6m, 12m, 26w, 90d or 1y, got {span!r}"
+            )
+        n, unit = int(match.group(1)), match.group(2).lower()
+        if n < 1:
+            raise ParameterError(f"{name}: the horizon must be positive, got {span!r}")
+        if n > 100 * MAX_SPAN_DAYS:  # far beyond any accepted span: no date arithmetic on it
+            raise ParameterError(f"{name}: the horizon must be 1 day to 2 years, got {span!r}")
+        offset = pd.DateOffset(**{_UNITS[unit]: n})
+    probe = pd.Timestamp("2000-01-01")
+    days = (probe + offset - probe).days
+    if days < 1 or days > MAX_SPAN_DAYS:
+        raise ParameterError(f"{name}: the horizon must be 1 day to 2 years, got {span!r}")
+    return offset
+
+
+def as_positive(value: object, where: str, *, integer: bool = False) -> float:
+    """A finite number > 0 (a whole one with ``integer``), or an error naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ParameterError(f"{where}: expected a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ParameterError(f"{where}: must be > 0, got {value:g}")
+    if integer and value != int(value):
+        raise ParameterError(f"{where}: must be a whole number, got {value:g}")
+    return value

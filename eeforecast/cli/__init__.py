@@ -1,0 +1,367 @@
+"""The ``eeforecast`` command: a thin layer over the Python API.
+
+Every command takes ``--source`` (an IRCC-format feed instead of the bundled one), ``--as-of``
+(behave as if it were that day), ``--verbose`` (print every data-quality finding of the feed) and,
+where it prints data, ``--format table|csv|json``. Commands that draw random numbers take
+``--seed``. Errors caused by input print one line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import warnings
+
+from .. import __version__, config
+from ..data import FeedNote
+from ..errors import EEForecastError
+from . import commands
+from .output import FORMATS
+
+__all__ = ["build_parser", "main"]
+
+#: Default seed of every command that draws random numbers.
+SEED = 20251217
+
+
+def iso_day(text: str) -> str:
+    """An argparse type: a day written YYYY-MM-DD (03/04/2024 means March in one country and
+    April in another, so other forms are refused rather than guessed)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    return text.strip()
+
+
+def paths_type(text: str) -> int:
+    """An argparse type: a number of Monte Carlo paths (a whole number >= 1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> None:
+    """The options every command but ``update`` takes."""
+    parser.add_argument(
+        "--source",
+        metavar="PATH",
+        help="read this IRCC-format feed (JSON) instead of the bundled data",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        dest="as_of",
+        type=iso_day,
+        help="behave as if it were that day: only the rounds dated on or before it, and the "
+        "pool snapshots published with them, exist",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every data-quality finding of the feed (by default only those that change "
+        "what is read)",
+    )
+    if prints_data:
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="table",
+            help="output format (csv and json are machine-readable)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``eeforecast`` command."""
+    parser = Parser(
+        prog="eeforecast",
+        description="Express Entry pool model, round simulation and cutoff forecasts.",
+    )
+    parser.add_argument("--version", action="version", version=f"eeforecast {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub = subparsers.add_parser("rounds", help="print the tidy rounds of invitations")
+    common(sub)
+    sub.add_argument(
+        "--category",
+        action="extend",
+        nargs="+",
+        metavar="C",
+        help="only these category slugs (repeatable)",
+    )
+    sub.set_defaults(func=commands.rounds_command)
+
+    sub = subparsers.add_parser("pool", help="print the latest pool snapshot (CRS bands)")
+    common(sub)
+    sub.set_defaults(func=commands.pool_command)
+
+    sub = subparsers.add_parser("data", help="build data/processed/ from the raw feed")
+    common(sub, prints_data=False)
+    sub.set_defaults(func=commands.data_command)
+
+    sub = subparsers.add_parser("update", help="download IRCC's live feed into data/raw/")
+    sub.add_argument(
+        "--url", default=config.FEED_URL, help="feed address (https, www.canada.ca only)"
+    )
+    sub.add_argument("--timeout", type=float, default=30.0, help="limit on the whole download [s]")
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        help="keep a feed whose last round is older than the local feed's (refused by default)",
+    )
+    sub.add_argument(
+        "--max-bytes",
+        type=int,
+        default=20_000_000,
+        dest="max_bytes",
+        help="refuse a payload larger than this [bytes]",
+    )
+    sub.set_defaults(func=commands.update_command)
+
+    sub = subparsers.add_parser(
+        "simulate", help="simulate rounds of invitations from the pool as it stood on --as-of"
+    )
+    common(sub)
+    sub.add_argument(
+        "--draw",
+        action="append",
+        default=[],
+        metavar="CATEGORY:N[@YYYY-MM-DD]",
+        help="a round: category slug, invitations and day (default: the as-of day); repeatable",
+    )
+    sub.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="TOML file of rounds and repeating rules ([[round]] / [[rule]], see the README)",
+    )
+    sub.add_argument(
+        "--paths",
+        type=paths_type,
+        default=None,
+        dest="n_paths",
+        help="Monte Carlo paths (default: the deterministic expected path) [paths]",
+    )
+    sub.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="seed of the Monte Carlo draws (default 20251217)",
+    )
+    sub.add_argument(
+        "--no-parameter-uncertainty",
+        action="store_false",
+        dest="parameter_uncertainty",
+        help="Monte Carlo with inflow noise (and random sizes) only, the pool model's "
+        "estimated sub-pool levels, refill rates and nominee scores held fixed",
+    )
+    sub.set_defaults(func=commands.simulate_command)
+
+    def _levels_and_jobs(sub):
+        sub.add_argument(
+            "--level",
+            type=int,
+            nargs="+",
+            default=[80, 95],
+            metavar="L",
+            help="prediction interval levels [%%] (default: 80 95)",
+        )
+        sub.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="processes for the rolling-origin backtest (default: up to 2)",
+        )
+        sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+        sub.add_argument(
+            "--structural",
+            action="store_true",
+            help="add the structural model (pool engine on forecast sizes; slower)",
+        )
+        sub.add_argument(
+            "--category",
+            action="extend",
+            nargs="+",
+            metavar="C",
+            help="only these category slugs (default: categories active in the last year)",
+        )
+
+    sub = subparsers.add_parser(
+        "forecast", help="forecast the next rounds' dates, sizes and cutoffs per category"
+    )
+    common(sub)
+    sub.add_argument("--horizon", type=int, default=3, help="rounds ahead per category")
+    _levels_and_jobs(sub)
+    sub.set_defaults(func=commands.forecast_command)
+
+    sub = subparsers.add_parser(
+        "backtest", help="rolling-origin backtest of the cutoff models (metrics table)"
+    )
+    common(sub)
+    sub.add_argument(
+        "--start",
+        default="2023-01-01",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="evaluate rounds after this day (default 2023-01-01)",
+    )
+    sub.add_argument(
+        "--end",
+        default=None,
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="evaluate rounds up to this day (default: the last round)",
+    )
+    sub.add_argument("--horizon", type=int, default=3, help="rounds ahead per origin")
+    sub.add_argument(
+        "--rows", action="store_true", help="print the per-round forecasts instead of the summary"
+    )
+    sub.add_argument(
+        "--all-models",
+        action="store_true",
+        dest="all_models",
+        help="summarise every model (default: the chosen 'auto' model and naive)",
+    )
+    sub.add_argument(
+        "--known-schedule",
+        action="store_true",
+        dest="known_schedule",
+        help="diagnostic, not a forecast: give the models each round's actual date and size "
+        "(published only with the round) to measure the error the unknown schedule causes",
+    )
+    _levels_and_jobs(sub)
+    sub.set_defaults(func=commands.backtest_command)
+
+    sub = subparsers.add_parser(
+        "backlog", help="projected pool and candidates above scores over the coming weeks"
+    )
+    common(sub)
+    sub.add_argument("--weeks", type=int, default=26, help="weeks to project")
+    sub.add_argument(
+        "--threshold",
+        type=int,
+        nargs="+",
+        default=[500],
+        metavar="S",
+        help="count candidates at or above these CRS scores (default 500)",
+    )
+    sub.add_argument(
+        "--paths", type=paths_type, default=400, dest="n_paths", help="Monte Carlo paths"
+    )
+    sub.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="seed of the Monte Carlo draws (default 20251217)",
+    )
+    sub.add_argument("--clearance", action="store_true", help="print only the time-to-clear table")
+    sub.set_defaults(func=commands.backlog_command)
+
+    sub = subparsers.add_parser(
+        "report", help="run the whole pipeline and write forecast.html with its figures"
+    )
+    common(sub, prints_data=False)
+    sub.add_argument("--seed", type=int, default=SEED, help="seed of every random draw")
+    sub.add_argument(
+        "--out", metavar="DIR", help="output folder (default: reports/ of the project)"
+    )
+    sub.add_argument(
+        "--paths", type=paths_type, default=None, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    sub.set_defaults(func=commands.report_command)
+
+    sub = subparsers.add_parser(
+        "odds", help="probability that a candidate with a CRS score is invited within a horizon"
+    )
+    common(sub)
+    sub.add_argument("--score", type=int, required=True, help="the candidate's CRS score [points]")
+    sub.add_argument(
+        "--category",
+        action="extend",
+        nargs="+",
+        metavar="C",
+        default=[],
+        help="categories the candidate is eligible for (repeatable; general rounds always count)",
+    )
+    sub.add_argument("--within", default="6m", help="horizon: 3m, 6m, 12m, 26w or 90d (default 6m)")
+    sub.add_argument("--seed", type=int, default=SEED, help="seed of the simulation")
+    sub.add_argument(
+        "--paths", type=paths_type, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.set_defaults(func=commands.odds_command)
+
+    sub = subparsers.add_parser(
+        "by-size", help="the next round's cutoff at each of several sizes (what-if)"
+    )
+    common(sub)
+    sub.add_argument(
+        "--category",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="C",
+        help="category slugs (active ones; repeatable)",
+    )
+    sub.add_argument(
+        "--size",
+        type=int,
+        action="extend",
+        nargs="+",
+        metavar="N",
+        help="invitations [candidates] (default: min, quartiles and max of the last 12 sizes)",
+    )
+    sub.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="day of the round (default: the day the schedule model expects it)",
+    )
+    sub.add_argument("--seed", type=int, default=SEED, help="seed of the simulation")
+    sub.add_argument(
+        "--paths", type=paths_type, default=1000, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="the deterministic expected path instead of Monte Carlo (no intervals)",
+    )
+    sub.set_defaults(func=commands.by_size_command)
+
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as one line, without the source location."""
+    print(f"eeforecast: warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``eeforecast`` command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            if not getattr(args, "verbose", False):  # findings that change nothing read
+                warnings.simplefilter("ignore", FeedNote)
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
+    except EEForecastError as exc:
+        print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # e.g. a read-only data folder: one line, nothing half-written
+        print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)
+        return 2

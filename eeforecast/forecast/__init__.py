@@ -1,0 +1,97 @@
+"""Stage 4, forecast: the next rounds of each category, with calibrated intervals.
+
+=====================  ===================================================================
+:mod:`.history`        :class:`History`: one category's rounds known on an origin day
+:mod:`.schedule`       the round schedule: gaps, sizes, :func:`forecast_schedule`
+:mod:`.models`         the model protocol (:class:`CutoffModel`), baselines, combination
+:mod:`.statistical`    ETS, ARIMA and autoregressions (statsmodels)
+:mod:`.structural`     the pool engine on the forecast schedule
+:mod:`.experimental`   models that lost in the backtest, kept to reproduce it
+:mod:`.catalogue`      the default models and the checks on a list of models
+:mod:`.rolling`        every model's raw forecasts at rolling origins
+:mod:`.calibration`    conformal intervals and the ``auto`` choice
+:mod:`.run`            :func:`forecast`: today's forecast
+=====================  ===================================================================
+"""
+
+from .calibration import SCHEDULE_COLUMNS, calibrate
+from .catalogue import (
+    BASELINES,
+    DEFAULT_CHOICE,
+    DEFAULT_LEVELS,
+    DEFAULT_MODELS,
+    EXPERIMENTAL_MODELS,
+    auto_candidates,
+    check_models,
+)
+from .experimental import HuberLevel, SnapshotChange, SnapshotQuantile, count_above, score_for_count
+from .history import ACTIVE_DAYS, REGIME_START, Future, History, active_categories, category_history
+from .models import (
+    Combination,
+    CutoffModel,
+    Drift,
+    FittedCutoffModel,
+    FittedModel,
+    Naive,
+    NaiveFallback,
+    WindowMean,
+)
+from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
+from .run import ForecastResult, forecast
+from .schedule import (
+    forecast_schedule,
+    future_of,
+    gap_days,
+    next_round_day,
+    schedule_category,
+    size_quantiles,
+)
+from .statistical import AR, ARIMA, ETS
+from .structural import Structural
+
+__all__ = [
+    "ACTIVE_DAYS",
+    "AR",
+    "ARIMA",
+    "BASELINES",
+    "DEFAULT_CHOICE",
+    "DEFAULT_LEVELS",
+    "DEFAULT_MODELS",
+    "ETS",
+    "EXPERIMENTAL_MODELS",
+    "RAW_COLUMNS",
+    "REGIME_START",
+    "SCHEDULE_COLUMNS",
+    "Combination",
+    "CutoffModel",
+    "Drift",
+    "FittedCutoffModel",
+    "FittedModel",
+    "ForecastResult",
+    "Future",
+    "History",
+    "HuberLevel",
+    "Naive",
+    "NaiveFallback",
+    "SnapshotChange",
+    "SnapshotQuantile",
+    "Structural",
+    "WindowMean",
+    "active_categories",
+    "auto_candidates",
+    "calibrate",
+    "category_history",
+    "check_models",
+    "count_above",
+    "score_for_count",
+    "forecast",
+    "forecast_schedule",
+    "future_of",
+    "gap_days",
+    "next_round_day",
+    "origins",
+    "raw_backtest",
+    "raw_forecasts",
+    "schedule_category",
+    "size_quantiles",
+]

@@ -1,0 +1,80 @@
+"""Stage 2, pool: the Express Entry pool as a CRS score distribution.
+
+=====================  ===================================================================
+:mod:`.state`          :class:`PoolState` (the pool on one day), :func:`take_top`
+:mod:`.density`        IRCC's bands <-> candidates at every score; shapes inside bands
+:mod:`.flows`          where past rounds took candidates from; net inflow per band
+:mod:`.subpools`       category sub-pools: depletion, refill, fit, pace, room
+:mod:`.nominees`       the provincial nominees' score shape
+:mod:`.config`         :class:`PoolConfig`, the settings of the fit
+:mod:`.model`          :class:`PoolModel`, the fitted pool
+:mod:`.fit`            :func:`fit_pool`, in one stage per group of assumptions
+=====================  ===================================================================
+
+Examples
+--------
+>>> from eeforecast.pool import fit_pool
+>>> model = fit_pool(as_of="2025-12-15")
+>>> model.state().total.shape
+(1201,)
+"""
+
+from .config import PoolConfig
+from .density import (
+    DEFAULT_NOMINEE_SHAPE,
+    band_tilt,
+    bands_from_density,
+    density_from_bands,
+    nominee_shape,
+    tilt_factors,
+)
+from .fit import fit_pool
+from .flows import allocate_round, band_flows, summarize_flows
+from .model import STRUCTURAL, PoolModel
+from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .state import PoolState, take_top
+from .subpools import (
+    MIN_CATEGORY_ROUNDS,
+    CategoryFit,
+    ThinPoolWarning,
+    category_eligible,
+    depletion_age,
+    fit_category,
+    invitation_rate,
+    level_errors,
+    pace_changes,
+    room_for_round,
+    thin_note,
+)
+
+__all__ = [
+    "DEFAULT_NOMINEE_SHAPE",
+    "MIN_CATEGORY_ROUNDS",
+    "STRUCTURAL",
+    "CategoryFit",
+    "PoolConfig",
+    "PoolModel",
+    "PoolState",
+    "ThinPoolWarning",
+    "allocate_round",
+    "band_flows",
+    "band_tilt",
+    "bands_from_density",
+    "category_eligible",
+    "density_from_bands",
+    "depletion_age",
+    "fit_category",
+    "fit_nominee_shape",
+    "fit_pool",
+    "invitation_rate",
+    "level_errors",
+    "nominee_cutoff_shape",
+    "nominee_residuals",
+    "nominee_shape",
+    "pace_changes",
+    "room_for_round",
+    "summarize_flows",
+    "take_top",
+    "thin_note",
+    "tilt_factors",
+]

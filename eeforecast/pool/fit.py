@@ -1,0 +1,527 @@
+"""Fitting the pool model on a feed as it stood on a day (:func:`fit_pool`).
+
+The fit runs in stages, one per group of assumptions in :func:`fit_pool`'s Notes:
+
+1. :func:`fit_inflow` - net inflow per band from consecutive snapshots (assumptions 5 and 8);
+2. :func:`fit_nominees` - the nominees' score shape from past PNP rounds (assumption 2);
+3. :func:`fit_tilt` - the spread of the unpublished shape inside 501-600 (assumption 9);
+4. :func:`fit_subpools` - each category's eligible sub-pool from its past rounds (3, 4, 6, 7);
+5. :func:`fit_uncertainty` - the Monte Carlo spreads of the sub-pools (assumption 9).
+
+Stages 2-4 read the past rounds through :class:`PastRounds`: every round's date, category, size
+and cutoff, whether it can calibrate the model, its recency weight, and the pool just before it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..data import Feed, as_feed
+from ..errors import ParameterError
+from ..scores import SCORES
+from .config import PoolConfig
+from .density import band_tilt, density_from_bands, score_inflow
+from .flows import allocate_round, band_flows, summarize_flows
+from .model import STRUCTURAL, PoolModel
+from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .subpools import (
+    CategoryFit,
+    depletion_age,
+    fit_category,
+    invitation_rate,
+    level_errors,
+    pace_changes,
+    rms,
+)
+
+__all__ = [
+    "PastRounds",
+    "fit_inflow",
+    "fit_nominees",
+    "fit_pool",
+    "fit_subpools",
+    "fit_tilt",
+    "fit_uncertainty",
+]
+
+
+def published_bands(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
+    """Days and band counts of the snapshots published by the feed's rounds, ascending.
+
+    IRCC publishes a snapshot together with a round: a snapshot dated before the cut-off day but
+    carried only by a later round was not known yet and is dropped (assumption 0).
+    """
+    table = feed.bands()
+    if table.empty:
+        raise ParameterError("feed: no pool snapshot published up to as_of; cannot fit the pool")
+    return table.index.to_numpy(dtype="datetime64[ns]"), table.to_numpy(dtype=float)
+
+
+def fit_inflow(
+    rounds: pd.DataFrame,
+    dates: np.ndarray,
+    counts: np.ndarray,
+    densities: np.ndarray,
+    day: pd.Timestamp,
+    config: PoolConfig,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Net inflow per band and its daily sd (assumptions 5 and 8).
+
+    Returns
+    -------
+    flows : pandas.DataFrame
+        Per-interval band flows (:func:`eeforecast.pool.band_flows`).
+    inflow, inflow_sd : numpy.ndarray, shape (15,)
+        Mean and daily sd of the net inflow per band over ``flow_window_days``
+        [candidates/day]; the nominee band's mean is capped at the PNP rounds' recent pace
+        when ``config.cap_nominee_inflow``.
+    """
+    flows = band_flows(dates, counts, densities, rounds)
+    inflow, inflow_sd = summarize_flows(flows, day, window=config.flow_window_days)
+    pnp = (rounds["category"] == "pnp").to_numpy()
+    pnp_rate, _ = invitation_rate(
+        rounds["date"].to_numpy()[pnp],
+        rounds["invitations"].to_numpy()[pnp],
+        rounds["cutoff"].to_numpy()[pnp],
+        day,
+        window=config.rate_window_days,
+        half_life=config.rate_half_life_days,
+    )
+    if config.cap_nominee_inflow and pnp_rate > 0 and inflow[-1] > pnp_rate:
+        inflow = inflow.copy()
+        inflow[-1] = pnp_rate
+    return flows, inflow, inflow_sd
+
+
+@dataclass
+class PastRounds:
+    """The rounds up to the fit's day, as the calibrations read them.
+
+    Attributes
+    ----------
+    dates, category, invitations, cutoff : numpy.ndarray, shape (R,)
+        The rounds [datetime64], [slug], [candidates], [CRS points].
+    snapshot : numpy.ndarray of int, shape (R,)
+        Index of the latest snapshot on or before each round (-1: none).
+    gap : numpy.ndarray, shape (R,)
+        Days from that snapshot to the round (``inf`` without one) [days].
+    usable : numpy.ndarray of bool, shape (R,)
+        Rounds that calibrate the model: within ``lookback_days`` of the fit's day, with a
+        snapshot at most ``max_gap_days`` before them.
+    weight : numpy.ndarray, shape (R,)
+        Recency weight, halving every ``half_life_days`` [-].
+    """
+
+    dates: np.ndarray
+    category: np.ndarray
+    invitations: np.ndarray
+    cutoff: np.ndarray
+    snapshot: np.ndarray
+    gap: np.ndarray
+    usable: np.ndarray
+    weight: np.ndarray
+    snapshot_dates: np.ndarray
+    counts: np.ndarray
+    densities: np.ndarray
+    inflow: np.ndarray
+    _before: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, rounds, dates, counts, densities, inflow, day, config: PoolConfig) -> PastRounds:
+        r_dates = rounds["date"].to_numpy(dtype="datetime64[ns]")
+        day64 = np.datetime64(day, "ns")
+        lookback = np.timedelta64(int(config.lookback_days), "D")
+        recent = (r_dates > day64 - lookback) & (r_dates <= day64)
+        snap_of = np.searchsorted(dates, r_dates, side="right") - 1
+        gap = np.where(
+            snap_of >= 0,
+            (r_dates - dates[np.maximum(snap_of, 0)]) / np.timedelta64(1, "D"),
+            np.inf,
+        )
+        return cls(
+            dates=r_dates,
+            category=rounds["category"].to_numpy(),
+            invitations=rounds["invitations"].to_numpy(dtype=float),
+            cutoff=rounds["cutoff"].to_numpy(),
+            snapshot=snap_of,
+            gap=gap,
+            usable=recent & (snap_of >= 0) & (gap <= config.max_gap_days),
+            weight=0.5 ** ((day64 - r_dates) / np.timedelta64(1, "D") / config.half_life_days),
+            snapshot_dates=dates,
+            counts=counts,
+            densities=densities,
+            inflow=inflow,
+        )
+
+    def inflow_at(self, j: int) -> np.ndarray:
+        """Net inflow per score in snapshot ``j``'s shape [candidates/day]."""
+        return score_inflow(self.inflow, self.densities[j], self.counts[j])
+
+    def before(self, i: int) -> np.ndarray:
+        """Candidates at each score just before round ``i``: its snapshot, minus the rounds
+        held since, plus the net inflow since (as :meth:`PoolModel.pool_on`) [candidates]."""
+        if i not in self._before:
+            j = self.snapshot[i]
+            total = self.densities[j].copy()
+            between = np.flatnonzero(
+                (self.dates >= self.snapshot_dates[j]) & (self.dates < self.dates[i])
+            )
+            for k in between:
+                total -= allocate_round(
+                    total, self.category[k], self.invitations[k], self.cutoff[k]
+                )
+            total += self.inflow_at(j) * self.gap[i]
+            self._before[i] = np.maximum(total, 0.0)
+        return self._before[i]
+
+    def forget(self) -> None:
+        """Drop the cached pools (after the densities changed)."""
+        self._before.clear()
+
+
+def fit_nominees(past: PastRounds, config: PoolConfig) -> tuple[float, float, float]:
+    """Mean and sd of the nominees' core score and the sd of a per-path shift (assumptions 2, 9).
+
+    Returns
+    -------
+    mean, sd, shift_sd : float
+        [CRS points]. ``shift_sd`` is 0 with fewer than 3 usable PNP rounds.
+    """
+    pnp = np.flatnonzero(past.usable & (past.category == "pnp"))
+    fractions = np.array([past.invitations[i] / max(past.before(i)[601:].sum(), 1.0) for i in pnp])
+    precision = 1.0 / (1.0 + past.gap[pnp] / 7.0)  # q is uncertain by the inflow since the snapshot
+    weights = past.weight[pnp] * precision
+    mean, sd = fit_nominee_shape(
+        past.cutoff[pnp], fractions, weights, lower_z=config.lower_z, ridge=config.nominee_ridge
+    )
+    shift_sd = 0.0
+    if len(pnp) >= 3:
+        n_eff = weights.sum() ** 2 / (weights**2).sum()
+        resid = nominee_residuals(past.cutoff[pnp], fractions, mean, sd, config.lower_z)
+        shift_sd = rms(resid, weights) * np.sqrt(n_eff / max(n_eff - 2.0, 1.0))
+    return mean, sd, float(shift_sd)
+
+
+def fit_tilt(past: PastRounds) -> float:
+    """sd of the tilt of the density inside 501-600 implied by past general rounds
+    (assumption 9, :func:`eeforecast.pool.band_tilt`); 0 with fewer than 3 such rounds [-]."""
+    tilts, weights = [], []
+    rows = past.usable & (past.category == "general") & (past.cutoff > 501) & (past.cutoff <= 600)
+    for i in np.flatnonzero(rows):
+        total = past.before(i)
+        delta = band_tilt(
+            total[501:601], int(past.cutoff[i]), past.invitations[i] - total[601:].sum()
+        )
+        if np.isfinite(delta):
+            tilts.append(delta)
+            weights.append(past.weight[i])
+    return rms(np.array(tilts), np.array(weights)) if len(tilts) >= 3 else 0.0
+
+
+def fit_subpools(
+    past: PastRounds, day: pd.Timestamp, config: PoolConfig
+) -> tuple[dict[str, CategoryFit], dict[str, tuple], dict[str, np.ndarray]]:
+    """Each category's eligible sub-pool from its past rounds (assumptions 3, 4, 6 and 7).
+
+    Returns
+    -------
+    fits : dict of str to CategoryFit
+        Every category with a usable round, except general and pnp (their sub-pools are
+        structural); the Monte Carlo sds are left at 0 (:func:`fit_uncertainty` sets them).
+    errors : dict of str to (numpy.ndarray, numpy.ndarray)
+        Per category, its one-round-ahead level errors and their weights
+        (:func:`eeforecast.pool.level_errors`).
+    changes : dict of str to numpy.ndarray
+        Per category, the log changes of its pace between quarters
+        (:func:`eeforecast.pool.pace_changes`).
+    """
+    day64 = np.datetime64(day, "ns")
+    latest_total = past.densities[-1]
+    latest_inflow = past.inflow_at(len(past.densities) - 1)
+    cat, dates, n, cut = past.category, past.dates, past.invitations, past.cutoff
+    fits: dict[str, CategoryFit] = {}
+    errors: dict[str, tuple] = {}
+    changes: dict[str, np.ndarray] = {}
+    for slug in pd.unique(cat):
+        if slug in STRUCTURAL:
+            continue
+        own = np.flatnonzero(cat == slug)
+        idx = np.flatnonzero(past.usable & (cat == slug))
+        last = own[-1]
+        if len(idx) == 0:
+            continue
+        dep = (cat == slug) | (cat == "general")
+        tot, ref, conv = [], [], []
+        for i in idx:
+            total = past.before(i)
+            age = depletion_age(dates[dep], cut[dep], dates[i])
+            days = np.minimum(age, config.refill_days)
+            tot.append(total)
+            ref.append(np.maximum(past.inflow_at(past.snapshot[i]), 0.0) * days)
+            conv.append(total * days)
+        refill, conversion, rmse, resid = fit_category(
+            np.array(tot),
+            np.array(ref),
+            np.array(conv),
+            cut[idx],
+            n[idx],
+            past.weight[idx],
+            lifetime=config.lifetime_days,
+            prior_weight=config.prior_weight,
+        )
+        age_days = (day64 - dates[idx]) / np.timedelta64(1, "D")
+        recent_w = 0.5 ** (age_days / config.drift_half_life_days)
+        drift = float((recent_w * resid).sum() / (recent_w.sum() + config.drift_shrink))
+        errors[slug] = (
+            level_errors(
+                (dates[idx] - day64) / np.timedelta64(1, "D"),
+                resid,
+                half_life=config.drift_half_life_days,
+                shrink=config.drift_shrink,
+            ),
+            past.weight[idx],
+        )
+        changes[slug] = pace_changes(
+            dates[own], n[own], day, n_spans=max(int(config.lookback_days // 91), 2)
+        )
+        rate, kappa = invitation_rate(
+            dates[own],
+            n[own],
+            cut[own],
+            day,
+            window=config.rate_window_days,
+            half_life=config.rate_half_life_days,
+        )
+        flow_conv = 0.0
+        if rate > 0:
+            above = (SCORES >= int(np.floor(kappa))) & (SCORES <= 600)  # assumption 7
+            refilled = min(refill * np.exp(drift), 1.0) * np.maximum(latest_inflow, 0.0)[above]
+            stock = latest_total[above].sum()
+            if stock > 0:
+                flow_conv = float(min(max(rate - refilled.sum(), 0.0) / stock, 1.0))
+        fits[slug] = CategoryFit(
+            category=slug,
+            share=min(conversion * config.refill_days, 1.0),
+            refill=refill,
+            conversion=conversion,
+            drift=drift,
+            n_rounds=len(idx),
+            last_date=pd.Timestamp(dates[last]),
+            last_cutoff=int(cut[last]),
+            rmse_log=rmse,
+            flow_rate=rate,
+            flow_cutoff=kappa if rate > 0 else float(cut[last]),
+            flow_conversion=flow_conv,
+        )
+    return fits, errors, changes
+
+
+def fit_uncertainty(
+    fits: dict[str, CategoryFit],
+    errors: dict[str, tuple],
+    changes: dict[str, np.ndarray],
+    pnp_changes: np.ndarray,
+) -> tuple[dict[str, CategoryFit], float]:
+    """The Monte Carlo sds of every sub-pool (assumption 9).
+
+    A category's ``level_sd`` is the weighted root mean square of its level errors (pooled over
+    all categories below 3 errors); its ``refill_sd`` that of its pace changes (pooled below 2).
+
+    Returns
+    -------
+    fits : dict of str to CategoryFit
+        With ``level_sd`` and ``refill_sd`` set [-].
+    nominee_rate_sd : float
+        sd of the log of the PNP pace [-].
+    """
+    pooled_level = rms(
+        np.concatenate([e for e, _ in errors.values()] or [np.zeros(0)]),
+        np.concatenate([w for _, w in errors.values()] or [np.zeros(0)]),
+    )
+    pooled_pace = rms(np.concatenate([*changes.values(), pnp_changes]))
+    out = {}
+    for slug, fit in fits.items():
+        err, w = errors[slug]
+        level = rms(err, w) if len(err) >= 3 else pooled_level
+        pace = rms(changes[slug]) if len(changes[slug]) >= 2 else pooled_pace
+        out[slug] = replace(
+            fit,
+            level_sd=float(np.nan_to_num(level)),
+            refill_sd=float(np.nan_to_num(pace)),
+        )
+    rate_sd = rms(pnp_changes) if len(pnp_changes) >= 2 else pooled_pace
+    return out, float(np.nan_to_num(rate_sd))
+
+
+def fit_pool(
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    as_of: object = None,
+    config: PoolConfig | None = None,
+) -> PoolModel:
+    """Fit the pool model on a feed as it stood on ``as_of``.
+
+    Parameters
+    ----------
+    source : Feed, path or None
+        The rounds feed (None: the default feed); it is cut at ``as_of`` first (nothing later
+        is seen).
+    as_of : date-like, optional
+        Day to fit at (default: the feed's ``as_of`` or its last round/snapshot).
+    config : PoolConfig, optional
+        Settings of the fit (default :class:`PoolConfig`).
+
+    Returns
+    -------
+    PoolModel
+
+    Notes
+    -----
+    Assumptions:
+
+    0. A snapshot is known once a round published with it is in the feed: IRCC publishes the
+       pool distribution with a round's results, so the snapshot taken the day before a round
+       is not known before that round, even though it is dated earlier.
+    1. A snapshot of day ``d`` shows the pool before the rounds of day ``d``.
+    2. Within bands the pool follows :func:`eeforecast.pool.density_from_bands`. The 601-1200
+       band holds the provincial nominees, 600 + a core score that is normal (mean, sd)
+       truncated below at ``mean - lower_z sd``. A past PNP round invites the share ``q =
+       invitations / nominees`` (nominees: the band count of the latest snapshot, minus the PNP
+       and general invitations since, plus the band's net inflow since), so its cutoff is the
+       ``1 - q`` quantile; mean and sd come from :func:`eeforecast.pool.fit_nominee_shape`
+       with weights halving every ``half_life_days`` and falling with the snapshot gap
+       (``1 / (1 + gap / 7 days)``).
+    3. A PNP round draws from the nominees only, a general round from everybody. IRCC invites
+       everybody eligible above a cutoff, so a category's sub-pool above its recent cutoffs is
+       only what arrived since: its eligible candidates at a score are ``min(total, (refill *
+       net inflow + conversion * total) * min(days since emptied, refill_days))``
+       (:func:`eeforecast.pool.category_eligible`; "emptied" by the category's own or a
+       general round; a score never emptied, or emptied more than ``refill_days`` ago, is at
+       the steady state). ``refill`` and ``conversion`` are constant in score; they are fitted
+       to the category's past rounds (within ``lookback_days``, weights halving every
+       ``half_life_days``): the eligible candidates above each round's cutoff plus half of
+       those at it equal its invitations (:func:`eeforecast.pool.fit_category`). The sub-pool
+       is then scaled by ``exp(drift)``, the recent rounds' mean log ratio of invitations to
+       fitted count (half-life ``drift_half_life_days``, shrunk toward 0 by the pseudo-weight
+       ``drift_shrink``): eligibility drifts with IRCC's priorities.
+    4. Rounds of other categories remove candidates from the total in proportion to the
+       density above their cutoffs (:func:`eeforecast.pool.allocate_round`), i.e.
+       eligibility is independent across categories given the score.
+    5. Net inflow per band is the average of snapshot differences after adding back the
+       invitations in between, over the last ``flow_window_days``
+       (:func:`eeforecast.pool.band_flows`, :func:`eeforecast.pool.summarize_flows`); within
+       a band it follows the density; its sd assumes independent days and is fully correlated
+       within a band. With a single snapshot known it cannot be estimated: it is 0 with sd 0,
+       the projections hold the pool flat, and a ``UserWarning`` says so.
+    6. Refill over many rounds (what the engine adds between rounds): a category keeps
+       inviting month after month at scores its earlier rounds emptied, so candidates already
+       in the pool keep turning eligible. In a steady state the eligible inflow above a
+       category's typical cutoff equals its invitations per day: ``flow_rate`` and
+       ``flow_cutoff`` are the recency-weighted invitations per day and mean cutoff of its
+       rounds in the last ``rate_window_days`` (half-life ``rate_half_life_days``,
+       :func:`eeforecast.pool.invitation_rate`), and ``flow_conversion = max(0, flow_rate -
+       refilled) / stock`` with ``stock`` the candidates on ``flow_cutoff``..600 in the latest
+       snapshot and ``refilled`` the refill share of the net inflow there (nominees excluded,
+       assumption 7). The engine uses the larger of this and the fitted ``conversion`` (times
+       ``exp(drift)``), capped at the share ``conversion * refill_days`` of a score. It
+       assumes IRCC's recent pace is sustainable (true when cutoffs are stable; when IRCC draws
+       a stock down it overstates the refill) and that new eligibility is spread over scores
+       like the candidates.
+    7. New nominees (601..1200) refill the PNP sub-pool only, not other categories': IRCC
+       invites nominees in PNP rounds held every two weeks, so few of them wait for a category
+       round. The eligible stock of a category at 601..1200 on the snapshot day is kept.
+    8. The nominees' net inflow (601-1200 band) is at most the PNP rounds' recent invitations
+       per day (:func:`eeforecast.pool.invitation_rate` over ``rate_window_days``): IRCC
+       invites nearly every nominee in each PNP round and the band has held a few hundred to a
+       few thousand candidates for years, so in a steady state nominations arrive at about the
+       PNP pace, while the snapshot-difference estimate (assumption 5) can run well above it.
+       Not applied without a PNP round in the window.
+    9. Parameter uncertainty (used by Monte Carlo; the deterministic path ignores it),
+       estimated from the same past data, never from later rounds. ``level_sd`` of a category:
+       the recency-weighted root mean square of its one-round-ahead level errors
+       (:func:`eeforecast.pool.level_errors`). ``refill_sd``: the root mean square of the log
+       changes of its invitations per day from one quarter to the next over ``lookback_days``
+       (:func:`eeforecast.pool.pace_changes`), since the refill follows the pace. A category
+       with fewer than 3 errors (2 changes) takes the value pooled over all categories.
+       ``nominee_shift_sd``: the weighted root mean square of the past PNP cutoffs around the
+       fitted nominee shape (:func:`eeforecast.pool.nominee_residuals`, weights of assumption
+       2, scaled by ``n_eff / (n_eff - 2)`` for the two fitted parameters);
+       ``nominee_rate_sd``: the PNP pace changes, used for the nominee inflow. ``tilt_sd``: the
+       shape of the pool inside 501-600 is not published (only the band's total); each usable
+       general round with a cutoff in 502..600 reveals how many of the band's candidates scored
+       at or above it (its invitations minus the modelled nominees), from which
+       :func:`eeforecast.pool.band_tilt` gives the tilt of the fitted density that matches it;
+       ``tilt_sd`` is their recency-weighted root mean square (0 with fewer than 3 such
+       rounds). All are in-sample scatter of a fitted model, so they understate the error of a
+       model that is itself wrong.
+
+    Everything uses only rounds and snapshots dated on or before ``as_of``.
+
+    Examples
+    --------
+    >>> model = fit_pool(as_of="2025-12-15")
+    >>> state = model.state()
+    >>> str(state.as_of.date()), state.total.shape
+    ('2025-12-15', (1201,))
+    """
+    config = PoolConfig() if config is None else config
+    if not isinstance(config, PoolConfig):
+        raise ParameterError(f"config: expected a PoolConfig, got {type(config).__name__}")
+    feed = as_feed(source, as_of=as_of)
+    rounds = feed.rounds
+    dates, counts = published_bands(feed)
+    if feed.as_of is not None:
+        day = pd.Timestamp(feed.as_of)
+    else:
+        last = [pd.Timestamp(dates[-1])]
+        if len(rounds):
+            last.append(rounds["date"].max())
+        day = max(last)
+
+    notes: list[str] = []
+    if len(dates) < 2:  # assumption 5 needs two snapshots
+        notes.append(
+            f"fit_pool as of {day:%Y-%m-%d}: only one pool snapshot is known "
+            f"({pd.Timestamp(dates[0]):%Y-%m-%d}); the net inflow cannot be estimated from "
+            "fewer than two snapshots, so it is taken as 0 (sd 0) and projections hold the "
+            "pool flat"
+        )
+        warnings.warn(notes[-1], UserWarning, stacklevel=2)
+    densities = density_from_bands(counts, edge_ratio=config.edge_ratio)
+    flows, inflow, inflow_sd = fit_inflow(rounds, dates, counts, densities, day, config)
+    past = PastRounds.of(rounds, dates, counts, densities, inflow, day, config)
+    mean, sd, shift_sd = fit_nominees(past, config)
+    nominee = nominee_cutoff_shape(mean, sd, config.lower_z)
+    densities[:, 601:] = counts[:, 14, None] * nominee[601:]  # the nominees as fitted
+    past.forget()
+    tilt_sd = fit_tilt(past)
+    fits, errors, changes = fit_subpools(past, day, config)
+    pnp = past.category == "pnp"
+    pnp_changes = pace_changes(
+        past.dates[pnp], past.invitations[pnp], day, n_spans=max(int(config.lookback_days // 91), 2)
+    )
+    fits, rate_sd = fit_uncertainty(fits, errors, changes, pnp_changes)
+    return PoolModel(
+        as_of=day,
+        snapshot_dates=dates,
+        counts=counts,
+        densities=densities,
+        nominee_mean=mean,
+        nominee_sd=sd,
+        inflow_bands=inflow,
+        inflow_bands_sd=inflow_sd,
+        flows=flows,
+        categories=fits,
+        rounds=rounds,
+        config=config,
+        feed=feed,
+        nominee_shift_sd=shift_sd,
+        nominee_rate_sd=rate_sd,
+        notes=tuple(notes),
+        tilt_sd=float(np.nan_to_num(tilt_sd)),
+    )

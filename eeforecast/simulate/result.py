@@ -1,0 +1,208 @@
+"""The result of a simulation: ``(n_paths, n_rounds)`` arrays, tidy frames, a summary and a plot."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..checks import LEVELS
+from ..scores import MAX_SCORE
+from .schedule import Round
+
+__all__ = ["SimulationResult"]
+
+
+def _quantile(values: np.ndarray, q: float) -> np.ndarray:
+    """Column quantiles that are sample values (``inverted_cdf``), NaN-aware."""
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: nobody invited
+        return np.nanquantile(values, q, axis=0, method="inverted_cdf")
+
+
+@dataclass
+class SimulationResult:
+    """Simulated rounds: ``(n_paths, n_rounds)`` arrays plus the schedule.
+
+    Attributes
+    ----------
+    rounds : list of Round
+        The rounds simulated, in order.
+    start : pandas.Timestamp
+        Day of the starting pool state.
+    cutoff : numpy.ndarray of int, (n_paths, n_rounds)
+        Lowest score invited [CRS points]; 1201 when nobody could be invited.
+    invited : numpy.ndarray, (n_paths, n_rounds)
+        Candidates invited (less than requested only if too few were eligible) [candidates].
+    pool : numpy.ndarray, (n_paths, n_rounds)
+        Candidates left after the round [candidates].
+    inflow, outflow : numpy.ndarray, (n_paths, n_rounds)
+        Candidates who joined / left (expiry) since the previous round [candidates].
+    above : dict int -> numpy.ndarray, (n_paths, n_rounds)
+        Candidates left at or above each threshold after the round (backlog) [candidates].
+    start_pool : numpy.ndarray, (n_paths,)
+        Candidates at the start [candidates].
+    requested : numpy.ndarray, (n_paths, n_rounds)
+        Invitations each round was asked to issue (drawn when a round's size is random)
+        [candidates].
+    tie : numpy.ndarray, (n_paths, n_rounds)
+        Share of the eligible candidates at the cutoff score who were invited (the tie-break
+        by profile time reached that far); NaN when nobody was invited [fraction 0..1].
+    deterministic : bool
+        True for the single expected path.
+    """
+
+    rounds: list[Round]
+    start: pd.Timestamp
+    cutoff: np.ndarray
+    invited: np.ndarray
+    pool: np.ndarray
+    inflow: np.ndarray
+    outflow: np.ndarray
+    above: dict[int, np.ndarray] = field(default_factory=dict)
+    start_pool: np.ndarray | None = None
+    requested: np.ndarray | None = None
+    tie: np.ndarray | None = None
+    deterministic: bool = True
+
+    @classmethod
+    def _build(cls, rounds, arrays, start, *, deterministic, thresholds):
+        above = arrays["above"]
+        return cls(
+            rounds=list(rounds),
+            start=start,
+            cutoff=arrays["cutoff"].astype(np.int16),
+            invited=arrays["invited"],
+            pool=arrays["pool"],
+            inflow=arrays["inflow"],
+            outflow=arrays["outflow"],
+            above={t: above[i] for i, t in enumerate(thresholds)},
+            start_pool=arrays["start_pool"],
+            requested=arrays["requested"],
+            tie=arrays["tie"],
+            deterministic=deterministic,
+        )
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths [paths]."""
+        return self.cutoff.shape[0]
+
+    @property
+    def n_rounds(self) -> int:
+        """Number of rounds."""
+        return self.cutoff.shape[1]
+
+    def to_frame(self, levels: Sequence[int] = LEVELS, *, replayed: bool = False) -> pd.DataFrame:
+        """One row per round: ``date, category, invitations, cutoff`` (median over paths), with
+        several paths ``cutoff_lo_<L>, cutoff_hi_<L>`` for each level, then ``pool`` and
+        ``above_<T>`` (medians). ``replayed=True`` keeps the replayed past rounds of
+        :func:`conditional_cutoff` (column ``replayed``)."""
+        cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
+        frame = pd.DataFrame(
+            {
+                "date": [r.date for r in self.rounds],
+                "category": [r.category for r in self.rounds],
+                "invitations": np.median(self.requested, axis=0),
+                "cutoff": _quantile(cut, 0.5),
+            }
+        )
+        if self.n_paths > 1:
+            for level in levels:
+                a = (100 - level) / 200
+                frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
+                frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
+        frame["pool"] = np.median(self.pool, axis=0)
+        for t, arr in self.above.items():
+            frame[f"above_{t}"] = np.median(arr, axis=0)
+        frame["invitations"] = frame["invitations"].round().astype("int64")
+        for col in [c for c in frame if c.startswith("cutoff")]:
+            # whole CRS points; missing (nobody invited in most paths) stays missing
+            frame[col] = frame[col].astype("int64" if frame[col].notna().all() else "Int64")
+        if replayed:
+            frame["replayed"] = [r.replayed for r in self.rounds]
+        else:
+            keep = np.array([not r.replayed for r in self.rounds], dtype=bool)
+            frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    def final(self) -> pd.Series:
+        """The last round's row of :meth:`to_frame` (e.g. the hypothetical round)."""
+        return self.to_frame(replayed=True).iloc[-1]
+
+    def shortfalls(self) -> pd.DataFrame:
+        """The simulated (not replayed) rounds that ran out of eligible candidates in the median
+        path: ``date, category, invitations`` (asked) and ``invited`` (median) [candidates]."""
+        keep = np.array([not r.replayed for r in self.rounds], dtype=bool)
+        frame = self.to_frame()[["date", "category", "invitations"]]
+        frame["invited"] = np.median(self.invited[:, keep], axis=0)
+        return frame[frame["invited"] < frame["invitations"] - 0.5].reset_index(drop=True)
+
+    def warn_shortfalls(self, stacklevel: int = 2) -> None:
+        """A warning for each round of :meth:`shortfalls` (its cutoff is the lowest eligible
+        score: the round invited everybody eligible)."""
+        for row in self.shortfalls().itertuples(index=False):
+            warnings.warn(
+                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d}: only "
+                f"{row.invited:,.0f} eligible candidates were left to invite (median over paths)",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
+
+    def summary(self) -> str:
+        """A readable summary: start, paths, rounds and the per-round table."""
+        mode = (
+            "deterministic (expected path)"
+            if self.deterministic
+            else (f"Monte Carlo, {self.n_paths} paths")
+        )
+        n_rep = sum(r.replayed for r in self.rounds)
+        head = [
+            "Simulated rounds of invitations",
+            f"  start      {self.start:%Y-%m-%d}, pool {float(np.median(self.start_pool)):,.0f}"
+            " candidates",
+            f"  mode       {mode}",
+            f"  rounds     {self.n_rounds - n_rep} simulated"
+            + (f" after {n_rep} replayed past rounds" if n_rep else ""),
+            f"  invited    {float(np.median(self.invited.sum(axis=1))):,.0f} (median total)",
+        ]
+        with pd.option_context("display.width", 200, "display.max_columns", None):
+            table = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:,.0f}")
+        return "\n".join(head) + "\n\n" + table
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None, *, level: int = 80):
+        """Cutoff per round by category: medians as markers and lines, ``level`` % intervals as
+        error bars. Returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt  # heavy, and only for a plot: imported where used
+
+        frame = self.to_frame()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4))
+        for cat, grp in frame.groupby("category", sort=False):
+            lo = f"cutoff_lo_{level}"
+            if lo in grp:
+                err = np.vstack(
+                    [grp["cutoff"] - grp[lo], grp[f"cutoff_hi_{level}"] - grp["cutoff"]]
+                )
+                ax.errorbar(
+                    grp["date"],
+                    grp["cutoff"],
+                    yerr=err,
+                    marker="o",
+                    capsize=3,
+                    label=f"{cat} ({level}% interval)",
+                )
+            else:
+                ax.plot(grp["date"], grp["cutoff"], marker="o", label=cat)
+        ax.set_xlabel("round date")
+        ax.set_ylabel("cutoff [CRS points]")
+        ax.set_title("Simulated cutoffs")
+        ax.legend(fontsize="small")
+        return ax
