@@ -428,6 +428,8 @@ def test_frame_summary_and_plot():
         "pool",
         "above_500",
         "above_450",
+        "invited",
+        "dry_share",
     ]
     assert frame["cutoff"].dtype == "int64" and frame["invitations"].tolist() == [1500, 2500]
     mc = simulate(pool, rounds, n_paths=20, rng=1)
@@ -441,7 +443,17 @@ def test_frame_summary_and_plot():
         "cutoff_lo_95",
         "cutoff_hi_95",
         "pool",
+        "pool_lo_80",
+        "pool_hi_80",
+        "pool_lo_95",
+        "pool_hi_95",
+        "invited",
+        "dry_share",
     ]
+    mf = mc.to_frame()
+    for name in ("cutoff", "pool"):  # every quantity's interval holds its median
+        assert (mf[f"{name}_lo_95"] <= mf[f"{name}_lo_80"]).all()
+        assert (mf[f"{name}_lo_80"] <= mf[name]).all() and (mf[name] <= mf[f"{name}_hi_80"]).all()
     assert mc.cutoff.shape == (20, 2) and mc.n_paths == 20 and mc.n_rounds == 2
     text = str(mc)
     assert "Monte Carlo, 20 paths" in text and "cec" in text
@@ -1250,3 +1262,19 @@ def test_cli_by_size(capsys):
     assert table["invitations"].tolist() == [500, 2000, 500, 2000]
     for _, part in table.groupby("category"):
         assert part["cutoff"].iloc[0] >= part["cutoff"].iloc[1]
+
+
+def test_running_dry_is_counted_per_round_and_warned_above_five_percent():
+    # 100 eligible at 520; a round of 90 runs dry on the paths where the level draw is low
+    pool = state({520: 100, 480: 1000}, eligible={"cec": {520: 100}})
+    pool = PoolState(**{**pool.__dict__, "level_sd": {"cec": 0.5}})
+    res = simulate(pool, [Round.make(DAY, "cec", 90)], n_paths=400, rng=3)
+    frame = res.to_frame()
+    share = float(frame["dry_share"].iloc[0])
+    assert share == pytest.approx(res.dry[:, 0].mean()) and 0.05 < share < 1
+    dry = res.dry[:, 0]
+    assert (res.invited[dry, 0] < 90).all()
+    assert (res.invited[~dry, 0] > 89.5).all()  # half a candidate short is rounding, not dry
+    with pytest.warns(UserWarning, match=r"ran dry \(invited everybody eligible\) on \d+% of"):
+        res.warn_shortfalls()
+    assert res.shortfalls(share=0.99).empty  # below the bar: nothing to say

@@ -13,7 +13,10 @@ from ..checks import LEVELS
 from ..scores import MAX_SCORE
 from .schedule import Round
 
-__all__ = ["SimulationResult"]
+__all__ = ["DRY_SHARE", "SimulationResult"]
+
+#: A round running dry on more than this share of the paths is warned about [fraction].
+DRY_SHARE = 0.05
 
 
 def _quantile(values: np.ndarray, q: float) -> np.ndarray:
@@ -97,11 +100,22 @@ class SimulationResult:
         """Number of rounds."""
         return self.cutoff.shape[1]
 
+    @property
+    def dry(self) -> np.ndarray:
+        """(n_paths, n_rounds) bool: the round ran dry on that path, i.e. invited fewer than it
+        was asked (everybody eligible was invited)."""
+        return self.invited < self.requested - 0.5
+
     def to_frame(self, levels: Sequence[int] = LEVELS, *, replayed: bool = False) -> pd.DataFrame:
-        """One row per round: ``date, category, invitations, cutoff`` (median over paths), with
-        several paths ``cutoff_lo_<L>, cutoff_hi_<L>`` for each level, then ``pool`` and
-        ``above_<T>`` (medians). ``replayed=True`` keeps the replayed past rounds of
-        :func:`conditional_cutoff` (column ``replayed``)."""
+        """One row per round, the medians over paths and, with several paths, their quantiles.
+
+        Columns: ``date, category, invitations`` (asked), ``cutoff`` with ``cutoff_lo_<L>,
+        cutoff_hi_<L>`` [CRS points]; ``pool`` and each ``above_<T>`` (candidates left with a
+        score >= T after the round) with their ``_lo_<L>``/``_hi_<L>`` [candidates];
+        ``invited`` (median) [candidates] and ``dry_share``, the share of paths on which the
+        round ran dry [fraction]. ``replayed=True`` keeps the replayed past rounds (column
+        ``replayed``); by default only the rounds asked for are returned.
+        """
         cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
         frame = pd.DataFrame(
             {
@@ -111,14 +125,18 @@ class SimulationResult:
                 "cutoff": _quantile(cut, 0.5),
             }
         )
-        if self.n_paths > 1:
-            for level in levels:
-                a = (100 - level) / 200
-                frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
-                frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
-        frame["pool"] = np.median(self.pool, axis=0)
-        for t, arr in self.above.items():
-            frame[f"above_{t}"] = np.median(arr, axis=0)
+        bounds = [(lv, (100 - lv) / 200) for lv in levels] if self.n_paths > 1 else []
+        for level, a in bounds:
+            frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
+            frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
+        quantities = {"pool": self.pool, **{f"above_{t}": arr for t, arr in self.above.items()}}
+        for name, arr in quantities.items():
+            frame[name] = np.median(arr, axis=0)
+            for level, a in bounds:
+                frame[f"{name}_lo_{level}"] = np.quantile(arr, a, axis=0, method="inverted_cdf")
+                frame[f"{name}_hi_{level}"] = np.quantile(arr, 1 - a, axis=0, method="inverted_cdf")
+        frame["invited"] = np.median(self.invited, axis=0)
+        frame["dry_share"] = self.dry.mean(axis=0)
         frame["invitations"] = frame["invitations"].round().astype("int64")
         for col in [c for c in frame if c.startswith("cutoff")]:
             # whole CRS points; missing (nobody invited in most paths) stays missing
@@ -134,21 +152,24 @@ class SimulationResult:
         """The last round's row of :meth:`to_frame` (e.g. the hypothetical round)."""
         return self.to_frame(replayed=True).iloc[-1]
 
-    def shortfalls(self) -> pd.DataFrame:
-        """The simulated (not replayed) rounds that ran out of eligible candidates in the median
-        path: ``date, category, invitations`` (asked) and ``invited`` (median) [candidates]."""
-        keep = np.array([not r.replayed for r in self.rounds], dtype=bool)
-        frame = self.to_frame()[["date", "category", "invitations"]]
-        frame["invited"] = np.median(self.invited[:, keep], axis=0)
-        return frame[frame["invited"] < frame["invitations"] - 0.5].reset_index(drop=True)
+    def shortfalls(self, share: float = DRY_SHARE) -> pd.DataFrame:
+        """The simulated (not replayed) rounds that ran dry on more than ``share`` of the paths:
+        ``date, category, invitations`` (asked), ``invited`` (median) [candidates] and
+        ``dry_share`` [fraction]. A round that ran dry invited everybody eligible."""
+        frame = self.to_frame()[["date", "category", "invitations", "invited", "dry_share"]]
+        return frame[frame["dry_share"] > share].reset_index(drop=True)
 
-    def warn_shortfalls(self, stacklevel: int = 2) -> None:
-        """A warning for each round of :meth:`shortfalls` (its cutoff is the lowest eligible
-        score: the round invited everybody eligible)."""
-        for row in self.shortfalls().itertuples(index=False):
+    def warn_shortfalls(self, stacklevel: int = 2, share: float = DRY_SHARE) -> None:
+        """A warning for each round of :meth:`shortfalls`."""
+        for row in self.shortfalls(share).itertuples(index=False):
+            paths = (
+                f"on {row.dry_share:.0%} of the paths; median invited {row.invited:,.0f}"
+                if self.n_paths > 1
+                else f"only {row.invited:,.0f} eligible candidates were left to invite"
+            )
             warnings.warn(
-                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d}: only "
-                f"{row.invited:,.0f} eligible candidates were left to invite (median over paths)",
+                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d} ran dry "
+                f"(invited everybody eligible) {paths}",
                 UserWarning,
                 stacklevel=stacklevel + 1,
             )
