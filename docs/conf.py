@@ -7,6 +7,7 @@ local extension in ``_ext/``.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -120,8 +121,28 @@ def _add_missing_blank_line(app, what, name, obj, options, lines):
             return
 
 
+# numpydoc turns the section headers of function and class docstrings into rubrics but leaves
+# module docstrings as they are, where a header such as "Examples" would become a section of
+# the page (and of the table of contents). Module docstrings get the same rubrics here.
+_HEADER_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
+
+
+def _module_headers_as_rubrics(app, what, name, obj, options, lines):
+    if what != "module":
+        return
+    for i in range(len(lines) - 1):
+        title = lines[i].strip()
+        if (
+            title
+            and _HEADER_UNDERLINE.match(lines[i + 1])
+            and len(lines[i + 1].strip()) >= len(title)
+        ):
+            lines[i], lines[i + 1] = f".. rubric:: {title}", ""
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _add_missing_blank_line, priority=600)
+    app.connect("autodoc-process-docstring", _module_headers_as_rubrics, priority=600)
 
 
 # -- HTML ----------------------------------------------------------------------------------------
