@@ -13,7 +13,7 @@ SEED   ?= 20251217
 PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source '$(SOURCE)')
 
 .DEFAULT_GOAL := help
-.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest notebooks clean
+.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest notebooks docs clean
 
 help: ## Show this menu
 	@echo "eeforecast — Express Entry pool model and forecasts"
@@ -62,6 +62,10 @@ backtest: $(STAMP) ## Rolling-origin backtest of the forecasts on 2023-2025 (wri
 
 notebooks: $(STAMP) ## Execute the notebooks and save executed copies in notebooks/executed/
 	$(PY) scripts/run_notebooks.py notebooks notebooks/executed
+
+docs: $(STAMP) ## Build the documentation into docs/_build/html (warnings are errors)
+	$(PY) -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
 
 clean: ## Remove the environment, processed data, reports and caches
 	rm -rf $(VENV) data/processed/* reports/* notebooks/executed .pytest_cache .ruff_cache .hypothesis
