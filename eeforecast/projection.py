@@ -176,7 +176,7 @@ class Projection:
         The pool state the simulation started from (its expected net inflow completes the
         backlog between rounds).
     pool_notes : tuple of str
-        The pool model's caveats (:attr:`eeforecast.pool.PoolModel.notes`).
+        The pool model's caveats (``PoolModel.notes``).
     """
 
     as_of: pd.Timestamp
@@ -206,7 +206,7 @@ class Projection:
         return self.dates.max() if len(self.dates) else self.as_of
 
     def known_categories(self, categories) -> tuple[str, ...]:
-        """``categories`` validated as :func:`odds` does, ``general`` first; a slug that is
+        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a slug that is
         neither a known category nor one with forecast rounds here is a ParameterError."""
         cats = eligible_categories(categories)
         for cat in cats:

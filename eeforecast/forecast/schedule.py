@@ -143,7 +143,7 @@ def future_of(history: History, dates, invitations) -> Future:
     Notes
     -----
     :func:`schedule_category` calls it with forecast dates and sizes; a what-if or the
-    ``known_schedule`` diagnostic of :func:`eeforecast.backtest.cross_validation` with given ones.
+    ``known_schedule`` diagnostic of :func:`eeforecast.evaluation.cross_validation` with given ones.
     """
     dates = pd.DatetimeIndex(dates)
     inv = np.asarray(invitations, dtype=float)

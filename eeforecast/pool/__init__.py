@@ -1,14 +1,14 @@
 """Stage 2, pool: the Express Entry pool as a CRS score distribution.
 
 =====================  ===================================================================
-:mod:`.state`          :class:`PoolState` (the pool on one day), :func:`take_top`
-:mod:`.density`        IRCC's bands <-> candidates at every score; shapes inside bands
-:mod:`.flows`          where past rounds took candidates from; net inflow per band
-:mod:`.subpools`       category sub-pools: depletion, refill, fit, pace, room
-:mod:`.nominees`       the provincial nominees' score shape
-:mod:`.config`         :class:`PoolConfig`, the settings of the fit
-:mod:`.model`          :class:`PoolModel`, the fitted pool
-:mod:`.fit`            :func:`fit_pool`, in one stage per group of assumptions
+``state``              :class:`PoolState` (the pool on one day), :func:`take_top`
+``density``            IRCC's bands <-> candidates at every score; shapes inside bands
+``flows``              where past rounds took candidates from; net inflow per band
+``subpools``           category sub-pools: depletion, refill, fit, pace, room
+``nominees``           the provincial nominees' score shape
+``config``             :class:`PoolConfig`, the settings of the fit
+``model``              :class:`PoolModel`, the fitted pool
+``fit``                :func:`fit_pool`, in one stage per group of assumptions
 =====================  ===================================================================
 
 Examples

@@ -6,18 +6,19 @@ score reached (the cutoff), as IRCC breaks ties there by profile submission time
 pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
-:mod:`.schedule`       :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Schedule`
-:mod:`.engine`         the numpy specification of the engine, on arrays over scores
-:mod:`.kernel`         the same arithmetic compiled with numba
-:mod:`.run`            :func:`simulate`: one expected path or Monte Carlo paths on a state
-:mod:`.result`         :class:`SimulationResult`: arrays, tidy frames, summary, plot
-:mod:`.from_feed`      :func:`simulate_feed`, :func:`conditional_cutoff`, :func:`cutoff_by_size`
-:mod:`.scenarios`      :func:`run_scenarios`: many schedules over an executor
+``schedule``           :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Schedule`
+``engine``             the numpy specification of the engine, on arrays over scores
+``kernel``             the same arithmetic compiled with numba
+``run``                :func:`simulate`: one expected path or Monte Carlo paths on a state
+``result``             :class:`SimulationResult`: arrays, tidy frames, summary, plot
+``from_feed``          :func:`simulate_feed`, :func:`conditional_cutoff`, :func:`cutoff_by_size`
+``scenarios``          :func:`run_scenarios`: many schedules over an executor
 =====================  ===================================================================
 """
 
 from .engine import NOISE_BANDS
 from .from_feed import (
+    ACTIVE_DAYS,
     MAX_TAKE,
     SIZE_QUANTILES,
     Start,
@@ -34,6 +35,7 @@ from .scenarios import run_scenarios
 from .schedule import Invitations, Round, Rule, Schedule, parse_draw
 
 __all__ = [
+    "ACTIVE_DAYS",
     "MAX_TAKE",
     "NOISE_BANDS",
     "SIZE_QUANTILES",

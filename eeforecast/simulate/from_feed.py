@@ -26,6 +26,7 @@ from .run import as_rounds, simulate
 from .schedule import Invitations, Round, Schedule
 
 __all__ = [
+    "ACTIVE_DAYS",
     "MAX_TAKE",
     "SIZE_QUANTILES",
     "Start",
@@ -78,7 +79,7 @@ def start_from(
     Raises
     ------
     ParameterError
-        ``pool`` is not a :class:`PoolModel`, or was fitted as of another day than ``as_of``
+        ``pool`` is not a :class:`~eeforecast.pool.PoolModel`, or was fitted as of another day than ``as_of``
         (a later fit would see the future, an earlier one misses rounds).
     """
     day = None if as_of is None else as_day(as_of, "as_of")
@@ -368,7 +369,7 @@ def cutoff_by_size(
     -----
     Assumes this round is the next one: no other round is held between ``as_of`` and ``date``.
     How accurate the answer is when the size is right is measured by the conditional
-    evaluation (:mod:`eeforecast.evaluation.conditional`).
+    evaluation (:func:`eeforecast.evaluation.evaluate_conditional`).
     """
     n_paths = as_n_paths(n_paths)
     levels = as_levels(levels)

@@ -90,7 +90,7 @@ def simulate(
         sizes, float64). An integer >= 1: Monte Carlo paths [paths].
     rng : int, numpy.random.Generator or None
         Randomness for Monte Carlo; converted once with :func:`numpy.random.default_rng`. Each
-        block of ``chunk_paths`` paths gets its own stream (:meth:`SeedSequence.spawn`), so the
+        block of ``chunk_paths`` paths gets its own stream (:meth:`numpy.random.SeedSequence.spawn`), so the
         result depends on ``rng``, ``n_paths`` and ``chunk_paths`` but not on ``executor``.
     thresholds : sequence of int
         Report the candidates left at or above these scores after each round (backlog)
