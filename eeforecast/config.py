@@ -2,7 +2,8 @@
 
 The bundled IRCC feed lives in ``data/raw``; everything under ``data/processed`` and ``reports`` is
 derived and can be rebuilt. ``EEFORECAST_HOME`` overrides the project root (useful when the package is
-installed elsewhere than a checkout).
+installed elsewhere than a checkout); ``EEFORECAST_CACHE`` the cache folder (``off`` turns the cache
+off).
 """
 
 from __future__ import annotations
@@ -24,3 +25,13 @@ FEED_URL = "https://www.canada.ca/content/dam/ircc/documents/json/ee_rounds_123_
 ALLOWED_HOSTS = frozenset({"www.canada.ca"})
 #: Where ``eeforecast update`` saves the live feed; read instead of RAW_FEED once it exists.
 LIVE_FEED = RAW_DIR / "ee_rounds_live.json"
+
+
+def cache_dir() -> Path | None:
+    """Where fitted pool models are cached (``data/processed/cache`` unless ``EEFORECAST_CACHE``
+    names another folder); None when ``EEFORECAST_CACHE`` is ``off``. Read at each call, so a
+    test or a script can move it."""
+    value = os.environ.get("EEFORECAST_CACHE", "").strip()
+    if value.lower() in ("off", "0", "false", "no"):
+        return None
+    return Path(value) if value else PROCESSED_DIR / "cache"

@@ -190,11 +190,11 @@ def backlog_command(args) -> int:
 
 def by_size_command(args) -> int:
     from ..forecast import next_round_day  # heavy: imported where used
-    from ..pool import fit_pool  # heavy: imported where used
+    from ..pool import cached_fit  # heavy: imported where used
     from ..simulate import cutoff_by_size  # heavy: imported where used
 
     feed = load(args)
-    pool = fit_pool(feed)
+    pool = cached_fit(feed)
     tables = [
         cutoff_by_size(
             None,

@@ -82,8 +82,8 @@ ROUND_COLUMNS = [
 ]
 
 
-#: A round's pool snapshot dated more days before it than this is reported (at most 20 days
-#: in the bundled feed: #298 of 2024-06-19 carried the snapshot of 2024-05-30) [days].
+#: A round's pool snapshot dated more days before it than this is reported, as a likely date
+#: typo: IRCC takes its snapshots a few days before the round that publishes them [days].
 STALE_SNAPSHOT_DAYS = 60
 
 

@@ -31,7 +31,7 @@ _ARX = AR(exog=("log_invitations", "log_gap"), name="arx")
 
 #: The models every forecast and backtest runs (baselines first). ``ar1`` and ``arx`` are
 #: ARIMA(1, 0, 0) models (the second with regressors) fitted by least squares; the exact-likelihood
-#: :class:`ARIMA` versions are as accurate in the backtest and three times slower.
+#: :class:`ARIMA` versions are slower for the same accuracy in the backtest.
 DEFAULT_MODELS: tuple = (
     Naive(),
     WindowMean(k=3),

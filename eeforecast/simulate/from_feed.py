@@ -20,7 +20,7 @@ import pandas as pd
 from ..checks import LEVELS, as_day, as_generator, as_levels, as_n_paths
 from ..data import Feed, as_feed
 from ..errors import ParameterError
-from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, fit_pool, thin_note
+from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, cached_fit, thin_note
 from .result import SimulationResult
 from .run import as_rounds, simulate
 from .schedule import Invitations, Round, Schedule
@@ -74,7 +74,8 @@ def start_from(
     pool: PoolModel | None = None,
     as_of: object = None,
 ) -> Start:
-    """The pool as it stood on ``as_of``: ``pool`` if given, else fitted on ``source``.
+    """The pool as it stood on ``as_of``: ``pool`` if given, else fitted on ``source`` (or read
+    from the cache of fitted models, :func:`~eeforecast.pool.cached_fit`).
 
     Raises
     ------
@@ -90,7 +91,7 @@ def start_from(
                 "(state, schedule); source= is a feed or a path"
             )
         feed = as_feed(source, as_of=day)
-        pool = fit_pool(feed, as_of=day)
+        pool = cached_fit(feed, as_of=day)
         day = feed.day if day is None else day
     elif not isinstance(pool, PoolModel):
         raise ParameterError(
