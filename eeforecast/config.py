@@ -17,7 +17,6 @@ RAW_DIR = DATA_DIR / "raw"
 RAW_FEED = RAW_DIR / "ee_rounds_snapshot_2025-12-17.json"
 PROCESSED_DIR = DATA_DIR / "processed"
 REPORTS_DIR = ROOT / "reports"
-FIGURES_DIR = REPORTS_DIR / "figures"
 
 #: IRCC's public address of the rounds feed (the file ``eeforecast update`` fetches).
 FEED_URL = "https://www.canada.ca/content/dam/ircc/documents/json/ee_rounds_123_en.json"

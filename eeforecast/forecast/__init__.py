@@ -16,7 +16,6 @@
 
 from .calibration import SCHEDULE_COLUMNS, calibrate
 from .catalogue import (
-    BASELINES,
     DEFAULT_CHOICE,
     DEFAULT_LEVELS,
     DEFAULT_MODELS,
@@ -64,7 +63,6 @@ __all__ = [
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
-    "BASELINES",
     "DEFAULT_CHOICE",
     "DEFAULT_GAP_DAYS",
     "DEFAULT_LEVELS",

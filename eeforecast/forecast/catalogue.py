@@ -13,7 +13,6 @@ from .statistical import AR, ARIMA, ETS
 from .structural import Structural
 
 __all__ = [
-    "BASELINES",
     "BUILTIN_TYPES",
     "DEFAULT_CHOICE",
     "DEFAULT_LEVELS",
@@ -44,8 +43,6 @@ DEFAULT_MODELS: tuple = (
 #: Models tried in the backtest and left out of the defaults because they lost to naive or to
 #: ``combo`` (see the backtest results page); pass them in ``models=`` to rerun them.
 EXPERIMENTAL_MODELS: tuple = (HuberLevel(), SnapshotQuantile(), SnapshotChange())
-#: The simple baselines every comparison shows.
-BASELINES = ("naive", "mean3", "drift")
 #: The model the ``auto`` choice falls back to and keeps unless another is clearly better.
 DEFAULT_CHOICE = "combo"
 #: The package's own model classes: ``auto`` chooses among these unless told otherwise.
