@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ParameterError
-from .facts import _Facts, facts_on
+from .facts import _Facts, _Spouse, facts_on
+from .language import ABILITIES
 from .profile import LANGUAGES, Profile
 from .rules import Rules, as_of_day, rules_for
 
@@ -22,176 +23,126 @@ BREAKDOWN_COLUMNS: tuple[str, ...] = ("block", "factor", "points", "cap")
 FRAME_COLUMNS: tuple[str, ...] = ("profile", "rules", *BLOCKS, "total")
 
 
-def _step(rows, value: float, column: int = 1):
-    """The ``column`` of the last row whose first entry ``value`` reaches."""
+Row = tuple[str, str, int, int]  # (block, factor, points, cap)
+
+
+def _step(rows, value: float, column: int | slice = 1):
+    """The ``column`` of the last row whose first entry ``value`` reaches (a step table)."""
     return [row for row in rows if value >= row[0]][-1][column]
 
 
-def _capped(rows: list, block: str, name: str, cap: int) -> None:
-    """Append an ``over_cap`` row taking back what the item rows since ``name`` exceed ``cap``."""
-    total = sum(row[2] for row in rows if row[0] == block and row[1].startswith(name))
+def _top(rows, column: int = 1) -> int:
+    """The most a step table gives in ``column``."""
+    return max(row[column] for row in rows)
+
+
+def _capped(rows: list[Row], block: str, prefix: str, cap: int) -> None:
+    """Append an ``over_cap`` row taking back what the rows named ``prefix...`` exceed ``cap``."""
+    total = sum(row[2] for row in rows if row[0] == block and row[1].startswith(prefix))
     if total > cap:
-        rows.append((block, f"{name}over_cap", cap - total, cap))
+        rows.append((block, f"{prefix}over_cap", cap - total, cap))
 
 
-def points(facts: _Facts, rules: Rules, first: str | None) -> list[tuple[str, str, int, int]]:
-    """The breakdown rows ``(block, factor, points, cap)`` of ``facts`` under ``rules``.
-
-    ``first`` is the first official language (``english``/``french``/None). An ``over_cap`` row
-    carries a negative amount when a capped group's items exceed their cap, so the rows always
-    sum to the total. ``cap`` is the most an item can give (for ``over_cap``, the cap itself).
-    """
-    sp = facts.spouse is not None
-    col = 1 if sp else 2  # [from, with spouse, without spouse]
-    core, spouse, tr, add = rules.core, rules.spouse, rules.transferability, rules.additional
-    first_levels = getattr(facts, first) if first else None
-    second = next((lang for lang in LANGUAGES if lang != first), None) if first else None
-    second_levels = getattr(facts, second) if second else None
-    rows: list[tuple[str, str, int, int]] = []
-
-    def top(table, column=col):
-        return max(row[column] for row in table)
-
-    rows.append(("core", "age", _step(core["age"], facts.age, col), top(core["age"])))
-    edu = core["education"]
+def _core(facts: _Facts, core, first, second, col: int) -> list[Row]:
+    """Block A; ``col`` 1 with spouse, 2 without; ``first``/``second`` four levels or None."""
+    education = core["education"]
+    rows = [
+        ("core", "age", _step(core["age"], facts.age, col), _top(core["age"], col)),
+        ("core", "education", education[facts.education][col - 1],
+         max(pair[col - 1] for pair in education.values())),
+    ]  # fmt: skip
+    table = core["first_language"]
+    for ability, level in zip(ABILITIES, first or (0,) * 4, strict=True):
+        rows.append(
+            ("core", f"first_language.{ability}", _step(table, level, col), _top(table, col))
+        )
+    table = core["second_language"]["points"]
+    for ability, level in zip(ABILITIES, second or (0,) * 4, strict=True):
+        rows.append(("core", f"second_language.{ability}", _step(table, level), _top(table)))
+    _capped(rows, "core", "second_language.", core["second_language"]["cap"][col - 1])
+    table = core["canadian_experience"]
     rows.append(
-        ("core", "education", edu[facts.education][col - 1], max(v[col - 1] for v in edu.values()))
+        ("core", "canadian_experience", _step(table, facts.canadian_years, col), _top(table, col))
     )
-    for i, ability in enumerate(("reading", "writing", "listening", "speaking")):
-        lv = first_levels[i] if first_levels else 0
-        rows.append(
-            (
-                "core",
-                f"first_language.{ability}",
-                _step(core["first_language"], lv, col),
-                top(core["first_language"]),
-            )
-        )
-    second_table = core["second_language"]
-    for i, ability in enumerate(("reading", "writing", "listening", "speaking")):
-        lv = second_levels[i] if second_levels else 0
-        rows.append(
-            (
-                "core",
-                f"second_language.{ability}",
-                _step(second_table["points"], lv),
-                top(second_table["points"], 1),
-            )
-        )
-    _capped(rows, "core", "second_language.", second_table["cap"][col - 1])
-    rows.append(
-        (
-            "core",
-            "canadian_experience",
-            _step(core["canadian_experience"], facts.canadian_years, col),
-            top(core["canadian_experience"]),
-        )
-    )
+    return rows
 
-    if sp:
-        s = facts.spouse
-        rows.append(
-            (
-                "spouse",
-                "education",
-                spouse["education"][s.education],
-                max(spouse["education"].values()),
-            )
-        )
-        table = spouse["first_language"]
-        options = [lv for lv in (s.english, s.french) if lv is not None]
-        levels = max(options, key=lambda lvs: sum(_step(table, lv) for lv in lvs), default=None)
-        for i, ability in enumerate(("reading", "writing", "listening", "speaking")):
-            lv = levels[i] if levels else 0
-            rows.append(
-                (
-                    "spouse",
-                    f"first_language.{ability}",
-                    _step(spouse["first_language"], lv),
-                    top(spouse["first_language"], 1),
-                )
-            )
-        rows.append(
-            (
-                "spouse",
-                "canadian_experience",
-                _step(spouse["canadian_experience"], s.canadian_years),
-                top(spouse["canadian_experience"], 1),
-            )
-        )
 
-    # C: tiers of the first language (lowest ability) and of Canadian work
-    lowest = min(first_levels) if first_levels else 0
-    lang_i = sum(lowest >= t for t in tr["language_tiers"]) - 1  # -1: no tier, 0: CLB 7, 1: CLB 9
-    cdn_i = sum(facts.canadian_years >= t for t in tr["canadian_tiers"]) - 1
+def _spouse(spouse: _Spouse, tables) -> list[Row]:
+    """Block B; the spouse's test that scores more is their first official language."""
+    language = tables["first_language"]
+    options = [levels for levels in (spouse.english, spouse.french) if levels is not None]
+    levels = max(options, key=lambda lvs: sum(_step(language, lv) for lv in lvs), default=None)
+    rows = [("spouse", "education", tables["education"][spouse.education],
+             max(tables["education"].values()))]  # fmt: skip
+    for ability, level in zip(ABILITIES, levels or (0,) * 4, strict=True):
+        rows.append(("spouse", f"first_language.{ability}", _step(language, level), _top(language)))
+    table = tables["canadian_experience"]
+    rows.append(("spouse", "canadian_experience", _step(table, spouse.canadian_years), _top(table)))
+    return rows
 
-    def pair(row, group, table):
-        language = row[lang_i] if lang_i >= 0 else 0
-        canadian = row[2 + cdn_i] if cdn_i >= 0 else 0
-        rows.append(
-            ("transferability", f"{group}.language", language, max(max(r[:2]) for r in table))
-        )
-        rows.append(
-            (
-                "transferability",
-                f"{group}.canadian_experience",
-                canadian,
-                max(max(r[2:]) for r in table),
-            )
-        )
-        _capped(rows, "transferability", f"{group}.", tr["group_cap"])
 
-    pair(tr["education"][facts.education], "education", tr["education"].values())
+def _transferability(facts: _Facts, tr, first) -> list[Row]:
+    """Block C: two capped pairs (education, foreign work) and the certificate, capped in all."""
+    lowest = min(first) if first else 0
+    # a pair row is [language tier 1, tier 2, Canadian tier 1, tier 2]; index -1: no tier
+    lang = sum(lowest >= tier for tier in tr["language_tiers"]) - 1
+    cdn = sum(facts.canadian_years >= tier for tier in tr["canadian_tiers"]) - 1
     foreign = [row[1:] for row in tr["foreign_experience"]]
-    pair(
-        _step(tr["foreign_experience"], facts.foreign_years, slice(1, None)),
-        "foreign_experience",
-        foreign,
-    )
-    cert = tr["certificate_of_qualification"]
-    rows.append(
-        (
-            "transferability",
-            "certificate_of_qualification",
-            _step(cert, lowest) if facts.certificate else 0,
-            top(cert, 1),
-        )
-    )
+    rows: list[Row] = []
+    for group, row, table in (
+        ("education", tr["education"][facts.education], tr["education"].values()),
+        ("foreign_experience", _step(tr["foreign_experience"], facts.foreign_years, slice(1, None)),
+         foreign),
+    ):  # fmt: skip
+        rows.append(("transferability", f"{group}.language", row[lang] if lang >= 0 else 0,
+                     max(max(r[:2]) for r in table)))  # fmt: skip
+        rows.append(("transferability", f"{group}.canadian_experience",
+                     row[2 + cdn] if cdn >= 0 else 0, max(max(r[2:]) for r in table)))  # fmt: skip
+        _capped(rows, "transferability", f"{group}.", tr["group_cap"])
+    table = tr["certificate_of_qualification"]
+    certificate = _step(table, lowest) if facts.certificate else 0
+    rows.append(("transferability", "certificate_of_qualification", certificate, _top(table)))
     _capped(rows, "transferability", "", tr["cap"])
+    return rows
 
-    # D
+
+def _additional(facts: _Facts, add) -> list[Row]:
+    """Block D, capped."""
     french = 0
     if facts.french is not None and min(facts.french) >= add["french_nclc"]:
         strong = facts.english is not None and min(facts.english) >= add["french_english_clb"]
         french = add["french"][1 if strong else 0]
-    rows += [
-        (
-            "additional",
-            "provincial_nomination",
-            add["provincial_nomination"] if facts.nomination else 0,
-            add["provincial_nomination"],
-        ),
-        (
-            "additional",
-            "job_offer",
-            add["job_offer"][facts.job_offer],
-            max(add["job_offer"].values()),
-        ),
-        (
-            "additional",
-            "canadian_education",
-            add["canadian_education"][facts.canadian_education],
-            max(add["canadian_education"].values()),
-        ),
+    nomination, sibling = add["provincial_nomination"], add["sibling_in_canada"]
+    rows = [
+        ("additional", "provincial_nomination", nomination if facts.nomination else 0, nomination),
+        ("additional", "job_offer", add["job_offer"][facts.job_offer],
+         max(add["job_offer"].values())),
+        ("additional", "canadian_education", add["canadian_education"][facts.canadian_education],
+         max(add["canadian_education"].values())),
         ("additional", "french", french, max(add["french"])),
-        (
-            "additional",
-            "sibling_in_canada",
-            add["sibling_in_canada"] if facts.sibling else 0,
-            add["sibling_in_canada"],
-        ),
-    ]
+        ("additional", "sibling_in_canada", sibling if facts.sibling else 0, sibling),
+    ]  # fmt: skip
     _capped(rows, "additional", "", add["cap"])
+    return rows
+
+
+def points(facts: _Facts, rules: Rules, first: str | None) -> list[Row]:
+    """The breakdown rows ``(block, factor, points, cap)`` of ``facts`` under ``rules``.
+
+    ``first`` is the first official language (``english``, ``french`` or None); the other one is
+    the second. An ``over_cap`` row carries a negative amount when a capped group's items exceed
+    their cap, so the rows always sum to the total. ``cap`` is the most an item can give (for an
+    ``over_cap`` row, the cap itself).
+    """
+    second = next(lang for lang in LANGUAGES if lang != first) if first else None
+    first_levels = getattr(facts, first) if first else None
+    second_levels = getattr(facts, second) if second else None
+    col = 1 if facts.spouse is not None else 2  # step tables: [from, with spouse, without]
+    rows = _core(facts, rules.core, first_levels, second_levels, col)
+    if facts.spouse is not None:
+        rows += _spouse(facts.spouse, rules.spouse)
+    rows += _transferability(facts, rules.transferability, first_levels)
+    rows += _additional(facts, rules.additional)
     return rows
 
 
