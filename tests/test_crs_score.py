@@ -451,3 +451,33 @@ def test_age_points_follow_the_table(age, with_spouse, day):
     )
     expected = AGE[min(max(age, 17), 45)][0 if with_spouse else 1]
     assert points(r, "age") == expected
+
+
+def test_a_second_language_too_low_to_count_is_said():
+    # French NCLC 4 on all four as second language gives 0 (4 or less); English first
+    p = Profile(age=30, education="bachelors", english=clb(9, 9, 9, 9), french=nclc(4, 4, 4, 4))
+    r = score(p, as_of=TODAY)
+    assert r.first_language == "english"
+    assert "french (second official language) is too low to give points" in r.notes
+    assert "first official language: english (the order that scores higher)" in r.notes
+
+
+def test_the_spouses_tests_and_eca_expire_too():
+    # spouse: master's 10 + CLB 9 x 4 = 20 + 0 -> 30; after 2025-03-01 the ECA (2020-03-01) has
+    # expired (education 0), after 2025-07-01 the test (2023-07-01) too (language 0)
+    spouse = Spouse(
+        education="masters", eca_date="2020-03-01", english=clb(9, 9, 9, 9, date="2023-07-01")
+    )
+    p = Profile(age=30, education="bachelors", english=clb(7, 7, 7, 7), spouse=spouse)
+    assert [score(p, as_of=d).spouse for d in ("2025-02-28", "2025-03-01", "2025-07-01")] == [
+        30,
+        20,
+        0,
+    ]
+
+
+def test_the_spouse_scores_with_the_better_language():
+    # English CLB 5 x 4 = 4 points; French NCLC 9 x 4 = 20 points -> 20
+    spouse = Spouse(education="secondary", english=clb(5, 5, 5, 5), french=nclc(9, 9, 9, 9))
+    p = Profile(age=30, education="bachelors", english=clb(7, 7, 7, 7), spouse=spouse)
+    assert score(p, as_of=TODAY).spouse == 2 + 20

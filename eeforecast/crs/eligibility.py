@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from .facts import _Facts, facts_on
-from .profile import Profile
+from .profile import Profile, as_profile
 from .rules import as_of_day
 
 #: The French-language category asks for at least this level on all four abilities [NCLC].
@@ -66,8 +66,6 @@ def eligible_categories(
     >>> eligible_categories(p, as_of="2026-01-05")
     ('cec', 'french', 'healthcare')
     """
-    from .score import _as_profile
-
-    profile = _as_profile(profile)
+    profile = as_profile(profile)
     facts, _ = facts_on(profile, as_of_day(as_of))
     return categories_from_facts(profile, facts)

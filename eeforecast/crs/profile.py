@@ -292,6 +292,15 @@ class Profile:
         return cls.from_dict(mapping, source=path)
 
 
+def as_profile(profile: Profile | str | os.PathLike) -> Profile:
+    """``profile`` itself, or the profile read from the TOML file at that path."""
+    if isinstance(profile, Profile):
+        return profile
+    if isinstance(profile, str | os.PathLike):
+        return Profile.from_toml(profile)
+    raise ParameterError(f"profile: expected a Profile or a TOML path, got {profile!r}")
+
+
 def _known(cls) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.init)
 

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ParameterError
+from .eligibility import categories_from_facts
 from .facts import _Facts, _Spouse, facts_on
 from .language import ABILITIES
-from .profile import LANGUAGES, Profile
+from .profile import LANGUAGES, Profile, as_profile
 from .rules import Rules, as_of_day, rules_for
 
 BLOCKS: tuple[str, ...] = ("core", "spouse", "transferability", "additional")
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("block", "factor", "points", "cap")
 FRAME_COLUMNS: tuple[str, ...] = ("profile", "rules", *BLOCKS, "total")
+#: IRCC's budget per block, with and without an accompanying spouse (every version's tables
+#: reach it; the summary prints it) [CRS points].
+_BUDGET = {
+    True: {"core": 460, "spouse": 40, "transferability": 100, "additional": 600},
+    False: {"core": 500, "spouse": "-", "transferability": 100, "additional": 600},
+}
 
 
 Row = tuple[str, str, int, int]  # (block, factor, points, cap)
@@ -201,13 +206,13 @@ class ScoreResult:
 
     def summary(self) -> str:
         """A readable account of the score, block by block, with the notes."""
-        most = 460 if self.spouse_accompanies else 500
+        budget = _BUDGET[self.spouse_accompanies]
         lines = [
             f"CRS score {self.total}  ({self.profile}, {self.as_of:%Y-%m-%d}, rules {self.rules})",
-            f"  core / human capital   {self.core:4d} / {most}",
-            f"  spouse factors         {self.spouse:4d} / {40 if self.spouse_accompanies else '-'}",
-            f"  skill transferability  {self.transferability:4d} / 100",
-            f"  additional points      {self.additional:4d} / 600",
+            f"  core / human capital   {self.core:4d} / {budget['core']}",
+            f"  spouse factors         {self.spouse:4d} / {budget['spouse']}",
+            f"  skill transferability  {self.transferability:4d} / {budget['transferability']}",
+            f"  additional points      {self.additional:4d} / {budget['additional']}",
             f"  first official language: {self.first_language or 'none'}",
             f"  categories: {', '.join(self.categories) or 'none beyond general rounds'}",
         ]
@@ -223,15 +228,7 @@ class ScoreResult:
         return self.summary()
 
 
-def _as_profile(profile: Profile | str | os.PathLike) -> Profile:
-    if isinstance(profile, Profile):
-        return profile
-    if isinstance(profile, str | os.PathLike):
-        return Profile.from_toml(Path(profile))
-    raise ParameterError(f"profile: expected a Profile or a TOML path, got {profile!r}")
-
-
-def _claims(profile: Profile, rules: Rules, first: str | None, facts: _Facts) -> list[str]:
+def _claims(profile: Profile, rules: Rules, facts: _Facts, first, rows) -> list[str]:
     """Notes on claims that the rules version does not reward."""
     add, notes = rules.additional, []
     if profile.job_offer != "none" and add["job_offer"][profile.job_offer] == 0:
@@ -249,13 +246,10 @@ def _claims(profile: Profile, rules: Rules, first: str | None, facts: _Facts) ->
         and max(add["french"]) == 0
     ):
         notes.append(f"french: no additional points for French under the {rules.name} rules")
-    second = next((lang for lang in LANGUAGES if lang != first), None) if first else None
-    if second and getattr(profile, second) is not None and getattr(facts, second) is not None:
-        if max(getattr(facts, second)) < 5:
-            notes.append(
-                f"{second} (second official language) is below CLB/NCLC 5 on every "
-                "ability: it gives no points"
-            )
+    second = next(lang for lang in LANGUAGES if lang != first) if first else None
+    if second and getattr(facts, second) is not None:
+        if not sum(row[2] for row in rows if row[1].startswith("second_language.")):
+            notes.append(f"{second} (second official language) is too low to give points")
     return notes
 
 
@@ -304,9 +298,7 @@ def score(profile: Profile | str | os.PathLike, *, as_of: object = None) -> Scor
     >>> r.rules, r.core, r.transferability, r.total
     ('2025-03-25', 409, 100, 509)
     """
-    from .eligibility import categories_from_facts
-
-    profile = _as_profile(profile)
+    profile = as_profile(profile)
     day = as_of_day(as_of)
     rules, notes = rules_for(day)
     facts, fact_notes = facts_on(profile, day)
@@ -321,7 +313,7 @@ def score(profile: Profile | str | os.PathLike, *, as_of: object = None) -> Scor
         total=sum(blocks.values()),
         first_language=first,
         categories=categories_from_facts(profile, facts),
-        notes=(*notes, *fact_notes, *_claims(profile, rules, first, facts)),
+        notes=(*notes, *fact_notes, *_claims(profile, rules, facts, first, rows)),
         rows=tuple(rows),
         **blocks,
     )

@@ -15,9 +15,9 @@ import pandas as pd
 
 from ..errors import ParameterError
 from .facts import facts_on
-from .profile import LANGUAGES, MAX_YEARS, Profile
+from .profile import LANGUAGES, MAX_YEARS, Profile, as_profile
 from .rules import as_of_day
-from .score import BLOCKS, _as_profile, score
+from .score import BLOCKS, score
 
 #: The columns of :func:`timeline`, in order.
 TIMELINE_COLUMNS: tuple[str, ...] = (
@@ -117,7 +117,7 @@ def timeline(
         raise ParameterError(
             f"months: expected a whole number from 0 to {MAX_MONTHS}, got {months!r}"
         )
-    profile = _as_profile(profile)
+    profile = as_profile(profile)
     start = as_of_day(as_of)
     rows, notes, previous, previous_hidden = [], {}, None, None
     for month in range(months + 1):

@@ -16,9 +16,10 @@ from .profile import (
     LANGUAGES,
     MAX_YEARS,
     Profile,
+    as_profile,
 )
 from .rules import as_of_day
-from .score import _as_profile, score
+from .score import score
 
 #: The columns of :func:`what_if`, in order.
 WHAT_IF_COLUMNS: tuple[str, ...] = ("change", "total", "gain", "categories")
@@ -151,7 +152,7 @@ def what_if(profile: Profile | str | os.PathLike, *, as_of: object = None) -> pd
     >>> w.iloc[0]["change"], int(w.iloc[0]["gain"])
     ('provincial_nomination', 600)
     """
-    profile = _as_profile(profile)
+    profile = as_profile(profile)
     day = as_of_day(as_of)
     base = score(profile, as_of=day)
     rows = []
