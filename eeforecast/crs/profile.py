@@ -1,7 +1,7 @@
 """A candidate's profile: the facts the CRS scores, read from TOML or built in Python.
 
-Every field is checked when the profile is built; an error names the field (``spouse.english.reading``)
-and, when the profile comes from a file, the file.
+Every field is checked when the profile is built; an error names the field
+(``spouse.english.reading``) and, when the profile comes from a file, the file.
 """
 
 from __future__ import annotations
@@ -323,8 +323,7 @@ def _language(mapping: object, prefix: str, lang: str) -> LanguageTest:
         if key not in values:
             raise ParameterError(f"{prefix}{key}: required field is missing")
     with _within(prefix):
-        _choice(values["test"], "test", TESTS[lang])
-    with _within(prefix):
+        _choice(values["test"], "test", TESTS[lang])  # before the scores: the test reads them
         return LanguageTest(**values)
 
 
