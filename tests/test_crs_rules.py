@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from eeforecast.crs import rules_versions
-from eeforecast.crs.rules import _versions, as_of_day, rules_for
+from eeforecast.crs.rules import all_versions, as_of_day, rules_for
 from eeforecast.errors import ParameterError
 
 
@@ -29,7 +29,7 @@ def _tables(version):
 
 def test_the_versions_are_the_days_points_changed():
     # 2022-11-16 (NOC 2021 TEER wording) changed no points, so it has no table of its own
-    assert [v.name for v in _versions()] == [
+    assert [v.name for v in all_versions()] == [
         "2015-01-01",
         "2016-11-19",
         "2017-06-06",
@@ -60,7 +60,7 @@ CHANGES = {
 
 @pytest.mark.parametrize("name", list(CHANGES))
 def test_each_version_differs_from_the_last_exactly_as_listed(name):
-    versions = {v.name: v for v in _versions()}
+    versions = {v.name: v for v in all_versions()}
     names = list(versions)
     before = _tables(versions[names[names.index(name) - 1]])
     after = _tables(versions[name])
@@ -69,7 +69,7 @@ def test_each_version_differs_from_the_last_exactly_as_listed(name):
     assert diff == CHANGES[name]
 
 
-@pytest.mark.parametrize("version", _versions(), ids=lambda v: v.name)
+@pytest.mark.parametrize("version", all_versions(), ids=lambda v: v.name)
 def test_blocks_reach_exactly_the_budget(version):
     # IRCC's budget: core 460/500, spouse 40, transferability 100, additional 600, total 1,200
     core = version.core

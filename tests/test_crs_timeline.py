@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eeforecast.categories import CATEGORIES
 from eeforecast.crs import LanguageTest, Profile, Spouse, eligible_categories, timeline, what_if
 from eeforecast.crs.profile import OCCUPATIONS
+from eeforecast.data.categories import CATEGORIES
 from eeforecast.errors import ParameterError
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from .facts import _Facts, facts_on
+from .facts import Facts, facts_on
 from .profile import Profile, as_profile
 from .rules import as_of_day
 
@@ -23,7 +23,7 @@ FRENCH_CATEGORY_NCLC = 7
 ORDER: tuple[str, ...] = ("cec", "french", "pnp")
 
 
-def categories_from_facts(profile: Profile, facts: _Facts) -> tuple[str, ...]:
+def categories_from_facts(profile: Profile, facts: Facts) -> tuple[str, ...]:
     """:func:`eligible_categories` on resolved facts (tests already checked for the day)."""
     out = []
     if facts.canadian_years >= 1:

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import ParameterError
-from .profile import _CANADIAN_IMPLIES, LANGUAGES, Profile
+from .profile import CANADIAN_IMPLIES, LANGUAGES, Profile
 
 #: Years an educational credential assessment stays valid.
 ECA_VALID_YEARS = 5
 
 
 @dataclass(frozen=True)
-class _Spouse:
+class SpouseFacts:
+    """What counts of the accompanying spouse on one day (levels ``None``: no valid test)."""
+
     education: str
     canadian_years: int
     english: tuple[int, ...] | None
@@ -26,7 +28,7 @@ class _Spouse:
 
 
 @dataclass(frozen=True)
-class _Facts:
+class Facts:
     """What counts on one day: tests and ECAs resolved, age computed."""
 
     age: int
@@ -41,7 +43,7 @@ class _Facts:
     english: tuple[int, ...] | None
     french: tuple[int, ...] | None
     first_language: str | None
-    spouse: _Spouse | None
+    spouse: SpouseFacts | None
 
 
 def age_on(date_of_birth: pd.Timestamp, day: pd.Timestamp) -> int:
@@ -83,7 +85,7 @@ def _assessed(education, eca_date, fallback, label, day, notes) -> str:
     return fallback
 
 
-def facts_on(profile: Profile, day: pd.Timestamp) -> tuple[_Facts, list[str]]:
+def facts_on(profile: Profile, day: pd.Timestamp) -> tuple[Facts, list[str]]:
     """The facts of ``profile`` that count on ``day``, and notes on what did not."""
     notes: list[str] = []
     age = profile.age
@@ -101,17 +103,17 @@ def facts_on(profile: Profile, day: pd.Timestamp) -> tuple[_Facts, list[str]]:
     spouse = None
     if profile.spouse is not None:
         sp = profile.spouse
-        spouse = _Spouse(
+        spouse = SpouseFacts(
             _assessed(sp.education, sp.eca_date, "less_than_secondary", "spouse's", day, notes),
             sp.canadian_experience_years,
             *(_levels(getattr(sp, lang), f"spouse {lang}", day, notes) for lang in LANGUAGES),
         )
-    facts = _Facts(
+    facts = Facts(
         age=age,
         education=_assessed(
             profile.education,
             profile.eca_date,
-            _CANADIAN_IMPLIES[profile.canadian_education],
+            CANADIAN_IMPLIES[profile.canadian_education],
             "the",
             day,
             notes,

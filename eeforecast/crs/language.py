@@ -14,9 +14,9 @@ from functools import cache
 
 import pandas as pd
 
-from .._dates import as_day
+from ..checks import as_day
 from ..errors import ParameterError
-from .rules import _data
+from .rules import data_path
 
 #: The four abilities, in the order every tuple of levels uses.
 ABILITIES: tuple[str, ...] = ("reading", "writing", "listening", "speaking")
@@ -45,7 +45,7 @@ class _Chart:
 
 @cache
 def _charts() -> tuple[_Chart, ...]:
-    table = tomllib.loads(_data("language_tests.toml").read_text(encoding="utf-8"))
+    table = tomllib.loads(data_path("language_tests.toml").read_text(encoding="utf-8"))
     return tuple(
         _Chart(
             key=item["key"],

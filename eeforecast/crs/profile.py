@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._dates import as_day
+from ..checks import as_day
 from ..errors import ParameterError
 from .language import ABILITIES, TESTS, LanguageTest
 
@@ -34,7 +34,7 @@ EDUCATION: tuple[str, ...] = (
 #: Canadian post-secondary credentials (table D), lowest first.
 CANADIAN_EDUCATION: tuple[str, ...] = ("none", "one_or_two_years", "three_plus_years")
 #: The least education each Canadian credential implies.
-_CANADIAN_IMPLIES = {
+CANADIAN_IMPLIES = {
     "none": "less_than_secondary",
     "one_or_two_years": "one_year",
     "three_plus_years": "bachelors",
@@ -210,7 +210,7 @@ class Profile:
                 put(key, as_day(getattr(self, key), key))
         _choice(self.education, "education", EDUCATION)
         _choice(self.canadian_education, "canadian_education", CANADIAN_EDUCATION)
-        least = _CANADIAN_IMPLIES[self.canadian_education]
+        least = CANADIAN_IMPLIES[self.canadian_education]
         if EDUCATION.index(self.education) < EDUCATION.index(least):
             raise ParameterError(
                 f"canadian_education: {self.canadian_education} needs education {least} or "

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._dates import as_day
+from ..checks import as_day
 from ..errors import ParameterError
 
 #: The first day the CRS scored anyone.
@@ -60,7 +60,8 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _data(*parts: str):
+def data_path(*parts: str):
+    """The packaged file or folder ``eeforecast/crs/data/<parts...>`` (a Traversable)."""
     path = resources.files("eeforecast.crs").joinpath("data")
     for part in parts:
         path = path.joinpath(part)
@@ -68,10 +69,10 @@ def _data(*parts: str):
 
 
 @cache
-def _versions() -> tuple[Rules, ...]:
+def all_versions() -> tuple[Rules, ...]:
     """Every table in ``data/rules/``, oldest first."""
     out = []
-    for entry in _data("rules").iterdir():
+    for entry in data_path("rules").iterdir():
         if not entry.name.endswith(".toml"):
             continue
         table = tomllib.loads(entry.read_text(encoding="utf-8"))
@@ -95,7 +96,7 @@ def _versions() -> tuple[Rules, ...]:
 @cache
 def _unconfirmed() -> tuple[tuple[pd.Timestamp, str], ...]:
     """(day, change) of the reported changes with no confirmed points."""
-    table = tomllib.loads(_data("unconfirmed.toml").read_text(encoding="utf-8"))
+    table = tomllib.loads(data_path("unconfirmed.toml").read_text(encoding="utf-8"))
     return tuple((pd.Timestamp(item["day"]), item["change"]) for item in table.get("change", []))
 
 
@@ -135,7 +136,7 @@ def rules_for(day: pd.Timestamp) -> tuple[Rules, tuple[str, ...]]:
         raise ParameterError(
             f"as_of: the CRS scores days from {FIRST_DAY:%Y-%m-%d}, got {day:%Y-%m-%d}"
         )
-    rules = [version for version in _versions() if version.in_force <= day][-1]
+    rules = [version for version in all_versions() if version.in_force <= day][-1]
     notes = tuple(
         f"a change reported for {when:%Y-%m-%d} ({what}) has no confirmed point values and is "
         f"not in the tables: this score uses the {rules.name} rules"
@@ -161,7 +162,7 @@ def rules_versions() -> pd.DataFrame:
     >>> rules_versions()["rules"].tolist()[:3]
     ['2015-01-01', '2016-11-19', '2017-06-06']
     """
-    rows = [(v.in_force, v.name, v.change, "table") for v in _versions()]
+    rows = [(v.in_force, v.name, v.change, "table") for v in all_versions()]
     for when, what in _unconfirmed():
         rows.append((when, rules_for(when)[0].name, what, "unconfirmed"))
     frame = pd.DataFrame(rows, columns=["in_force", "rules", "change", "status"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .eligibility import categories_from_facts
-from .facts import _Facts, _Spouse, facts_on
+from .facts import Facts, SpouseFacts, facts_on
 from .language import ABILITIES
 from .profile import LANGUAGES, Profile, as_profile
 from .rules import Rules, as_of_day, rules_for
@@ -48,7 +48,7 @@ def _capped(rows: list[Row], block: str, prefix: str, cap: int) -> None:
         rows.append((block, f"{prefix}over_cap", cap - total, cap))
 
 
-def _core(facts: _Facts, core, first, second, col: int) -> list[Row]:
+def _core(facts: Facts, core, first, second, col: int) -> list[Row]:
     """Block A; ``col`` 1 with spouse, 2 without; ``first``/``second`` four levels or None."""
     education = core["education"]
     rows = [
@@ -72,7 +72,7 @@ def _core(facts: _Facts, core, first, second, col: int) -> list[Row]:
     return rows
 
 
-def _spouse(spouse: _Spouse, tables) -> list[Row]:
+def _spouse(spouse: SpouseFacts, tables) -> list[Row]:
     """Block B; the spouse's test that scores more is their first official language."""
     language = tables["first_language"]
     options = [levels for levels in (spouse.english, spouse.french) if levels is not None]
@@ -86,7 +86,7 @@ def _spouse(spouse: _Spouse, tables) -> list[Row]:
     return rows
 
 
-def _transferability(facts: _Facts, tr, first) -> list[Row]:
+def _transferability(facts: Facts, tr, first) -> list[Row]:
     """Block C: two capped pairs (education, foreign work) and the certificate, capped in all."""
     lowest = min(first) if first else 0
     # a pair row is [language tier 1, tier 2, Canadian tier 1, tier 2]; index -1: no tier
@@ -111,7 +111,7 @@ def _transferability(facts: _Facts, tr, first) -> list[Row]:
     return rows
 
 
-def _additional(facts: _Facts, add) -> list[Row]:
+def _additional(facts: Facts, add) -> list[Row]:
     """Block D, capped."""
     french = 0
     if facts.french is not None and min(facts.french) >= add["french_nclc"]:
@@ -131,7 +131,7 @@ def _additional(facts: _Facts, add) -> list[Row]:
     return rows
 
 
-def points(facts: _Facts, rules: Rules, first: str | None) -> list[Row]:
+def points(facts: Facts, rules: Rules, first: str | None) -> list[Row]:
     """The breakdown rows ``(block, factor, points, cap)`` of ``facts`` under ``rules``.
 
     ``first`` is the first official language (``english``, ``french`` or None); the other one is
@@ -228,7 +228,7 @@ class ScoreResult:
         return self.summary()
 
 
-def _claims(profile: Profile, rules: Rules, facts: _Facts, first, rows) -> list[str]:
+def _claims(profile: Profile, rules: Rules, facts: Facts, first, rows) -> list[str]:
     """Notes on claims that the rules version does not reward."""
     add, notes = rules.additional, []
     if profile.job_offer != "none" and add["job_offer"][profile.job_offer] == 0:
@@ -253,7 +253,7 @@ def _claims(profile: Profile, rules: Rules, facts: _Facts, first, rows) -> list[
     return notes
 
 
-def score_facts(facts: _Facts, rules: Rules) -> tuple[str | None, list]:
+def score_facts(facts: Facts, rules: Rules) -> tuple[str | None, list]:
     """The first language that scores and its breakdown rows (the higher total when not chosen)."""
     if facts.first_language is not None:
         return facts.first_language, points(facts, rules, facts.first_language)

@@ -10,8 +10,8 @@ import pandas as pd
 
 from .language import ABILITIES, TOP_LEVEL, LanguageTest, top_level
 from .profile import (
-    _CANADIAN_IMPLIES,
     CANADIAN_EDUCATION,
+    CANADIAN_IMPLIES,
     EDUCATION,
     LANGUAGES,
     MAX_YEARS,
@@ -80,7 +80,7 @@ def _changes(profile: Profile, day: pd.Timestamp) -> Iterator[tuple[str, Profile
         yield f"education {profile.education} -> {education}", replace(profile, education=education)
     canadian = _next(CANADIAN_EDUCATION, profile.canadian_education)
     if canadian is not None:
-        least = _CANADIAN_IMPLIES[canadian]
+        least = CANADIAN_IMPLIES[canadian]
         label = f"canadian_education {profile.canadian_education} -> {canadian}"
         if EDUCATION.index(profile.education) < EDUCATION.index(least):
             label += f" (education {profile.education} -> {least})"
