@@ -109,9 +109,16 @@ def test_timeline_columns_and_errors():
         "categories", "change",
     ]  # fmt: skip
     assert len(t) == 1
-    for bad in (-1, 1.5, True, "12"):
-        with pytest.raises(ParameterError, match="^months: expected a whole number"):
+    for bad in (1.5, True, "12", "26w", "90d", "soon"):
+        with pytest.raises(ParameterError, match="^months: the span is counted in months"):
             timeline(p, months=bad, as_of="2025-06-01")
+    for bad in (-1, 601, "51y"):
+        with pytest.raises(ParameterError, match="^months: must be 0 to 600 months"):
+            timeline(p, months=bad, as_of="2025-06-01")
+    assert len(timeline(p, months="1y", as_of="2025-06-01")) == 13
+    assert timeline(p, months="3m", as_of="2025-06-01").equals(
+        timeline(p, months=3, as_of="2025-06-01")
+    )
     with pytest.raises(ParameterError, match="^as_of: "):
         timeline(p, as_of="2014-06-01")
 

@@ -14,11 +14,12 @@ Examples
 """
 
 from .eligibility import eligible_categories
+from .grid import compare_rules, profile_grid, score_grid
 from .language import LanguageTest, to_clb
 from .profile import Profile, Spouse
 from .rules import rules_versions
 from .score import ScoreResult, score
-from .timeline import timeline
+from .timeline import profile_after, timeline
 from .whatif import what_if
 
 __all__ = [
@@ -26,9 +27,13 @@ __all__ = [
     "Profile",
     "ScoreResult",
     "Spouse",
+    "compare_rules",
     "eligible_categories",
+    "profile_after",
+    "profile_grid",
     "rules_versions",
     "score",
+    "score_grid",
     "timeline",
     "to_clb",
     "what_if",

@@ -281,8 +281,13 @@ class Profile:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"{path}: cannot read the profile: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                f"at offset {exc.start}); save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
             raise ParameterError(f"{path}: cannot read the profile: {reason}") from None
         try:
             mapping = tomllib.loads(text)

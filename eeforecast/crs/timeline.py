@@ -13,7 +13,7 @@ import os
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..checks import as_months
 from .facts import facts_on
 from .profile import LANGUAGES, MAX_YEARS, Profile, as_profile
 from .rules import as_of_day
@@ -59,20 +59,38 @@ def _levels(levels) -> str:
     return "/".join(str(lv) for lv in levels) if levels is not None else "-"
 
 
-def _on(profile: Profile, start: pd.Timestamp, month: int) -> tuple[pd.Timestamp, Profile]:
-    """The day ``month`` months after ``start`` and the profile as it stands then."""
-    day = start + pd.DateOffset(months=month)
+def profile_after(profile: Profile | str | os.PathLike, months: int) -> Profile:
+    """The profile ``months`` months later, as :func:`timeline` moves it.
+
+    Only the counts move: while ``working_in_canada``, the months worked in Canada grow and
+    complete full years. Dated facts (birth, tests, ECA) move with the scoring day.
+
+    Examples
+    --------
+    >>> from eeforecast.crs import LanguageTest, Profile
+    >>> p = Profile(age=30, education="bachelors", canadian_experience_months=10,
+    ...             working_in_canada=True, english=LanguageTest("clb", 9, 9, 9, 9))
+    >>> later = profile_after(p, 3)
+    >>> later.canadian_experience_years, later.canadian_experience_months
+    (1, 1)
+    """
+    profile = as_profile(profile)
     if profile.working_in_canada:
-        worked = profile.canadian_experience_months + month
+        worked = profile.canadian_experience_months + months
         years = min(MAX_YEARS, profile.canadian_experience_years + worked // 12)
         profile = dataclasses.replace(
             profile, canadian_experience_years=years, canadian_experience_months=worked % 12
         )
-    return day, profile
+    return profile
+
+
+def _on(profile: Profile, start: pd.Timestamp, month: int) -> tuple[pd.Timestamp, Profile]:
+    """The day ``month`` months after ``start`` and the profile as it stands then."""
+    return start + pd.DateOffset(months=month), profile_after(profile, month)
 
 
 def timeline(
-    profile: Profile | str | os.PathLike, *, months: int = 24, as_of: object = None
+    profile: Profile | str | os.PathLike, *, months: int | str = 24, as_of: object = None
 ) -> pd.DataFrame:
     """The score month by month from ``as_of``, as the profile's dated facts move.
 
@@ -80,8 +98,10 @@ def timeline(
     ----------
     profile : Profile or path
         A :class:`Profile` or a TOML file holding one; its counts are those of ``as_of``.
-    months : int, default 24
-        How far to look ahead; the frame has ``months + 1`` rows, ``as_of`` first [months].
+    months : int or str, default 24
+        How far to look ahead, a number of months or a monthly span such as ``"24m"`` or
+        ``"2y"`` (:func:`eeforecast.checks.as_months`); the frame has ``months + 1`` rows,
+        ``as_of`` first [months].
     as_of : date-like, optional
         The first day; None: today.
 
@@ -113,10 +133,7 @@ def timeline(
     >>> t.loc[3, "change"]
     'age 29 -> 30 (birthday 03-14); total -5'
     """
-    if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= MAX_MONTHS:
-        raise ParameterError(
-            f"months: expected a whole number from 0 to {MAX_MONTHS}, got {months!r}"
-        )
+    months = as_months(months, "months", MAX_MONTHS)
     profile = as_profile(profile)
     start = as_of_day(as_of)
     rows, notes, previous, previous_hidden = [], {}, None, None
