@@ -335,7 +335,7 @@ def odds_path(
         raise ParameterError("scores_by_date: the days must be ascending, each once")
     scores = as_scores(scores_by_date.to_numpy(), "scores_by_date")
     cats = [
-        eligible_categories(c.split(",") if isinstance(c, str) else (c or ()))
+        eligible_categories([x for x in c.split(",") if x.strip()] if isinstance(c, str) else c)
         for c in _steps(categories_by_date, days, "categories_by_date")
     ]
     end = paths.span_end if paths.span_end is not None else paths.end

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eeforecast.crs import LanguageTest, Profile, Spouse, score
+from eeforecast.crs.facts import facts_on
 from eeforecast.crs.profile import EDUCATION
+from eeforecast.crs.rules import all_versions
+from eeforecast.crs.score import points as breakdown_rows
 from eeforecast.errors import ParameterError
 
 TODAY = "2025-06-01"  # after 2025-03-25, before the unconfirmed 2026-11-03 change
@@ -481,3 +485,57 @@ def test_the_spouse_scores_with_the_better_language():
     spouse = Spouse(education="secondary", english=clb(5, 5, 5, 5), french=nclc(9, 9, 9, 9))
     p = Profile(age=30, education="bachelors", english=clb(7, 7, 7, 7), spouse=spouse)
     assert score(p, as_of=TODAY).spouse == 2 + 20
+
+
+# Every cap is exact: a group one point over its cap loses exactly that point ---------------------
+
+# (block, key of the cap in the rules table, the capped rows' prefix, a profile over that cap)
+CAPPED = [
+    ("core", "second_language", "second_language.",
+     Profile(age=30, education="masters", english=clb(10, 10, 10, 10), french=nclc(9, 9, 9, 9))),
+    ("core", "second_language", "second_language.",
+     Profile(age=30, education="masters", english=clb(10, 10, 10, 10), french=nclc(9, 9, 9, 9),
+             spouse=Spouse(education="secondary"))),
+    ("transferability", "group_cap", "education.",
+     Profile(age=30, education="masters", canadian_experience_years=2,
+             english=clb(9, 9, 9, 9))),
+    ("transferability", "cap", "",
+     Profile(age=25, education="bachelors", canadian_experience_years=2,
+             foreign_experience_years=3, certificate_of_qualification=True,
+             english=clb(9, 9, 9, 9))),
+    ("additional", "cap", "",
+     Profile(age=45, education="secondary", provincial_nomination=True, sibling_in_canada=True,
+             english=clb(4, 4, 4, 4), french=nclc(7, 7, 7, 7))),
+]  # fmt: skip
+
+
+def _capped_at(rules, block, key, cap):
+    """``rules`` with one cap replaced (both columns of the second-language cap)."""
+    table = dict(getattr(rules, block))
+    if key == "second_language":
+        table[key] = {**table[key], "cap": (cap, cap)}
+    else:
+        table[key] = cap
+    return replace(rules, **{block: table})
+
+
+@pytest.mark.parametrize("version", all_versions(), ids=lambda v: v.name)
+@pytest.mark.parametrize(
+    ("block", "key", "prefix", "profile"), CAPPED,
+    ids=["second-language-single", "second-language-spouse", "transfer-group", "transfer",
+         "additional"],
+)  # fmt: skip
+def test_a_cap_off_by_one_point_is_caught(version, block, key, prefix, profile):
+    facts, _ = facts_on(profile, pd.Timestamp(version.in_force))
+
+    def group(cap):
+        rows = breakdown_rows(facts, _capped_at(version, block, key, cap), "english")
+        total = sum(r[2] for r in rows if r[0] == block and r[1].startswith(prefix))
+        over = [r[2] for r in rows if r[0] == block and r[1] == f"{prefix}over_cap"]
+        return total, over
+
+    uncapped, over = group(10_000)
+    assert over == [] and uncapped > 1
+    assert group(uncapped - 1) == (uncapped - 1, [-1])  # one point over: one point taken back
+    assert group(uncapped) == (uncapped, [])  # at the cap: nothing taken back
+    assert group(uncapped - 7) == (uncapped - 7, [-7])
