@@ -4,6 +4,7 @@ odds_over_time, checked by hand on tiny synthetic projections and against the fi
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,16 @@ from hypothesis import strategies as st
 
 from eeforecast.crs import LanguageTest, Profile, score
 from eeforecast.errors import ParameterError
-from eeforecast.odds import PATH_COLUMNS, odds, odds_over_time, odds_path
+from eeforecast.odds import odds
+from eeforecast.profile_odds import (
+    AS_IT_IS,
+    PATH_COLUMNS,
+    WHAT_IF_COLUMNS,
+    odds_over_time,
+    odds_path,
+    profile_odds,
+    what_if_odds,
+)
 from eeforecast.projection import Projection, invitation_probability, project
 
 AS_OF = pd.Timestamp("2026-01-01")
@@ -207,3 +217,23 @@ def test_odds_over_time_scores_each_round_on_its_day():
     out = odds_over_time(p, paths)
     assert out["score"].tolist()[0] == high  # the month's first day
     assert out["probability"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_profile_odds_and_what_if_odds_read_one_projection(paths):
+    p = Profile(age=29, education="bachelors", canadian_experience_years=1,
+                english=LanguageTest("clb", 9, 8, 9, 8), name="ana")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = profile_odds([p, replace(p, name="ben", occupation_category="stem")], paths)
+        rows = what_if_odds(p, paths, categories=["stem"])
+        fixed = odds(score(p, as_of=paths.as_of).total, categories=["cec"], projection=paths)
+    assert table["profile"].tolist() == ["ana", "ben"]
+    assert table["categories"].tolist() == ["general+cec", "general+cec+stem"]
+    assert table["probability"].iloc[0] == round(fixed.probability, 4)
+    assert list(rows.columns) == list(WHAT_IF_COLUMNS)
+    now = rows.set_index("change").loc[AS_IT_IS]
+    assert now["gain"] == 0 and now["categories"] == "general+cec+stem"
+    keys = list(zip(-rows["probability"], -rows["gain"], strict=True))
+    assert keys == sorted(keys)
+    french = rows.set_index("change").loc["french: NCLC 7 on all four abilities"]
+    assert french["categories"] == "general+cec+french+stem"

@@ -260,14 +260,11 @@ def odds_command(args) -> int:
     return 0
 
 
-#: The label of the profile as it is among the what-if rows of ``odds --profile --what-if``.
-AS_IT_IS = "(none: the profile as it is)"
-
-
 def _profile_odds(args) -> int:
-    """``odds --profile``: each profile scored on the data's day, its categories, the odds; with
+    """``odds --profile``: each profile scored on the data's day, with its categories; with
     ``--what-if``, the odds after each single change. One simulation serves every row."""
-    from ..odds import odds, validate  # heavy: imported where used
+    from ..odds import validate  # heavy: imported where used
+    from ..profile_odds import profile_odds, what_if_odds  # heavy: imported where used
     from ..projection import project  # heavy: imported where used
 
     profiles = [Profile.from_toml(path) for path in args.profile]  # fail before loading
@@ -275,47 +272,28 @@ def _profile_odds(args) -> int:
     paths = project(
         load(args), as_of=args.as_of, span=args.within, n_paths=args.n_paths, rng=args.seed
     )
-    day, rows, notes = paths.as_of, [], []
-
-    def chance(total, categories):
-        return odds(total, categories=(*categories, *args.category), within=args.within,
-                    projection=paths)  # fmt: skip
-
-    for profile in profiles:
-        result = score(profile, as_of=day)
-        notes += [f"{profile.name}: {note}" for note in result.notes]
-        now = chance(result.total, result.categories)
-        if not args.what_if:
-            frame = now.to_frame()
-            rows.append({"profile": profile.name, **frame[ODDS_FIRST].iloc[0],
-                         **frame.drop(columns=ODDS_FIRST).iloc[0]})  # fmt: skip
-            continue
-        changes = [(AS_IT_IS, result.total, 0, now)]
-        for change in what_if(profile, as_of=day).itertuples(index=False):
-            cats = tuple(c for c in change.categories.split(",") if c)
-            changes.append((change.change, change.total, change.gain, chance(change.total, cats)))
-        changes.sort(key=lambda item: (-item[3].probability, -item[2]))
-        rows += [
-            {"profile": profile.name, "change": label, "score": total, "gain": gain,
-             "categories": "+".join(o.categories), "probability": round(o.probability, 4)}
-            for label, total, gain, o in changes
-        ]  # fmt: skip
-    emit(pd.DataFrame(rows), args.format)
+    table = profile_odds(profiles, paths, within=args.within, categories=args.category)
+    if args.what_if:
+        frames = [
+            what_if_odds(p, paths, within=args.within, categories=args.category) for p in profiles
+        ]
+        for profile, frame in zip(profiles, frames, strict=True):
+            frame.insert(0, "profile", profile.name)
+        emit(pd.concat(frames, ignore_index=True), args.format)
+    else:
+        emit(table, args.format)
     if args.format == "table":
         print()
-        for line in notes:
+        for line in table.attrs["notes"]:
             print(line)
         print(
-            f"Each profile scored as on {day:%Y-%m-%d} (the data's day) and held there over "
-            f"{args.within}; {paths.n_paths} paths of one simulation serve every row. "
-            "eeforecast.odds.odds_over_time follows a score that moves with the profile's dates."
+            f"Each profile scored as on {paths.as_of:%Y-%m-%d} (the data's day) and held there "
+            f"over {args.within}; {paths.n_paths} paths of one simulation serve every row. "
+            "eeforecast.profile_odds.odds_over_time follows a score that moves with the "
+            "profile's dates."
         )
-        print(now.note)
+        print(table.attrs["note"])
     return 0
-
-
-#: ``odds --profile`` puts these columns right after ``profile``.
-ODDS_FIRST = ["score", "categories"]
 
 
 def crs_command(args) -> int:

@@ -87,7 +87,8 @@ def odds_path(path: pd.DataFrame, title: str = "A candidate's score and odds ove
     Parameters
     ----------
     path : pandas.DataFrame
-        :func:`eeforecast.odds.odds_over_time` or :func:`eeforecast.odds.odds_path`: ``date``,
+        :func:`eeforecast.profile_odds.odds_over_time` or
+        :func:`eeforecast.profile_odds.odds_path`: ``date``,
         ``until``, ``score`` [CRS points], ``categories``, ``probability`` and ``se``
         [fraction 0..1].
     title : str
