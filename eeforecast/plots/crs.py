@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .style import MODEL_COLOURS, date_axis, empty_panel, finish, legend, new_figure, style_axes
 
@@ -33,7 +33,7 @@ def rules_change(compare: pd.DataFrame, by: str | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
         Left: the score after against the score before (dots below the diagonal lost points).
-        Right: how many profiles moved by each amount [profiles].
+        Right: how many profiles moved by each amount, groups stacked [profiles].
     """
     fig = new_figure(11, 4.6)
     left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
@@ -46,19 +46,17 @@ def rules_change(compare: pd.DataFrame, by: str | None = None) -> Figure:
     else:
         names = (compare["rules_before"].iloc[0], compare["rules_after"].iloc[0])
         groups = list(dict.fromkeys(compare[by])) if by else [None]
+        width = max(1.0, (compare["change"].max() - compare["change"].min()) / 40)
+        changes = np.sort(compare["change"].unique())
+        stacked = np.zeros(len(changes))  # groups sharing a change are stacked
         for i, group in enumerate(groups):
             part = compare if group is None else compare[compare[by] == group]
             name = None if group is None else f"{by} = {group}"
             colour_ = MODEL_COLOURS[i % len(MODEL_COLOURS)]
             left.scatter(part["before"], part["after"], s=14, alpha=0.7, color=colour_, label=name)
-            moved = part["change"].value_counts().sort_index()
-            right.bar(
-                moved.index.astype(str) if len(groups) == 1 else moved.index + 2 * i,
-                moved.to_numpy(),
-                color=colour_,
-                label=name,
-                width=0.8 if len(groups) == 1 else 2,
-            )
+            moved = part["change"].value_counts().reindex(changes, fill_value=0).to_numpy()
+            right.bar(changes, moved, bottom=stacked, color=colour_, label=name, width=width)
+            stacked = stacked + moved
         lo = int(min(compare["before"].min(), compare["after"].min())) - 10
         hi = int(max(compare["before"].max(), compare["after"].max())) + 10
         left.plot([lo, hi], [lo, hi], color="#999999", lw=1, ls="--", zorder=0)
@@ -70,6 +68,7 @@ def rules_change(compare: pd.DataFrame, by: str | None = None) -> Figure:
     left.set_ylabel(f"score under the {names[1]} rules [CRS points]")
     right.set_xlabel("change of the score [CRS points]")
     right.set_ylabel("profiles")
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))
     n_moved = int((compare["change"] != 0).sum()) if len(compare) else 0
     return finish(
         fig,
