@@ -103,7 +103,7 @@ class OddsResult:
 
 
 def as_projection(projection: object) -> Projection:
-    """``projection`` itself, or a ParameterError when it is not a :class:`Projection`."""
+    """``projection`` itself, or a ParameterError when it is not a :class:`~eeforecast.projection.Projection`."""
     if not isinstance(projection, Projection):
         raise ParameterError(
             f"projection: expected an eeforecast.projection.Projection, got "

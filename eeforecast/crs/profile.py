@@ -99,7 +99,7 @@ class Spouse:
     Parameters
     ----------
     education : str
-        Highest level, one of :data:`EDUCATION`.
+        Highest level, one of the education levels of :class:`Profile`.
     canadian_experience_years : int, default 0
         Full years of skilled Canadian work [years].
     english, french : LanguageTest, optional

@@ -194,7 +194,7 @@ class ScoreResult:
         """One row per factor: ``block, factor, points, cap`` [CRS points].
 
         ``cap`` is the most the factor can give under these rules; ``over_cap`` rows take back
-        what a capped group exceeds, so ``points`` sums to :attr:`total`.
+        what a capped group exceeds, so ``points`` sums to ``total``.
         """
         return pd.DataFrame(list(self.rows), columns=list(BREAKDOWN_COLUMNS))
 
