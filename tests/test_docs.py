@@ -25,6 +25,7 @@ STAGE_PAGES = (
     "projection",
     "odds",
     "backlog",
+    "crs",
     "plots",
     "report",
     "config",
@@ -40,12 +41,13 @@ DOCUMENTED = {
     "projection": "project",
     "odds": "odds",
     "backlog": "backlog",
+    "crs": "score",
     "plots": "cutoff_history",
     "report": "build_report",
     "config": "EEForecastError",
 }
 
-METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "evaluation")
+METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "evaluation", "crs")
 
 
 def subcommands() -> list[str]:

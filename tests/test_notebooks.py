@@ -24,11 +24,12 @@ def _runner():
     return module
 
 
-def test_the_three_notebooks_exist():
+def test_the_notebooks_exist():
     assert NAMES == [
         "01-explore-draws.ipynb",
         "02-simulate-pool.ipynb",
         "03-forecast-and-backtest.ipynb",
+        "05-crs-and-odds.ipynb",
     ]
 
 
