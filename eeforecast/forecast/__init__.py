@@ -5,16 +5,17 @@
 :mod:`.schedule`       the round schedule: gaps, sizes, :func:`forecast_schedule`
 :mod:`.models`         the model protocol (:class:`CutoffModel`), baselines, combination
 :mod:`.statistical`    ETS, ARIMA and autoregressions (statsmodels)
-:mod:`.structural`     the pool engine on the forecast schedule
+:mod:`.structural`     the pool engine on the forecast schedule (and mixed over sizes)
 :mod:`.experimental`   models that lost in the backtest, kept to reproduce it
 :mod:`.catalogue`      the default models and the checks on a list of models
 :mod:`.rolling`        every model's raw forecasts at rolling origins
 :mod:`.calibration`    conformal intervals and the ``auto`` choice
+:mod:`.scoring`        CRPS and interval scores of a predictive distribution
 :mod:`.run`            :func:`forecast`: today's forecast
 =====================  ===================================================================
 """
 
-from .calibration import SCHEDULE_COLUMNS, calibrate
+from .calibration import CRPS_LEVEL, SCHEDULE_COLUMNS, calibrate
 from .catalogue import (
     BASELINES,
     DEFAULT_CHOICE,
@@ -33,6 +34,7 @@ from .models import (
     FittedCutoffModel,
     FittedModel,
     Naive,
+    NaiveEmpirical,
     NaiveFallback,
     WindowMean,
 )
@@ -47,13 +49,14 @@ from .schedule import (
     size_quantiles,
 )
 from .statistical import AR, ARIMA, ETS
-from .structural import Structural
+from .structural import SizeMixture, Structural
 
 __all__ = [
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
     "BASELINES",
+    "CRPS_LEVEL",
     "DEFAULT_CHOICE",
     "DEFAULT_LEVELS",
     "DEFAULT_MODELS",
@@ -72,7 +75,9 @@ __all__ = [
     "History",
     "HuberLevel",
     "Naive",
+    "NaiveEmpirical",
     "NaiveFallback",
+    "SizeMixture",
     "SnapshotChange",
     "SnapshotQuantile",
     "Structural",

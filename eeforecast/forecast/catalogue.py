@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from ..checks import LEVELS
 from ..errors import ParameterError
 from .experimental import HuberLevel, SnapshotChange, SnapshotQuantile
-from .models import Combination, Drift, Naive, WindowMean
+from .models import Combination, Drift, Naive, NaiveEmpirical, WindowMean
 from .statistical import AR, ARIMA, ETS
-from .structural import Structural
+from .structural import SizeMixture, Structural
 
 __all__ = [
     "BASELINES",
@@ -32,8 +32,10 @@ _ARX = AR(exog=("log_invitations", "log_gap"), name="arx")
 #: The models every forecast and backtest runs (baselines first). ``ar1`` and ``arx`` are
 #: ARIMA(1, 0, 0) models (the second with regressors) fitted by least squares; the exact-likelihood
 #: :class:`ARIMA` versions are as accurate in the backtest and three times slower.
+#: ``naive_emp`` (naive with its own past errors as its distribution) is the CRPS baseline.
 DEFAULT_MODELS: tuple = (
     Naive(),
+    NaiveEmpirical(),
     WindowMean(k=3),
     Drift(),
     ETS(),
@@ -45,12 +47,13 @@ DEFAULT_MODELS: tuple = (
 #: ``combo`` (see the backtest results page); pass them in ``models=`` to rerun them.
 EXPERIMENTAL_MODELS: tuple = (HuberLevel(), SnapshotQuantile(), SnapshotChange())
 #: The simple baselines every comparison shows.
-BASELINES = ("naive", "mean3", "drift")
+BASELINES = ("naive", "naive_emp", "mean3", "drift")
 #: The model the ``auto`` choice falls back to and keeps unless another is clearly better.
 DEFAULT_CHOICE = "combo"
 #: The package's own model classes: ``auto`` chooses among these unless told otherwise.
 BUILTIN_TYPES = (
     Naive,
+    NaiveEmpirical,
     WindowMean,
     Drift,
     ETS,
@@ -58,6 +61,7 @@ BUILTIN_TYPES = (
     AR,
     Combination,
     Structural,
+    SizeMixture,
     HuberLevel,
     SnapshotQuantile,
     SnapshotChange,
