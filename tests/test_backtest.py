@@ -281,3 +281,27 @@ def test_cli_backtest_summary_and_rows(capsys):
         rows.columns
     )
     assert len(rows) == summary.loc[summary["model"] == "naive", "n"].sum()
+
+
+def test_backtest_page_shows_crps_and_the_size_mixture(synthetic):
+    from eeforecast.evaluation.backtest import backtest_markdown
+    from eeforecast.forecast import NaiveEmpirical
+
+    cv = cross_validation(
+        synthetic, start="2024-03-01", horizon=2, models=[NaiveEmpirical(), Drift()],
+        warmup_days=30, n_jobs=1, progress=False,
+    )  # fmt: skip
+    # a straight line: naive_emp's errors are exactly the changes, so its CRPS is 0
+    assert np.allclose(cv["naive_emp_crps"], 0) and (cv["naive_crps"] > 0).all()
+    keys = ["origin", "category", "step"]
+    fake = cv[keys + ["actual"]].assign(
+        sizemix=cv["naive"], sizemix_crps=cv["naive_crps"], sizemix_lo_80=cv["naive_lo_80"],
+        sizemix_hi_80=cv["naive_hi_80"],
+    )  # fmt: skip
+    page = backtest_markdown(cv, None, 1.0, by_mae=cv, sizemix=fake, sizemix_seconds=2.0,
+                             sizemix_known=fake)  # fmt: skip
+    for title in ("## The whole distribution", "### Choosing auto by CRPS or by MAE",
+                  "## Every model at step 1 (CRPS)", "## The size mixture (opt-in)"):  # fmt: skip
+        assert title in page
+    row = crps_table(cv).set_index(["category", "step"]).loc[("cec", 1)]
+    assert f"| cec | 1 | {int(row['n'])} | {row['crps']:.1f} | 0.0 |" in page

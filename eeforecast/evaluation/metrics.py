@@ -142,7 +142,8 @@ def targets(cv: pd.DataFrame, model: str = "auto", min_rounds: int = 8) -> pd.Da
         if f"{model}_crps" in part.columns and f"{CRPS_BASELINE}_crps" in part.columns:
             row["crps"] = _crps(part, model)
             row[f"crps_{CRPS_BASELINE}"] = _crps(part, CRPS_BASELINE)
-            row["crps_skill"] = 1 - row["crps"] / row[f"crps_{CRPS_BASELINE}"]
+            base = row[f"crps_{CRPS_BASELINE}"]
+            row["crps_skill"] = 1 - row["crps"] / base if base > 0 else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -182,7 +183,8 @@ def crps_table(
             f"wis_{baseline}": base["wis"],
         }
     )
-    out["crps_skill"] = 1 - out["crps"] / out[f"crps_{baseline}"]
+    base = out[f"crps_{baseline}"]
+    out["crps_skill"] = (1 - out["crps"] / base).where(base > 0)
     out["ok"] = out["crps_skill"] > 0
     return out.reset_index()
 
