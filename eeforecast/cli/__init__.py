@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-models",
         action="store_true",
         dest="all_models",
-        help="summarise every model (default: the chosen 'auto' model and naive)",
+        help="summarise every model (default: the chosen 'auto' model, naive and naive_emp, "
+        "the CRPS baseline)",
     )
     sub.add_argument(
         "--known-schedule",

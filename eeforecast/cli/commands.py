@@ -168,7 +168,7 @@ def backtest_command(args) -> int:
         return 0
     table = summarize(cv, by=("category", "step"))
     if not args.all_models:
-        table = table[table["model"].isin(["auto", "naive"])]
+        table = table[table["model"].isin(["auto", "naive", "naive_emp"])]
     emit(rounded(table, 3).reset_index(drop=True), args.format)
     return 0
 

@@ -2,27 +2,33 @@
 
 =====================  ===================================================================
 ``backtest``           :func:`cross_validation`: the rolling-origin backtest of the forecasts
-``metrics``            :func:`summarize`, :func:`targets`, :func:`schedule_accuracy`
+``metrics``            :func:`summarize`, :func:`targets`, :func:`crps_table`, :func:`schedule_accuracy`
+``odds_backtest``      :func:`odds_backtest`: a candidate's odds against what happened
 ``conditional``        the next cutoff given the round's actual size, round by round
 ``multiround``         the actual rounds of the next months replayed from an origin
 ``results``            the docs' results pages and the README's headline table
 =====================  ===================================================================
 
-Each of ``backtest``, ``conditional`` and ``replay`` runs as ``python -m
+Each of ``backtest``, ``conditional``, ``replay`` and ``odds_backtest`` runs as ``python -m
 eeforecast.evaluation.<name> [--write-results]`` (``make backtest``, ``make evaluate``, ``make
-replay``).
+replay``, ``make odds-backtest``).
 """
 
 from .backtest import cross_validation
 from .conditional import conditional_table, evaluate_conditional
-from .metrics import schedule_accuracy, summarize, targets
+from .metrics import crps_table, schedule_accuracy, summarize, targets
 from .multiround import evaluate_replay, replay, replay_summary
+from .odds_backtest import odds_backtest, odds_summary, reliability
 
 __all__ = [
     "conditional_table",
+    "crps_table",
     "cross_validation",
     "evaluate_conditional",
     "evaluate_replay",
+    "odds_backtest",
+    "odds_summary",
+    "reliability",
     "replay",
     "replay_summary",
     "schedule_accuracy",

@@ -5,16 +5,17 @@
 ``schedule``           the round schedule: gaps, sizes, :func:`forecast_schedule`
 ``models``             the model protocol (:class:`CutoffModel`), baselines, combination
 ``statistical``        ETS, ARIMA and autoregressions (statsmodels)
-``structural``         the pool engine on the forecast schedule
+``structural``         the pool engine on the forecast schedule (and mixed over sizes)
 ``experimental``       models that lost in the backtest, kept to reproduce it
 ``catalogue``          the default models and the checks on a list of models
 ``rolling``            every model's raw forecasts at rolling origins
 ``calibration``        conformal intervals and the ``auto`` choice
+``scoring``            CRPS and interval scores of a predictive distribution
 ``run``                :func:`forecast`: today's forecast
 =====================  ===================================================================
 """
 
-from .calibration import SCHEDULE_COLUMNS, calibrate
+from .calibration import CRPS_LEVEL, SCHEDULE_COLUMNS, calibrate
 from .catalogue import (
     DEFAULT_CHOICE,
     DEFAULT_LEVELS,
@@ -40,6 +41,7 @@ from .models import (
     FittedCutoffModel,
     FittedModel,
     Naive,
+    NaiveEmpirical,
     NaiveFallback,
     WindowMean,
 )
@@ -57,12 +59,13 @@ from .schedule import (
     size_quantiles,
 )
 from .statistical import AR, ARIMA, ETS
-from .structural import Structural
+from .structural import SizeMixture, Structural
 
 __all__ = [
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
+    "CRPS_LEVEL",
     "DEFAULT_CHOICE",
     "DEFAULT_GAP_DAYS",
     "DEFAULT_LEVELS",
@@ -85,7 +88,9 @@ __all__ = [
     "History",
     "HuberLevel",
     "Naive",
+    "NaiveEmpirical",
     "NaiveFallback",
+    "SizeMixture",
     "SnapshotChange",
     "SnapshotQuantile",
     "Structural",
