@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..pool import cached_fit
 from ..simulate import Invitations, Round, simulate_feed
