@@ -1,8 +1,8 @@
-"""``make odds-backtest``: the rolling-origin backtest of the odds (eeforecast.evaluation.odds_backtest)."""
+"""``make odds-backtest``: the rolling-origin backtest of the odds (eeforecast.evaluation.odds_history)."""
 
 import sys
 
-from eeforecast.evaluation.odds_backtest import main
+from eeforecast.evaluation.odds_history import main
 
 if __name__ == "__main__":
     sys.exit(main())

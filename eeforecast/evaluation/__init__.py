@@ -3,13 +3,13 @@
 =====================  ===================================================================
 ``backtest``           :func:`cross_validation`: the rolling-origin backtest of the forecasts
 ``metrics``            :func:`summarize`, :func:`targets`, :func:`crps_table`, :func:`schedule_accuracy`
-``odds_backtest``      :func:`odds_backtest`: a candidate's odds against what happened
+``odds_history``       :func:`odds_backtest`: a candidate's odds against what happened
 ``conditional``        the next cutoff given the round's actual size, round by round
 ``multiround``         the actual rounds of the next months replayed from an origin
 ``results``            the docs' results pages and the README's headline table
 =====================  ===================================================================
 
-Each of ``backtest``, ``conditional``, ``replay`` and ``odds_backtest`` runs as ``python -m
+Each of ``backtest``, ``conditional``, ``multiround`` and ``odds_history`` runs as ``python -m
 eeforecast.evaluation.<name> [--write-results]`` (``make backtest``, ``make evaluate``, ``make
 replay``, ``make odds-backtest``).
 """
@@ -18,9 +18,43 @@ from .backtest import cross_validation
 from .conditional import conditional_table, evaluate_conditional
 from .metrics import crps_table, schedule_accuracy, summarize, targets
 from .multiround import evaluate_replay, replay, replay_summary
-from .odds_backtest import odds_backtest, odds_summary, reliability
+from .odds_history import (
+    FOCUS_DAYS,
+    FOCUS_MARGIN,
+    FOCUS_STEP,
+    FORECASTERS,
+    ODDS_CATEGORIES,
+    PAST_STEP_DAYS,
+    PAST_YEARS,
+    TAIL_LATTICE,
+    anchor_odds,
+    clim_odds,
+    focus_grid,
+    last_odds,
+    odds_backtest,
+    odds_outcome,
+    odds_summary,
+    pnp_evt_odds,
+    reliability,
+    tail_grid,
+)
 
 __all__ = [
+    "FOCUS_DAYS",
+    "FOCUS_MARGIN",
+    "FOCUS_STEP",
+    "PAST_STEP_DAYS",
+    "PAST_YEARS",
+    "TAIL_LATTICE",
+    "FORECASTERS",
+    "ODDS_CATEGORIES",
+    "anchor_odds",
+    "clim_odds",
+    "focus_grid",
+    "last_odds",
+    "odds_outcome",
+    "pnp_evt_odds",
+    "tail_grid",
     "conditional_table",
     "crps_table",
     "cross_validation",

@@ -70,10 +70,10 @@ def summarize(
 
     Notes
     -----
-    ``crps`` is the mean of the frame's ``<model>_crps`` column (:func:`eeforecast.forecast.
-    calibrate`: the calibrated Gaussian, or the exact ensemble CRPS). ``wis`` is the weighted
-    interval score of the model's point (as the median) and its intervals at every level in the
-    frame (:func:`eeforecast.forecast.scoring.weighted_interval_score`).
+    ``crps`` is the mean of the frame's ``<model>_crps`` column
+    (:func:`eeforecast.forecast.calibrate`: the calibrated Gaussian, or the exact ensemble CRPS).
+    ``wis`` is the weighted interval score of the model's point (as the median) and its
+    intervals at every level in the frame (:func:`eeforecast.forecast.weighted_interval_score`).
     """
     models = list(models) if models is not None else model_names(cv)
     by = list(by)

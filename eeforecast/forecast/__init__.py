@@ -35,6 +35,7 @@ from .history import (
     category_history,
 )
 from .models import (
+    ENSEMBLE_METHOD,
     Combination,
     CutoffModel,
     Drift,
@@ -44,6 +45,7 @@ from .models import (
     NaiveEmpirical,
     NaiveFallback,
     WindowMean,
+    naive_errors,
 )
 from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
 from .run import ForecastResult, forecast
@@ -58,10 +60,13 @@ from .schedule import (
     schedule_category,
     size_quantiles,
 )
+from .scoring import crps_ensemble, crps_normal, interval_score, weighted_interval_score
 from .statistical import AR, ARIMA, ETS
 from .structural import SizeMixture, Structural
 
 __all__ = [
+    "ENSEMBLE_METHOD",
+    "naive_errors",
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
@@ -101,6 +106,10 @@ __all__ = [
     "category_history",
     "check_models",
     "count_above",
+    "crps_ensemble",
+    "crps_normal",
+    "interval_score",
+    "weighted_interval_score",
     "score_for_count",
     "forecast",
     "forecast_schedule",

@@ -116,7 +116,7 @@ def calibrate(
     do not depend on how many steps ``raw`` holds; they depend on the other categories only
     through the pooled scores of a category with fewer than ``min_scores``.
 
-    The whole forecast is scored by the CRPS (:mod:`eeforecast.forecast.scoring`). A model that
+    The whole forecast is scored by the CRPS (:func:`eeforecast.forecast.crps_normal`). A model that
     gives a mean and an sd is read as the normal whose 80% interval (:data:`CRPS_LEVEL`) is its
     calibrated one: ``sd = half-width / z_0.9``, closed-form CRPS. A model that gives an
     ensemble (``draws``, e.g. :class:`~eeforecast.forecast.NaiveEmpirical`) keeps its own

@@ -35,6 +35,7 @@ __all__ = [
     "NaiveFallback",
     "WindowMean",
     "diff_sd",
+    "naive_errors",
     "ensemble_of",
     "fit_model",
     "forecast_model",

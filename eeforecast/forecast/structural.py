@@ -110,8 +110,8 @@ class SizeMixture:
     anything else a forecast can know. This model does not pretend to know it: the category's
     next rounds are simulated on the pool fitted at the origin (one fit per origin, cached)
     with each size one of the category's last ``k_sizes`` sizes, equally likely, and the
-    forecast is the resulting ensemble of cutoffs (:data:`~eeforecast.forecast.models.
-    ENSEMBLE_METHOD`), scored by its exact CRPS.
+    forecast is the resulting ensemble of cutoffs (:data:`~eeforecast.forecast.ENSEMBLE_METHOD`),
+    scored by its exact CRPS.
 
     Parameters
     ----------

@@ -6,7 +6,7 @@ exactly against history: she was invited iff some round of ``c``, or a general r
 every forecaster sees only the feed as it stood on ``o`` and gives a probability for each score
 of a grid; the Brier score compares them. :func:`odds_summary` tabulates it with bootstrap
 intervals against the better of two baselines, :func:`reliability` checks the probabilities
-against the observed frequencies, and ``python -m eeforecast.evaluation.odds_backtest
+against the observed frequencies, and ``python -m eeforecast.evaluation.odds_history
 --write-results`` (``make odds-backtest``) writes the results page.
 """
 
@@ -31,8 +31,14 @@ from ..projection import ELIGIBLE_FLOOR, project
 from ..scores import MAX_SCORE
 
 __all__ = [
+    "FOCUS_DAYS",
+    "FOCUS_MARGIN",
+    "FOCUS_STEP",
+    "PAST_STEP_DAYS",
+    "PAST_YEARS",
+    "TAIL_LATTICE",
     "BASELINES",
-    "CATEGORIES",
+    "ODDS_CATEGORIES",
     "FORECASTERS",
     "anchor_odds",
     "clim_odds",
@@ -50,7 +56,7 @@ __all__ = [
 ]
 
 #: The categories backtested by default: those of the issue's target, and healthcare.
-CATEGORIES = ("cec", "french", "pnp", "healthcare")
+ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
 #: The forecasters of the frame, in its column order (``auto`` is added after them).
 FORECASTERS = ("model", "last", "clim", "anchor", "evt")
 #: The two baselines every forecaster is measured against.
@@ -266,8 +272,7 @@ def pnp_evt_odds(
 
     In the invite-all regime a PNP round cuts at the lowest score of the nominees it invites,
     so the window's lowest PNP cutoff is that of all the nominees invited in the window:
-    ``P(min <= s) = 1 - exp(-N_W exp((s - mu) / sigma))`` (:class:`~eeforecast.pool.nominees.
-    NomineeTail`, fitted on the PNP rounds of the ``lookback_days`` before ``origin``, weights
+    ``P(min <= s) = 1 - exp(-N_W exp((s - mu) / sigma))`` (:class:`eeforecast.pool.NomineeTail`, fitted on the PNP rounds of the ``lookback_days`` before ``origin``, weights
     halving every ``half_life`` days, mixed over its parameter uncertainty). ``N_W`` = the
     nominee inflow (the last 4 PNP sizes over their span) x (days since the last PNP round +
     the window's days), log-normal with the root mean square log error of that forecast over
@@ -419,7 +424,7 @@ def odds_backtest(
     windows : sequence of str
         Windows ``W`` (typed spans, :func:`eeforecast.checks.as_span`).
     categories : sequence of str, optional
-        Default :data:`CATEGORIES`. A candidate of a category is eligible for its rounds and
+        Default :data:`ODDS_CATEGORIES`. A candidate of a category is eligible for its rounds and
         the general rounds.
     grid : "focus", "tail", a list of them, or a mapping category -> scores
         The scores of each origin (:func:`focus_grid`, :func:`tail_grid`) [CRS points].
@@ -467,7 +472,7 @@ def odds_backtest(
         raise ParameterError("windows: at least one, e.g. ('3m', '6m')")
     longest = max(spans, key=lambda w: pd.Timestamp("2000-01-01") + spans[w])
     shortest = min(spans, key=lambda w: pd.Timestamp("2000-01-01") + spans[w])
-    categories = as_slugs(categories) or CATEGORIES
+    categories = as_slugs(categories) or ODDS_CATEGORIES
     n_paths = as_n_paths(n_paths)
     warmup_months = as_whole(warmup_months, "warmup_months", minimum=0)
     first = start - pd.DateOffset(months=warmup_months)
@@ -836,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
     from .results import write_page, write_summary
 
     parser = argparse.ArgumentParser(
-        prog="python -m eeforecast.evaluation.odds_backtest",
+        prog="python -m eeforecast.evaluation.odds_history",
         description="Rolling-origin backtest of the odds, and its results page.",
     )
     parser.add_argument("--source", default=None, help="IRCC-format feed (default: bundled)")

@@ -9,7 +9,7 @@ import pytest
 
 from eeforecast.data import load_feed
 from eeforecast.errors import ParameterError
-from eeforecast.evaluation.odds_backtest import (
+from eeforecast.evaluation.odds_history import (
     _auto,
     anchor_odds,
     clim_odds,
