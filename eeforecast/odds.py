@@ -24,6 +24,7 @@ from .data import LABELS, Feed
 from .errors import ParameterError
 from .pool import PoolModel, ThinPoolWarning, thin_note
 from .projection import Projection, eligible_categories, invitation_probability, project
+from .simulate import Schedule
 
 __all__ = ["ASSUMPTIONS", "OddsResult", "odds", "validate"]
 
@@ -127,6 +128,7 @@ def odds(
     as_of: object = None,
     n_paths: int | None = 2000,
     rng: int | np.random.Generator | None = None,
+    schedule: Schedule | None = None,
 ) -> OddsResult:
     """Probability that a candidate with ``score`` is invited within ``within``.
 
@@ -153,6 +155,10 @@ def odds(
         Monte Carlo paths; None: the deterministic expected path [paths].
     rng : int, numpy.random.Generator or None
         Randomness of the simulation.
+    schedule : Schedule, optional
+        A scenario's rounds instead of the forecast schedule (see
+        :func:`eeforecast.projection.project`; ``projection=project(..., schedule=plan)`` is
+        the same).
 
     Returns
     -------
@@ -171,6 +177,8 @@ def odds(
     ``OddsResult.note``.
     """
     cats = validate(score, categories, within)
+    if projection is not None and schedule is not None:
+        raise ParameterError("schedule: give a schedule or a projection built from it, not both")
     if projection is not None:
         if not isinstance(projection, Projection):
             raise ParameterError(
@@ -179,7 +187,15 @@ def odds(
             )
         paths = projection
     else:
-        paths = project(source, pool=pool, as_of=as_of, span=within, n_paths=n_paths, rng=rng)
+        paths = project(
+            source,
+            pool=pool,
+            as_of=as_of,
+            span=within,
+            n_paths=n_paths,
+            rng=rng,
+            schedule=schedule,
+        )
     paths.known_categories(cats)
     left_out = [c for c in cats if c in paths.unsimulated]
     if left_out:

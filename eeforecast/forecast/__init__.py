@@ -39,17 +39,21 @@ from .models import (
 from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
 from .run import ForecastResult, forecast
 from .schedule import (
+    K_SIZES,
     forecast_schedule,
     future_of,
     gap_days,
     next_round_day,
+    recent_rounds,
     schedule_category,
     size_quantiles,
+    with_recent_pace,
 )
 from .statistical import AR, ARIMA, ETS
 from .structural import Structural
 
 __all__ = [
+    "K_SIZES",
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
@@ -92,6 +96,8 @@ __all__ = [
     "origins",
     "raw_backtest",
     "raw_forecasts",
+    "recent_rounds",
     "schedule_category",
     "size_quantiles",
+    "with_recent_pace",
 ]
