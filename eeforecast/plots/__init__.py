@@ -9,12 +9,14 @@ notebook can show them and a script can save them.
 :mod:`.history`        cutoff history, invitations by period, records
 :mod:`.pool`           the pool's score distribution; its size and backlog over time
 :mod:`.forecast`       forecast fan charts, the backtest, a candidate's odds
+:mod:`.scenarios`      a scenario grid's heat map, one scenario's fan chart
 =====================  ===================================================================
 """
 
 from .forecast import backtest_summary, forecast_fans, odds_curves
 from .history import cutoff_history, invitations_by_period, records
 from .pool import pool_backlog, pool_distribution
+from .scenarios import scenario_fan, scenario_heatmap
 from .style import (
     MODEL_COLOURS,
     PALETTE,
@@ -48,5 +50,7 @@ __all__ = [
     "pool_distribution",
     "records",
     "records_frame",
+    "scenario_fan",
+    "scenario_heatmap",
     "short_label",
 ]

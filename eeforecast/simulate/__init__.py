@@ -6,7 +6,9 @@ score reached (the cutoff), as IRCC breaks ties there by profile submission time
 pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
-:mod:`.schedule`       :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Schedule`
+:mod:`.calendar`       :class:`Cadence` (round days by calendar), Canada's federal holidays
+:mod:`.schedule`       :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Budget`,
+                       :class:`Schedule`
 :mod:`.engine`         the numpy specification of the engine, on arrays over scores
 :mod:`.kernel`         the same arithmetic compiled with numba
 :mod:`.run`            :func:`simulate`: one expected path or Monte Carlo paths on a state
@@ -16,6 +18,7 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 =====================  ===================================================================
 """
 
+from .calendar import Cadence, federal_holidays
 from .engine import NOISE_BANDS
 from .from_feed import (
     MAX_TAKE,
@@ -31,20 +34,34 @@ from .from_feed import (
 from .result import SimulationResult
 from .run import simulate
 from .scenarios import run_scenarios
-from .schedule import Invitations, Round, Rule, Schedule, parse_draw
+from .schedule import (
+    MAX_ROUND_SIZE,
+    Budget,
+    Invitations,
+    Round,
+    Rule,
+    Schedule,
+    ScheduleWarning,
+    parse_draw,
+)
 
 __all__ = [
+    "MAX_ROUND_SIZE",
     "MAX_TAKE",
     "NOISE_BANDS",
     "SIZE_QUANTILES",
+    "Budget",
+    "Cadence",
     "Invitations",
     "Round",
     "Rule",
     "Schedule",
+    "ScheduleWarning",
     "SimulationResult",
     "Start",
     "conditional_cutoff",
     "cutoff_by_size",
+    "federal_holidays",
     "parse_draw",
     "prepare",
     "replayed_rounds",
