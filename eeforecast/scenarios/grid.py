@@ -396,10 +396,16 @@ def run_grid(
     resolved, filled = {}, {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        fills = {}  # the filled rounds depend only on the categories named and the last day
         for name, sched in grid.schedules.items():
-            resolved[name], filled[name] = with_recent_pace(
-                sched, start.pool.feed, as_of=day, known=known | {"general"}
-            )
+            key = (frozenset(sched.categories), sched.end, sched.fill)
+            if key not in fills:
+                full, cats = with_recent_pace(
+                    sched, start.pool.feed, as_of=day, known=known | {"general"}
+                )
+                fills[key] = (full.rounds[len(sched.rounds) :], cats)
+            rounds, filled[name] = fills[key]
+            resolved[name] = Schedule(sched.rounds + rounds, sched.rules, sched.budgets)
         results = run_scenarios(
             resolved,
             pool=start.pool,
