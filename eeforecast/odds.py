@@ -26,7 +26,7 @@ from .pool import PoolModel, ThinPoolWarning, thin_note
 from .projection import Projection, eligible_categories, invitation_probability, project
 from .simulate import Schedule
 
-__all__ = ["ASSUMPTIONS", "OddsResult", "odds", "validate"]
+__all__ = ["ASSUMPTIONS", "SCENARIO_ASSUMPTIONS", "OddsResult", "odds", "validate"]
 
 ASSUMPTIONS = (
     "Assumptions: rounds follow the forecast schedule (each category active in the last 12 "
@@ -37,6 +37,17 @@ ASSUMPTIONS = (
     "candidate is invited with the share of tied candidates invited (one half where the engine "
     "does not report it), as IRCC breaks ties by profile submission time; a round that runs out "
     "of eligible candidates invites everybody eligible."
+)
+
+
+#: The assumptions when a scenario's schedule was simulated (``project(schedule=...)``).
+SCENARIO_ASSUMPTIONS = ASSUMPTIONS.replace(
+    "rounds follow the forecast schedule (each category active in the last 12 "
+    "months keeps its recent pace, each round's size drawn from the category's last 12 sizes; "
+    "categories without a round in the last 12 months hold none; no policy change)",
+    "rounds follow the scenario's schedule (categories it leaves out hold no round, or, when it "
+    "asks for it, keep their recent pace: each round's size drawn from the category's last 12 "
+    "sizes)",
 )
 
 
@@ -219,7 +230,8 @@ def odds(
         )
     p = float(invitation_probability(paths.cutoffs, mask, [int(score)], paths.tie)[0])
     se = float(np.sqrt(p * (1 - p) / paths.n_paths))
-    note = ASSUMPTIONS + (" " + " ".join(paths.notes) if paths.notes else "")
+    note = SCENARIO_ASSUMPTIONS if paths.scenario else ASSUMPTIONS
+    note += " " + " ".join(paths.notes) if paths.notes else ""
     return OddsResult(
         score=int(score),
         categories=cats,

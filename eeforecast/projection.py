@@ -177,6 +177,9 @@ class Projection:
         backlog between rounds).
     pool_notes : tuple of str
         The pool model's caveats (:attr:`eeforecast.pool.PoolModel.notes`).
+    scenario : bool
+        True when a given schedule (``project(schedule=...)``) was simulated instead of the
+        forecast schedule.
     """
 
     as_of: pd.Timestamp
@@ -194,6 +197,7 @@ class Projection:
     thin: dict[str, int] = field(default_factory=dict)
     state: PoolState | None = None
     pool_notes: tuple[str, ...] = ()
+    scenario: bool = False
 
     @property
     def n_paths(self) -> int:
@@ -395,6 +399,7 @@ def project(
     start = start_from(source, pool=pool, as_of=as_of)
     feed, day, state = start.pool.feed, start.day, start.state
     end = day + offset
+    plan = schedule
     if schedule is not None:
         future, schedule, notes, dropped, thin = _scenario_rounds(start, schedule, end)
     else:
@@ -457,4 +462,5 @@ def project(
         thin=thin,
         state=state,
         pool_notes=tuple(start.pool.notes),
+        scenario=plan is not None,
     )
