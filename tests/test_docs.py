@@ -22,6 +22,7 @@ STAGE_PAGES = (
     "simulate",
     "forecast",
     "evaluation",
+    "scenarios",
     "odds",
     "backlog",
     "plots",
@@ -36,6 +37,7 @@ DOCUMENTED = {
     "simulate": "conditional_cutoff",
     "forecast": "forecast_schedule",
     "evaluation": "cross_validation",
+    "scenarios": "size_for_cutoff",
     "odds": "simulate_cutoff_paths",
     "backlog": "backlog",
     "plots": "cutoff_history",
@@ -43,7 +45,7 @@ DOCUMENTED = {
     "config": "EEForecastError",
 }
 
-METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "evaluation")
+METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "scenarios", "evaluation")
 
 
 def subcommands() -> list[str]:

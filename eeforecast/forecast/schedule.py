@@ -342,7 +342,7 @@ def with_recent_pace(
     as_of : date-like, optional
         The day of the question (default: the feed's day).
     end : date-like, optional
-        Last day of the filled rounds (default: the schedule's last day, :attr:`Schedule.end`).
+        Last day of the filled rounds (default: the schedule's last day, ``Schedule.end``).
     known : sequence of str, optional
         Categories the pool model has an estimate for (``PoolState.eligible``); others are not
         filled (a :class:`UserWarning` names them).

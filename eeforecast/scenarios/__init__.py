@@ -4,7 +4,7 @@ What if IRCC held these rounds, which round size brings a cutoff to a target, ho
 the backlog respond across a grid of sizes and cadences? The schedules themselves (calendar
 cadences, budgets, the recent-pace fill) are :mod:`eeforecast.simulate.schedule` and
 :func:`eeforecast.forecast.with_recent_pace`; a scenario's odds and backlog are
-:func:`eeforecast.project` with ``schedule=``.
+:func:`eeforecast.projection.project` with ``schedule=``.
 
 =====================  ===================================================================
 :mod:`.grid`           :func:`scenario_grid`, :func:`run_grid`, :class:`GridResult`

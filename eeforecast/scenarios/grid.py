@@ -205,7 +205,7 @@ class GridResult:
 
     @property
     def key_columns(self) -> list[str]:
-        """The key columns of :attr:`frame`."""
+        """The key columns of ``frame``."""
         return list(self.keys.columns)
 
     def last_rounds(self, at: object = None) -> pd.DataFrame:
@@ -359,7 +359,7 @@ def run_grid(
     confirm : bool
         Run a grid of more than ``max_cells`` scenarios.
     max_cells : int
-        See ``confirm`` (default :data:`MAX_CELLS`).
+        See ``confirm`` (default ``MAX_CELLS``, 200).
 
     Returns
     -------

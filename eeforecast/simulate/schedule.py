@@ -301,7 +301,7 @@ class Budget:
     end : pandas.Timestamp
         Last day.
     max_size : float
-        Largest round the budget may need (:data:`MAX_ROUND_SIZE`) [candidates].
+        Largest round the budget may need (``MAX_ROUND_SIZE``) [candidates].
 
     Raises
     ------
@@ -407,7 +407,7 @@ class Schedule:
     fill : {None, "recent"}
         ``"recent"``: the categories active in the year before the as-of day that the schedule
         does not mention keep their recent pace (applied by
-        :func:`eeforecast.forecast.with_recent_pace`, which :func:`eeforecast.project` and the
+        :func:`eeforecast.forecast.with_recent_pace`, which :func:`eeforecast.projection.project` and the
         scenario functions call; their rounds are marked ``filled``). ``None``: they hold no
         round.
 
