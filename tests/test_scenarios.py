@@ -327,6 +327,7 @@ def test_cli_scenarios_grid_and_figures(capsys, tmp_path):
         "cec 2000 2w", "cec 2000 monthly-1wed", "cec 4000 2w", "cec 4000 monthly-1wed",
     ]  # fmt: skip
     assert {"cutoff_lo_80", "above_500", "above_500_hi_80", "dry_share"} <= set(frame.columns)
+    assert frame["dry_share"].between(0, 1).all()  # a share, not rounded to a whole number
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names[:2] == ["fan-cec-2000-2w.png", "fan-cec-2000-monthly-1wed.png"]
     assert {"heatmap-cutoff.png", "heatmap-above_500.png"} <= set(names)

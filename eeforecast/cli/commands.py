@@ -321,7 +321,7 @@ def scenarios_command(args) -> int:
     else:
         result = run_grid(grid, feed, **run)
     frame = result.frame if args.all_rounds else result.final()
-    emit(rounded(frame, 0), args.format)
+    emit(rounded(frame, 0).assign(dry_share=frame["dry_share"].round(3)), args.format)
     filled = sorted({c for cats in result.filled.values() for c in cats})
     if args.format == "table" and filled:
         print(f"\nfilled at their recent pace: {', '.join(filled)}")
