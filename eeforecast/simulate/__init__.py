@@ -7,8 +7,8 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
 :mod:`.calendar`       :class:`Cadence` (round days by calendar), Canada's federal holidays
-:mod:`.schedule`       :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Budget`,
-                       :class:`Schedule`
+:mod:`.rounds`         :class:`Invitations`, :class:`Round`, :func:`parse_draw`
+:mod:`.schedule`       :class:`Rule`, :class:`Budget`, :class:`Schedule`
 :mod:`.engine`         the numpy specification of the engine, on arrays over scores
 :mod:`.kernel`         the same arithmetic compiled with numba
 :mod:`.run`            :func:`simulate`: one expected path or Monte Carlo paths on a state

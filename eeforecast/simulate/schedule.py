@@ -1,10 +1,9 @@
 """Schedules: which rounds to simulate, as explicit rounds, repeating rules and budgets.
 
-:class:`Invitations` is a round's size (a number or a distribution), :class:`Round` one round,
-:class:`Rule` a repeating round on a calendar (:class:`~eeforecast.simulate.calendar.Cadence`),
+:class:`Invitations` (a round's size) and :class:`Round` live in :mod:`.rounds`;
+:class:`Rule` is a repeating round on a calendar (:class:`~eeforecast.simulate.calendar.Cadence`),
 :class:`Budget` a total of invitations spread over the rounds of a cadence, and :class:`Schedule`
-a set of them, loadable from a mapping or a TOML file; :func:`parse_draw` reads the command line's
-``CATEGORY:N[@YYYY-MM-DD]``.
+a set of them, loadable from a mapping or a TOML file.
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..checks import as_day, as_positive, as_slug
 from ..errors import ParameterError
 from .calendar import Cadence, weekend_days
+from .rounds import Invitations, Round, parse_draw
 
 __all__ = [
     "FILLS",
@@ -45,172 +44,6 @@ FILLS = (None, "recent")
 
 class ScheduleWarning(UserWarning):
     """Rounds of a schedule fall on a weekend, or before the as-of day (and are dropped)."""
-
-
-_DISTS = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "choice": ("values", "p")}
-
-
-@dataclass(frozen=True)
-class Invitations:
-    """How many candidates a round invites: a fixed number or a distribution.
-
-    Parameters
-    ----------
-    dist : {"fixed", "normal", "uniform", "choice"}
-        ``fixed``: always ``value``; ``normal``: ``mean``, ``sd``, rounded to the nearest integer
-        and floored at 1; ``uniform``: integers ``low..high`` inclusive; ``choice``: one of
-        ``values`` with probabilities ``p`` (equal if omitted).
-    params : tuple of (name, value)
-        The distribution's parameters [candidates].
-
-    Notes
-    -----
-    The deterministic (expected-path) mode uses :meth:`expected`: the fixed value, the mean, the
-    midpoint, or the probability-weighted mean of the choices.
-    """
-
-    dist: str
-    params: tuple
-
-    @classmethod
-    def parse(cls, spec: object, where: str = "invitations") -> Invitations:
-        """From an ``int`` (fixed) or a mapping such as ``{dist="normal", mean=3000, sd=500}``."""
-        if isinstance(spec, Invitations):
-            return spec
-        if not isinstance(spec, Mapping):
-            return cls("fixed", (("value", as_positive(spec, where, integer=True)),))
-        spec = dict(spec)
-        dist = spec.pop("dist", None)
-        if dist not in _DISTS:
-            raise ParameterError(f"{where}.dist: expected one of {', '.join(_DISTS)}, got {dist!r}")
-        names = _DISTS[dist]
-        unknown = set(spec) - set(names)
-        if unknown:
-            raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)} for dist={dist!r}")
-        if dist == "normal":
-            for key in ("mean", "sd"):
-                if key not in spec:
-                    raise ParameterError(f"{where}.{key}: missing (dist='normal')")
-            mean = as_positive(spec["mean"], f"{where}.mean")
-            sd = spec["sd"]
-            if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd >= 0:
-                raise ParameterError(f"{where}.sd: must be a number >= 0, got {sd!r}")
-            return cls(dist, (("mean", mean), ("sd", float(sd))))
-        if dist == "uniform":
-            for key in ("low", "high"):
-                if key not in spec:
-                    raise ParameterError(f"{where}.{key}: missing (dist='uniform')")
-            low = as_positive(spec["low"], f"{where}.low", integer=True)
-            high = as_positive(spec["high"], f"{where}.high", integer=True)
-            if high < low:
-                raise ParameterError(f"{where}.high: must be >= low ({low:g}), got {high:g}")
-            return cls(dist, (("low", low), ("high", high)))
-        values = spec.get("values")
-        if not isinstance(values, (list, tuple)) or not values:
-            raise ParameterError(f"{where}.values: expected a non-empty list of counts")
-        vals = tuple(
-            as_positive(v, f"{where}.values[{i}]", integer=True) for i, v in enumerate(values)
-        )
-        p = spec.get("p")
-        if p is None:
-            probs = tuple(1.0 / len(vals) for _ in vals)
-        else:
-            if not isinstance(p, (list, tuple)) or len(p) != len(vals):
-                raise ParameterError(f"{where}.p: expected {len(vals)} probabilities")
-            probs = tuple(float(x) for x in p)
-            if any(not (x >= 0) for x in probs) or abs(sum(probs) - 1) > 1e-9:
-                raise ParameterError(f"{where}.p: probabilities must be >= 0 and add to 1")
-        return cls(dist, (("values", vals), ("p", probs)))
-
-    @property
-    def _p(self) -> dict:
-        return dict(self.params)
-
-    @property
-    def random(self) -> bool:
-        """Whether the count is drawn (not fixed)."""
-        p = self._p
-        if self.dist == "fixed":
-            return False
-        if self.dist == "normal":
-            return p["sd"] > 0
-        if self.dist == "uniform":
-            return p["high"] > p["low"]
-        return len(set(p["values"])) > 1
-
-    def expected(self) -> float:
-        """The expected count [candidates]."""
-        p = self._p
-        if self.dist == "fixed":
-            return p["value"]
-        if self.dist == "normal":
-            return p["mean"]
-        if self.dist == "uniform":
-            return (p["low"] + p["high"]) / 2
-        return float(np.dot(p["values"], p["p"]))
-
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` draws as float64 whole numbers >= 1 [candidates]."""
-        p = self._p
-        if self.dist == "fixed":
-            return np.full(size, p["value"])
-        if self.dist == "normal":
-            return np.maximum(np.rint(rng.normal(p["mean"], p["sd"], size)), 1.0)
-        if self.dist == "uniform":
-            return rng.integers(int(p["low"]), int(p["high"]) + 1, size).astype(float)
-        return rng.choice(np.asarray(p["values"]), size=size, p=np.asarray(p["p"]))
-
-    def __str__(self) -> str:
-        p = self._p
-        if self.dist == "fixed":
-            return f"{p['value']:.0f}"
-        if self.dist == "choice":
-            return f"choice{list(int(v) for v in p['values'])}"
-        return f"{self.dist}(" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")"
-
-
-@dataclass(frozen=True)
-class Round:
-    """One round of invitations.
-
-    Parameters
-    ----------
-    date : pandas.Timestamp
-        Day of the round.
-    category : str
-        Category slug (:data:`eeforecast.categories.CATEGORIES`); ``general`` draws from everybody.
-    invitations : Invitations
-        Invitations issued [candidates].
-    replayed : bool
-        True for a past round replayed with its actual size (see :func:`conditional_cutoff`).
-    filled : bool
-        True for a round of a category the schedule left out, held at the category's recent pace
-        (``Schedule(fill="recent")``).
-    """
-
-    date: pd.Timestamp
-    category: str
-    invitations: Invitations
-    replayed: bool = False
-    filled: bool = False
-
-    @classmethod
-    def make(
-        cls,
-        date: object,
-        category: object,
-        invitations: object,
-        *,
-        where: str = "round",
-        replayed: bool = False,
-    ) -> Round:
-        """Validated constructor (raises :class:`ParameterError` naming ``where``)."""
-        return cls(
-            as_day(date, f"{where}.date"),
-            as_slug(category, f"{where}.category"),
-            Invitations.parse(invitations, f"{where}.invitations"),
-            replayed,
-        )
 
 
 @dataclass(frozen=True)
@@ -661,32 +494,3 @@ def _check_keys(item: Mapping, where: str, *, required: tuple, optional: tuple) 
     unknown = set(item) - set(required) - set(optional)
     if unknown:
         raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)}")
-
-
-def parse_draw(text: str, default_date: object = None) -> Round:
-    """Parse the CLI's ``CATEGORY:N[@YYYY-MM-DD]`` into a :class:`Round`.
-
-    Examples
-    --------
-    >>> r = parse_draw("cec:3000@2026-01-07")
-    >>> r.category, r.invitations.expected(), f"{r.date:%Y-%m-%d}"
-    ('cec', 3000.0, '2026-01-07')
-    """
-    where = f"--draw {text!r}"
-    body, _, day = text.partition("@")
-    category, sep, count = body.partition(":")
-    if not sep or not count.strip():
-        raise ParameterError(f"{where}: expected CATEGORY:N[@YYYY-MM-DD]")
-    try:
-        n = int(count.strip().replace(",", "").replace("_", ""))
-    except ValueError:
-        raise ParameterError(f"{where}: N must be a whole number, got {count!r}") from None
-    if n <= 0:
-        raise ParameterError(f"{where}: N must be > 0, got {n}")
-    if day:
-        date = day
-    elif default_date is not None:
-        date = default_date
-    else:
-        raise ParameterError(f"{where}: no date and no default day")
-    return Round.make(date, category.strip().lower(), n, where=where)
