@@ -49,7 +49,7 @@ lint: $(STAMP) ## Check the code with ruff
 	$(PY) -m ruff format --check eeforecast tests benchmarks scripts
 
 bench: $(STAMP) ## Run the benchmarks (prints speed-ups against reference implementations)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --write-results
 
 evaluate: $(STAMP) ## Conditional-cutoff evaluation vs naive on 2024-2025 (writes docs/results/conditional.md)
 	$(PY) scripts/evaluate_conditional.py --write-results

@@ -17,10 +17,14 @@ Usage: ``python benchmarks/run.py [PATTERN]`` (``make bench``); ``PATTERN`` filt
 from __future__ import annotations
 
 import json
+import os
+import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from eeforecast.evaluation.results import write_page  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,8 +71,42 @@ def _row(rec: dict) -> str:
     return "  ".join(parts)
 
 
+def results_page(summary: list[tuple[str, int, list[dict], float]]) -> str:
+    """The benchmarks' results page (Markdown), from the measurements of this run."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d')} ({os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f} at the end). Each script's docstring says what it measures "
+        "and against which reference; the figures depend on the machine and its other load.",
+        "",
+        "| benchmark | measured | target | ratio | speed-up over the reference |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, status, records, _ in summary:
+        if status != 0:
+            lines.append(f"| {name}: FAILED | | | | |")
+        for rec in records:
+            measured = float(rec["measured_s"])
+            target = rec.get("target_s")
+            ref = rec.get("reference_s")
+            lines.append(
+                f"| {rec.get('name', name)} | {measured * 1e3:,.1f} ms | "
+                + (
+                    f"{float(target) * 1e3:,.0f} ms | {measured / float(target):.2f} | "
+                    if target
+                    else "| | "
+                )
+                + (f"{float(ref) / measured:,.1f}x |" if ref else "|")
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    write = "--write-results" in argv
+    argv = [a for a in argv if a != "--write-results"]
     scripts = discover(argv[0] if argv else "")
     if not scripts:
         print("no benchmarks found")
@@ -86,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {flag}, {wall:.1f} s")
         for rec in records:
             print("  " + _row(rec))
+    if write:
+        print(write_page("benchmarks", results_page(summary)))
     return 1 if failed else 0
 
 

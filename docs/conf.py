@@ -75,50 +75,44 @@ nitpick_ignore_regex = [
     ),
 ]
 
-# Docstring references that cannot resolve as the docstrings stand: each names a constant or
-# function that is not in its module's ``__all__`` (so it has no API entry), or is malformed.
-# Listed one by one so that any new broken reference still fails the build; an entry can go
-# as soon as its docstring is fixed (written as ``NAME`` instead of a role, or the name made
-# public).
 nitpick_ignore = [
-    ("py:data", "ACTIVE_DAYS"),  # forecast.cutoff_by_size
-    ("py:data", "DEFAULT_GAP_DAYS"),  # forecast.History
-    ("py:data", "DEFAULT_NOMINEE_SHAPE"),  # pool.density_from_bands
-    ("py:data", "K_SIZES"),  # odds.simulate_cutoff_paths
-    ("py:data", "MIN_CATEGORY_ROUNDS"),  # pool.PoolModel.thin, pool.ThinPoolWarning
-    ("py:data", "eeforecast.pool.MIN_CATEGORY_ROUNDS"),  # odds.CutoffPaths
-    ("py:data", "MIN_GAPS"),  # forecast.forecast_schedule, forecast.schedule_category
-    ("py:data", "MIN_GAP_DAYS"),  # forecast.forecast_schedule, forecast.schedule_category
-    ("py:data", "MIN_PACE_DAYS"),  # forecast.gap_days
-    ("py:data", "RAW_COLUMNS"),  # backtest.raw_backtest
-    ("py:data", "SCHEDULE_COLUMNS"),  # forecast.calibrate
-    ("py:data", "SCORES"),  # pool.take_top (in __all__, but without a doc comment)
-    ("py:data", "eeforecast.feed.BANDS"),  # forecast.History (in __all__, no doc comment)
-    ("py:attr", "Feed.issues"),  # feed module docstring: a numpydoc Attributes entry has no target
-    ("py:func", "raw_forecasts"),  # forecast.Combination, forecast.calibrate
-    ("py:class", "ParameterError"),  # simulate.Round.make: unqualified, not documented in simulate
-    ("py:meth", "SeedSequence.spawn"),  # simulate.simulate, simulate.run_scenarios (numpy's)
-    # report.backtest_views: the role's target is split by a line break
-    ("py:func", "eeforecast.backtest.\ncross_validation"),
+    ("py:meth", "numpy.random.SeedSequence.spawn"),  # numpy's, without intersphinx
 ]
 
 
-# Two docstrings end a list without the blank line reST needs before the next paragraph. Until
-# they are fixed, the blank line is added here, for these two objects and these lines only.
-_MISSING_BLANK_LINE = {
-    "eeforecast.pool.density_from_bands": "Each score's count is the integral",
-    "eeforecast.pool.fit_pool": "Everything uses only rounds and snapshots dated",
-}
+# A stage package re-exports names defined in its modules, but autodoc reads the ``#:`` comment
+# of a constant from the module being documented. The stage packages borrow the comments of the
+# names they re-export, so that ``eeforecast.forecast.DEFAULT_MODELS`` is documented with the
+# comment written beside its definition in ``eeforecast/forecast/catalogue.py``.
+def _borrow_attr_docs():
+    import importlib
+    import pkgutil
 
+    from sphinx.pycode import ModuleAnalyzer
 
-def _add_missing_blank_line(app, what, name, obj, options, lines):
-    start = _MISSING_BLANK_LINE.get(name)
-    if start is None:
-        return
-    for i, line in enumerate(lines):
-        if i and line.strip().startswith(start) and lines[i - 1].strip():
-            lines.insert(i, "")
+    original = ModuleAnalyzer.analyze
+
+    def analyze(self):
+        original(self)
+        if not self.modname.startswith("eeforecast"):
             return
+        module = importlib.import_module(self.modname)
+        if not hasattr(module, "__path__"):
+            return
+        exported = set(getattr(module, "__all__", ()))
+        for sub in pkgutil.iter_modules(module.__path__):
+            if sub.name.startswith("_"):  # __main__ would run the command line
+                continue
+            sub_docs = ModuleAnalyzer.for_module(f"{self.modname}.{sub.name}").find_attr_docs()
+            for (scope, name), text in sub_docs.items():
+                if scope == "" and name in exported:
+                    self.attr_docs.setdefault(("", name), text)
+                    self.tagorder.setdefault(name, len(self.tagorder))
+
+    ModuleAnalyzer.analyze = analyze
+
+
+_borrow_attr_docs()
 
 
 # numpydoc turns the section headers of function and class docstrings into rubrics but leaves
@@ -141,7 +135,6 @@ def _module_headers_as_rubrics(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("autodoc-process-docstring", _add_missing_blank_line, priority=600)
     app.connect("autodoc-process-docstring", _module_headers_as_rubrics, priority=600)
 
 

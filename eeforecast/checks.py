@@ -132,7 +132,7 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
 
 
 def as_whole(value: object, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``, or a :class:`ParameterError` naming ``name``.
+    """``value`` as an int >= ``minimum``, or a :class:`~eeforecast.errors.ParameterError` naming ``name``.
 
     Examples
     --------

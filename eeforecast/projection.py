@@ -176,7 +176,7 @@ class Projection:
         The pool state the simulation started from (its expected net inflow completes the
         backlog between rounds).
     pool_notes : tuple of str
-        The pool model's caveats (:attr:`eeforecast.pool.PoolModel.notes`).
+        The pool model's caveats (``PoolModel.notes``).
     scenario : bool
         True when a given schedule (``project(schedule=...)``) was simulated instead of the
         forecast schedule.
@@ -210,7 +210,7 @@ class Projection:
         return self.dates.max() if len(self.dates) else self.as_of
 
     def known_categories(self, categories) -> tuple[str, ...]:
-        """``categories`` validated as :func:`odds` does, ``general`` first; a slug that is
+        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a slug that is
         neither a known category nor one with forecast rounds here is a ParameterError."""
         cats = eligible_categories(categories)
         for cat in cats:
@@ -389,7 +389,7 @@ def project(
     The engine starts from the latest snapshot on or before ``as_of`` and replays the rounds
     recorded since with their actual sizes; then the forecast schedule
     (:func:`eeforecast.forecast.forecast_schedule`) runs with each round's size drawn from the
-    category's last :data:`K_SIZES` round sizes. Categories the pool model has no eligibility
+    category's last :data:`~eeforecast.forecast.K_SIZES` round sizes. Categories the pool model has no eligibility
     estimate for are left out (listed in ``notes``). A round that runs out of eligible
     candidates invites all of them: for the odds its cutoff becomes the bottom of the
     category's range with every tie invited (``exhausted``).

@@ -570,3 +570,44 @@ def test_fit_pool_takes_a_feed_or_a_path(feed):
         fit_pool(42)
     with pytest.raises(ParameterError, match="config: expected a PoolConfig"):
         fit_pool(feed, config={"lookback_days": 365})
+
+
+def test_cached_fit_is_the_fit_and_is_keyed_by_everything_it_reads(feed, tmp_path, monkeypatch):
+    import pickle
+
+    from eeforecast.pool import cache, cached_fit
+
+    monkeypatch.setenv("EEFORECAST_CACHE", str(tmp_path))
+    monkeypatch.setattr(cache, "_MEMORY", type(cache._MEMORY)())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = fit_pool(feed, as_of="2025-06-30")
+        first = cached_fit(feed, as_of="2025-06-30")
+        files = list(tmp_path.glob("pool-*.pkl"))
+        assert len(files) == 1
+        cache._MEMORY.clear()
+        again = cached_fit(feed, as_of="2025-06-30")  # read back from the file
+    assert first.summary() == fresh.summary() == again.summary()
+    np.testing.assert_array_equal(again.densities, fresh.densities)
+    # another day, other settings or another feed content are other keys
+    keys = {
+        cache.fit_key(feed, as_of="2025-06-30"),
+        cache.fit_key(feed, as_of="2025-07-01"),
+        cache.fit_key(feed, as_of="2025-06-30", config=PoolConfig(lookback_days=365)),
+        cache.fit_key(feed.truncate(as_of="2025-06-01"), as_of="2025-06-30"),
+    }
+    assert len(keys) == 4
+    # a corrupt file is refitted and rewritten, never trusted
+    files[0].write_bytes(b"not a pickle")
+    cache._MEMORY.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        repaired = cached_fit(feed, as_of="2025-06-30")
+    assert repaired.summary() == fresh.summary()
+    assert isinstance(pickle.loads(files[0].read_bytes()), PoolModel)
+    monkeypatch.setenv("EEFORECAST_CACHE", "off")
+    cache._MEMORY.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cached_fit(feed, as_of="2025-05-30")
+    assert len(list(tmp_path.glob("pool-*.pkl"))) == 1  # off: nothing written

@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--schedule",
         metavar="FILE",
-        help="TOML file of rounds and repeating rules ([[round]] / [[rule]], see the README)",
+        help="TOML file of rounds and repeating rules ([[round]] / [[rule]], see the engine methods page of the docs)",
     )
     sub.add_argument(
         "--paths",

@@ -217,13 +217,13 @@ def backlog_command(args) -> int:
 
 def by_size_command(args) -> int:
     from ..forecast import next_round_day  # heavy: imported where used
-    from ..pool import fit_pool  # heavy: imported where used
+    from ..pool import cached_fit  # heavy: imported where used
     from ..simulate import cutoff_by_size  # heavy: imported where used
 
     if args.target_cutoff is not None and args.size:
         raise ParameterError("--target-cutoff: give either --size or --target-cutoff, not both")
     feed = load(args)
-    pool = fit_pool(feed)
+    pool = cached_fit(feed)
     if args.target_cutoff is not None:
         return _size_for_cutoff(args, feed, pool)
     tables = [

@@ -1,12 +1,12 @@
 """Stage 1, data: IRCC's rounds feed read into tidy frames, the round-type taxonomy, ``update``.
 
 =====================  ===================================================================
-:mod:`.feed`           :class:`Feed` (rounds, snapshots, totals, findings), the field map
-:mod:`.parse`          the reader: every quirk of IRCC's values and layout
-:mod:`.load`           which file is read (:func:`default_source`), :func:`load_feed`, :func:`as_feed`
-:mod:`.categories`     round names -> category slugs (:func:`categorize`)
-:mod:`.processed`      ``data/processed/`` CSV files (:func:`write_processed`)
-:mod:`.fetch`          fetch the live feed safely (:func:`update`)
+``feed``               :class:`Feed` (rounds, snapshots, totals, findings), the field map
+``parse``              the reader: every quirk of IRCC's values and layout
+``load``               which file is read (:func:`default_source`), :func:`load_feed`, :func:`as_feed`
+``categories``         round names -> category slugs (:func:`categorize`)
+``processed``          ``data/processed/`` CSV files (:func:`write_processed`)
+``fetch``              fetch the live feed safely (:func:`update`)
 =====================  ===================================================================
 
 Examples

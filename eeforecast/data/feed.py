@@ -82,8 +82,8 @@ ROUND_COLUMNS = [
 ]
 
 
-#: A round's pool snapshot dated more days before it than this is reported (at most 20 days
-#: in the bundled feed: #298 of 2024-06-19 carried the snapshot of 2024-05-30) [days].
+#: A round's pool snapshot dated more days before it than this is reported, as a likely date
+#: typo: IRCC takes its snapshots a few days before the round that publishes them [days].
 STALE_SNAPSHOT_DAYS = 60
 
 
@@ -106,7 +106,7 @@ class SnapshotRevision(NamedTuple):
 
     ``as_of`` the snapshot's date; ``published`` and ``until`` the dates of the round that gave
     this version and of the one that replaced it; ``leaves`` the 15 leaf bands in
-    :data:`BANDS` order [candidates]; ``total`` IRCC's total for it [candidates].
+    :data:`eeforecast.scores.BANDS` order [candidates]; ``total`` IRCC's total for it [candidates].
     """
 
     as_of: pd.Timestamp
@@ -146,7 +146,7 @@ class Feed:
         the rounds it keeps).
     issue_kinds : tuple of str
         ``"warning"`` for a finding that may change what is read, ``"note"`` for one that does
-        not (:data:`KINDS`).
+        not (``KINDS``).
     revisions : tuple of SnapshotRevision
         Earlier versions of snapshots that a later round republished with other numbers;
         :meth:`truncate` puts back the version that was public on its day.
@@ -186,7 +186,7 @@ class Feed:
     def day(self) -> pd.Timestamp:
         """The day the feed describes: its ``as_of`` when cut, else its latest round or snapshot.
 
-        Raises :class:`FeedError` for a feed with neither.
+        Raises :class:`~eeforecast.errors.FeedError` for a feed with neither.
         """
         if self.as_of is not None:
             return pd.Timestamp(self.as_of)
@@ -271,7 +271,7 @@ class Feed:
     def snapshot(self, on_or_before: object = None) -> pd.DataFrame:
         """The 15 band rows of the latest snapshot on or before a day (default: the latest).
 
-        Raises :class:`FeedError` if no snapshot was published by then.
+        Raises :class:`~eeforecast.errors.FeedError` if no snapshot was published by then.
         """
         snaps = self.snapshots
         if on_or_before is not None:

@@ -35,7 +35,7 @@ def default_source() -> Path:
 def read_feed(source: str | os.PathLike | None = None) -> Feed:
     """Read an IRCC-format feed file (default: :func:`default_source`).
 
-    Raises :class:`FeedError` if the file is missing or cannot be parsed.
+    Raises :class:`~eeforecast.errors.FeedError` if the file is missing or cannot be parsed.
     """
     path = Path(source) if source is not None else default_source()
     try:

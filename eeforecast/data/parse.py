@@ -69,7 +69,7 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORE
 def parse_count(text: object, *, where: str) -> int:
     """Parse an IRCC count such as ``"27,332"`` or ``" 1 500 "`` [candidates].
 
-    Raises :class:`FeedError` naming ``where`` when the text is not a non-negative whole number.
+    Raises :class:`~eeforecast.errors.FeedError` naming ``where`` when the text is not a non-negative whole number.
 
     Examples
     --------

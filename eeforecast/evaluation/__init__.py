@@ -1,11 +1,11 @@
 """Stage 5, evaluation: how wrong each model was on rounds it had not seen.
 
 =====================  ===================================================================
-:mod:`.backtest`       :func:`cross_validation`: the rolling-origin backtest of the forecasts
-:mod:`.metrics`        :func:`summarize`, :func:`targets`, :func:`schedule_accuracy`
-:mod:`.conditional`    the next cutoff given the round's actual size, round by round
-:mod:`.multiround`     the actual rounds of the next months replayed from an origin
-:mod:`.results`        the docs' results pages and the README's headline table
+``backtest``           :func:`cross_validation`: the rolling-origin backtest of the forecasts
+``metrics``            :func:`summarize`, :func:`targets`, :func:`schedule_accuracy`
+``conditional``        the next cutoff given the round's actual size, round by round
+``multiround``         the actual rounds of the next months replayed from an origin
+``results``            the docs' results pages and the README's headline table
 =====================  ===================================================================
 
 Each of ``backtest``, ``conditional`` and ``replay`` runs as ``python -m

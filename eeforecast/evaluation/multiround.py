@@ -48,7 +48,7 @@ def replay(
 
     Parameters
     ----------
-    feed : eeforecast.feed.Feed
+    feed : eeforecast.data.Feed
         The full feed: the pool is fitted on ``feed.truncate(as_of=origin)`` only; the rounds dated
         after ``origin`` (up to ``months`` later) give the schedule (date, category, actual
         invitations) and the actual cutoffs to compare with.
@@ -62,11 +62,11 @@ def replay(
     rng : int, numpy.random.Generator or None
         Randomness for Monte Carlo.
     room : bool
-        See :func:`simulate_feed`.
+        See :func:`eeforecast.simulate.simulate_feed`.
     pool : PoolModel, optional
         The pool fitted at ``origin`` (fitted here when omitted).
     parameter_uncertainty : bool
-        See :func:`simulate` (Monte Carlo only).
+        See :func:`eeforecast.simulate.simulate` (Monte Carlo only).
 
     Returns
     -------

@@ -1,22 +1,21 @@
 """Stage 4, forecast: the next rounds of each category, with calibrated intervals.
 
 =====================  ===================================================================
-:mod:`.history`        :class:`History`: one category's rounds known on an origin day
-:mod:`.schedule`       the round schedule: gaps, sizes, :func:`forecast_schedule`
-:mod:`.models`         the model protocol (:class:`CutoffModel`), baselines, combination
-:mod:`.statistical`    ETS, ARIMA and autoregressions (statsmodels)
-:mod:`.structural`     the pool engine on the forecast schedule
-:mod:`.experimental`   models that lost in the backtest, kept to reproduce it
-:mod:`.catalogue`      the default models and the checks on a list of models
-:mod:`.rolling`        every model's raw forecasts at rolling origins
-:mod:`.calibration`    conformal intervals and the ``auto`` choice
-:mod:`.run`            :func:`forecast`: today's forecast
+``history``            :class:`History`: one category's rounds known on an origin day
+``schedule``           the round schedule: gaps, sizes, :func:`forecast_schedule`
+``models``             the model protocol (:class:`CutoffModel`), baselines, combination
+``statistical``        ETS, ARIMA and autoregressions (statsmodels)
+``structural``         the pool engine on the forecast schedule
+``experimental``       models that lost in the backtest, kept to reproduce it
+``catalogue``          the default models and the checks on a list of models
+``rolling``            every model's raw forecasts at rolling origins
+``calibration``        conformal intervals and the ``auto`` choice
+``run``                :func:`forecast`: today's forecast
 =====================  ===================================================================
 """
 
 from .calibration import SCHEDULE_COLUMNS, calibrate
 from .catalogue import (
-    BASELINES,
     DEFAULT_CHOICE,
     DEFAULT_LEVELS,
     DEFAULT_MODELS,
@@ -25,7 +24,15 @@ from .catalogue import (
     check_models,
 )
 from .experimental import HuberLevel, SnapshotChange, SnapshotQuantile, count_above, score_for_count
-from .history import ACTIVE_DAYS, REGIME_START, Future, History, active_categories, category_history
+from .history import (
+    ACTIVE_DAYS,
+    DEFAULT_GAP_DAYS,
+    REGIME_START,
+    Future,
+    History,
+    active_categories,
+    category_history,
+)
 from .models import (
     Combination,
     CutoffModel,
@@ -40,6 +47,9 @@ from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
 from .run import ForecastResult, forecast
 from .schedule import (
     K_SIZES,
+    MIN_GAP_DAYS,
+    MIN_GAPS,
+    MIN_PACE_DAYS,
     forecast_schedule,
     future_of,
     gap_days,
@@ -57,12 +67,15 @@ __all__ = [
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
-    "BASELINES",
     "DEFAULT_CHOICE",
+    "DEFAULT_GAP_DAYS",
     "DEFAULT_LEVELS",
     "DEFAULT_MODELS",
     "ETS",
     "EXPERIMENTAL_MODELS",
+    "MIN_GAPS",
+    "MIN_GAP_DAYS",
+    "MIN_PACE_DAYS",
     "RAW_COLUMNS",
     "REGIME_START",
     "SCHEDULE_COLUMNS",

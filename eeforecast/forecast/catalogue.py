@@ -13,7 +13,6 @@ from .statistical import AR, ARIMA, ETS
 from .structural import Structural
 
 __all__ = [
-    "BASELINES",
     "BUILTIN_TYPES",
     "DEFAULT_CHOICE",
     "DEFAULT_LEVELS",
@@ -31,7 +30,7 @@ _ARX = AR(exog=("log_invitations", "log_gap"), name="arx")
 
 #: The models every forecast and backtest runs (baselines first). ``ar1`` and ``arx`` are
 #: ARIMA(1, 0, 0) models (the second with regressors) fitted by least squares; the exact-likelihood
-#: :class:`ARIMA` versions are as accurate in the backtest and three times slower.
+#: :class:`ARIMA` versions are slower for the same accuracy in the backtest.
 DEFAULT_MODELS: tuple = (
     Naive(),
     WindowMean(k=3),
@@ -44,8 +43,6 @@ DEFAULT_MODELS: tuple = (
 #: Models tried in the backtest and left out of the defaults because they lost to naive or to
 #: ``combo`` (see the backtest results page); pass them in ``models=`` to rerun them.
 EXPERIMENTAL_MODELS: tuple = (HuberLevel(), SnapshotQuantile(), SnapshotChange())
-#: The simple baselines every comparison shows.
-BASELINES = ("naive", "mean3", "drift")
 #: The model the ``auto`` choice falls back to and keeps unless another is clearly better.
 DEFAULT_CHOICE = "combo"
 #: The package's own model classes: ``auto`` chooses among these unless told otherwise.

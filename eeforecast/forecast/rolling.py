@@ -199,7 +199,7 @@ def raw_backtest(
     """Uncalibrated forecasts of every model at every origin (long frame, :data:`RAW_COLUMNS`).
 
     The feed is cut at ``end`` first, so no round after ``end`` is ever a target. Parameters are
-    those of :func:`cross_validation`.
+    those of :func:`eeforecast.evaluation.cross_validation`.
     """
     models = check_models(models)
     end = as_day(end, "end") if end is not None else None

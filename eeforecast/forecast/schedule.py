@@ -61,10 +61,7 @@ def gap_days(
     Notes
     -----
     The pace floor keeps a category that held one or two rounds from being planned every few
-    weeks: from monthly origins 2023-07..2024-12, the 12-month round counts of the forecast
-    schedule missed the actual ones by 13.5 rounds per category and origin without it (15
-    agriculture rounds planned a year where 0 or 1 came) and by 6.1 with it (README, *Forecast
-    accuracy*).
+    weeks on the strength of the other categories' gaps.
     """
     gaps = history.gaps_all[-k_gap:]
     if len(gaps) >= min_gaps:
@@ -109,10 +106,8 @@ def schedule_category(history: History, steps: int, *, k_gap: int = 6, k_size: i
     history says; the first forecast round is ``g`` days after the last one, or the day after
     the origin when that is already past (an overdue round is expected at once), the next ones
     every ``g`` days after it, each moved to Monday when it falls on a weekend. Size model: the
-    median of the last ``k_size`` sizes, by default the last size: IRCC keeps a size for a while,
-    and in the 2023-2025 rounds repeating it beat the median of the last 2 to 6 for CEC, French,
-    general and healthcare (PNP sizes are better predicted by the median of 3). The gap median is
-    robust to a single unusual pause.
+    median of the last ``k_size`` sizes, by default the last size: IRCC keeps a size for a while.
+    The gap median is robust to a single unusual pause.
     """
     if steps < 1:
         raise ParameterError(f"horizon: must be at least 1, got {steps}")
@@ -148,7 +143,7 @@ def future_of(history: History, dates, invitations) -> Future:
     Notes
     -----
     :func:`schedule_category` calls it with forecast dates and sizes; a what-if or the
-    ``known_schedule`` diagnostic of :func:`eeforecast.backtest.cross_validation` with given ones.
+    ``known_schedule`` diagnostic of :func:`eeforecast.evaluation.cross_validation` with given ones.
     """
     dates = pd.DatetimeIndex(dates)
     inv = np.asarray(invitations, dtype=float)

@@ -131,7 +131,7 @@ class AR:
     ``y[t] = c + phi_1 y[t-1] + ... + phi_p y[t-p] + beta' x[t] + e[t]``: with ``|phi| < 1`` the
     cutoff reverts to the window's level (shifted by the regressors: a larger round reaches lower
     scores, a longer gap lets the pool refill). Least squares instead of the exact likelihood of
-    :class:`ARIMA` makes it about fifty times faster, which matters in the rolling-origin
+    :class:`ARIMA` makes it much faster, which matters in the rolling-origin
     backtest. Forecast standard deviations are the model's (innovation variance propagated through
     the AR recursion, parameter uncertainty ignored). With fewer than ``min_obs`` rounds the naive
     forecast is used.

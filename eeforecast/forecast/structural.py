@@ -5,35 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from ..pool import fit_pool
+from ..pool import cached_fit
 from ..simulate import Round, simulate_feed
 from .history import History
 from .models import FittedModel, Naive, NaiveFallback, quiet
 from .schedule import forecast_schedule
 
 __all__ = ["Structural"]
-
-_POOL_CACHE: dict = {}
-
-
-def _pool_model(feed, day: pd.Timestamp):
-    """The pool model fitted on ``feed`` as of ``day`` (cached per feed content and day)."""
-
-    key = (
-        day,
-        len(feed.rounds),
-        pd.Timestamp(feed.rounds["date"].max()),
-        len(feed.snapshots),
-        pd.Timestamp(feed.snapshots["as_of"].max()) if len(feed.snapshots) else None,
-    )
-    if key not in _POOL_CACHE:
-        if len(_POOL_CACHE) >= 8:
-            _POOL_CACHE.pop(next(iter(_POOL_CACHE)))
-        with quiet():
-            _POOL_CACHE[key] = fit_pool(feed, as_of=day)
-    return _POOL_CACHE[key]
 
 
 @dataclass(frozen=True)
@@ -60,7 +39,8 @@ class Structural:
         if feed is None or not len(feed.snapshots):
             return NaiveFallback(self, history, "no pool snapshot before the origin")
         try:
-            model = _pool_model(feed, history.as_of)
+            with quiet():
+                model = cached_fit(feed, as_of=history.as_of)
         except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
             return NaiveFallback(self, history, f"pool fit failed: {exc}")
         state = model.state()

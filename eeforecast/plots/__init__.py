@@ -5,11 +5,11 @@ figure and returns it; nothing is read or written and pyplot's global state is n
 notebook can show them and a script can save them.
 
 =====================  ===================================================================
-:mod:`.style`          colours, labels, the figure frame and the shared tidy helpers
-:mod:`.history`        cutoff history, invitations by period, records
-:mod:`.pool`           the pool's score distribution; its size and backlog over time
-:mod:`.forecast`       forecast fan charts, the backtest, a candidate's odds
-:mod:`.scenarios`      a scenario grid's heat map, one scenario's fan chart
+``style``              colours, labels, the figure frame and the shared tidy helpers
+``history``            cutoff history, invitations by period, records
+``pool``               the pool's score distribution; its size and backlog over time
+``forecast``           forecast fan charts, the backtest, a candidate's odds
+``scenarios``          a scenario grid's heat map, one scenario's fan chart
 =====================  ===================================================================
 """
 

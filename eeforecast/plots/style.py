@@ -105,7 +105,7 @@ def label(category: str, name: str | None = None) -> str:
         Category slug.
     name : str, optional
         IRCC's round name for the category (the feed's ``name`` column); used for a category
-        that is not in :data:`eeforecast.categories.LABELS` (one derived from a new round type).
+        that is not in :data:`eeforecast.data.LABELS` (one derived from a new round type).
 
     Notes
     -----

@@ -1,14 +1,15 @@
 """Stage 2, pool: the Express Entry pool as a CRS score distribution.
 
 =====================  ===================================================================
-:mod:`.state`          :class:`PoolState` (the pool on one day), :func:`take_top`
-:mod:`.density`        IRCC's bands <-> candidates at every score; shapes inside bands
-:mod:`.flows`          where past rounds took candidates from; net inflow per band
-:mod:`.subpools`       category sub-pools: depletion, refill, fit, pace, room
-:mod:`.nominees`       the provincial nominees' score shape
-:mod:`.config`         :class:`PoolConfig`, the settings of the fit
-:mod:`.model`          :class:`PoolModel`, the fitted pool
-:mod:`.fit`            :func:`fit_pool`, in one stage per group of assumptions
+``state``              :class:`PoolState` (the pool on one day), :func:`take_top`
+``density``            IRCC's bands <-> candidates at every score; shapes inside bands
+``flows``              where past rounds took candidates from; net inflow per band
+``subpools``           category sub-pools: depletion, refill, fit, pace, room
+``nominees``           the provincial nominees' score shape
+``cache``              the fitted models kept between runs (:func:`cached_fit`)
+``config``             :class:`PoolConfig`, the settings of the fit
+``model``              :class:`PoolModel`, the fitted pool
+``fit``                :func:`fit_pool`, in one stage per group of assumptions
 =====================  ===================================================================
 
 Examples
@@ -19,6 +20,7 @@ Examples
 (1201,)
 """
 
+from .cache import cached_fit
 from .config import PoolConfig
 from .density import (
     DEFAULT_NOMINEE_SHAPE,
@@ -57,6 +59,7 @@ __all__ = [
     "PoolState",
     "ThinPoolWarning",
     "allocate_round",
+    "cached_fit",
     "band_flows",
     "band_tilt",
     "bands_from_density",

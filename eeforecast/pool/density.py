@@ -40,7 +40,7 @@ def bands_from_density(density: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (..., 15)
-        Candidates in each band of :data:`BANDS` [candidates].
+        Candidates in each band of :data:`eeforecast.scores.BANDS` [candidates].
     """
     density = np.asarray(density, dtype=float)
     cum = np.concatenate([np.zeros(density.shape[:-1] + (1,)), np.cumsum(density, -1)], -1)
@@ -120,7 +120,7 @@ def density_from_bands(
     Parameters
     ----------
     counts : numpy.ndarray, shape (..., 15)
-        Candidates in each band of :data:`BANDS`, ascending [candidates].
+        Candidates in each band of :data:`eeforecast.scores.BANDS`, ascending [candidates].
     nominee : numpy.ndarray, shape (1201,), optional
         Shape of the 601..1200 band (see :func:`nominee_shape`) [fraction]. Default: the shape of
         :data:`DEFAULT_NOMINEE_SHAPE`.
@@ -147,6 +147,7 @@ def density_from_bands(
       upward because rounds keep inviting them (``k`` < 0, rising density, when the band holds
       more than :math:`100 f_0`).
     - 601..1200: provincial nominees (600 + core score), the band total spread as ``nominee``.
+
     Each score's count is the integral of the density over its 1-point cell.
     """
     from scipy.interpolate import (  # scipy is heavy: imported where used

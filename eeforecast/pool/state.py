@@ -96,7 +96,7 @@ def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, n
     Parameters
     ----------
     eligible : numpy.ndarray, shape (..., S)
-        Eligible candidates at each CRS score ``0..S-1`` (``S`` = 1201 for :data:`SCORES`), non
+        Eligible candidates at each CRS score ``0..S-1`` (``S`` = 1201 for :data:`eeforecast.scores.SCORES`), non
         negative; counts may be fractional (expected values) [candidates]. Leading axes are a
         batch (e.g. Monte Carlo paths).
     n : float or numpy.ndarray broadcastable to ``eligible.shape[:-1]``

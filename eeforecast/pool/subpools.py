@@ -132,8 +132,8 @@ def room_for_round(eligible: np.ndarray, invitations: float, max_take: float = 0
     """Scale a modelled sub-pool up so that a round takes at most ``max_take`` of it.
 
     IRCC sizes a round knowing its pool: a category round that would take (nearly) every
-    eligible candidate is evidence that the sub-pool is larger than modelled (in 2022-2025 the
-    rounds took at most ~60% of the modelled sub-pools, except those where the model was
+    eligible candidate is evidence that the sub-pool is larger than modelled (the rounds took a
+    good deal less than the whole modelled sub-pool, except those where the model was
     wrong). Used for the conditional cutoff of a hypothetical round, not for replayed ones.
 
     Parameters

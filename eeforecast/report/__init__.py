@@ -1,10 +1,10 @@
 """The report: the whole pipeline, written as ``forecast.html`` with its figures.
 
 =====================  ===================================================================
-:mod:`.pipeline`       :class:`Settings`, :class:`Report`, :func:`run` (computes, writes nothing)
-:mod:`.tables`         the summary, the pool's trend, the backtest views
-:mod:`.html`           the HTML template; figures as deterministic PNG/SVG bytes
-:mod:`.output`         :func:`write`, :func:`build_report` (``eeforecast report``, ``make forecast``)
+``pipeline``           :class:`Settings`, :class:`Report`, :func:`run` (computes, writes nothing)
+``tables``             the summary, the pool's trend, the backtest views
+``html``               the HTML template; figures as deterministic PNG/SVG bytes
+``output``             :func:`write`, :func:`build_report` (``eeforecast report``, ``make forecast``)
 =====================  ===================================================================
 
 The HTML is self-contained (figures embedded as PNG) and links each figure's PNG and SVG beside

@@ -20,7 +20,7 @@ from ..data import load_feed
 from ..errors import EEForecastError, FeedError, ParameterError
 from ..evaluation import summarize
 from ..forecast import forecast, next_round_day
-from ..pool import density_from_bands, fit_pool
+from ..pool import cached_fit, density_from_bands
 from ..progress import bar as progress_bar
 from ..projection import project
 from ..scores import BAND_LO
@@ -293,7 +293,7 @@ def _missing(report: Report, what: str, exc: Exception) -> None:
 
 def _fit_pool(feed, report: Report):
     try:
-        return fit_pool(feed, as_of=report.as_of)
+        return cached_fit(feed, as_of=report.as_of)
     except EEForecastError as exc:  # e.g. no snapshot published by the as-of day
         _missing(report, "pool model", exc)
         return None

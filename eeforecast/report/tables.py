@@ -97,8 +97,7 @@ def pool_trend(feed, threshold: int = 501) -> pd.DataFrame:
 
 
 def backtest_views(rows: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The two views figure 6 draws from a backtest frame (:func:`eeforecast.backtest.
-    cross_validation` rows): MAE by model x step over all categories (``model, step, mae``
+    """The two views figure 6 draws from a backtest frame (:func:`eeforecast.evaluation.cross_validation` rows): MAE by model x step over all categories (``model, step, mae``
     [CRS points]) and interval coverage by model x level (``model, level, coverage`` [fraction])."""
     if rows is None or rows.empty:
         return pd.DataFrame(columns=["model", "step", "mae"]), None

@@ -359,7 +359,7 @@ def run_grid(
     confirm : bool
         Run a grid of more than ``max_cells`` scenarios.
     max_cells : int
-        See ``confirm`` (default ``MAX_CELLS``, 200).
+        See ``confirm`` (default :data:`~eeforecast.scenarios.MAX_CELLS`).
 
     Returns
     -------
@@ -416,6 +416,7 @@ def run_grid(
             executor=executor,
             common_random_numbers=True,
             thresholds=thresholds,
+            workers=1 if executor is not None else None,  # one core per scenario on a worker
         )
     for message in dict.fromkeys((str(w.message), w.category) for w in caught):
         warnings.warn(message[0], message[1], stacklevel=2)  # once per grid, not per cell

@@ -63,7 +63,7 @@ def size_for_cutoff(
     step : int
         Sizes are searched in multiples of ``step`` [candidates].
     max_size : int
-        Largest size considered (``eeforecast.simulate.MAX_ROUND_SIZE``) [candidates].
+        Largest size considered (:data:`~eeforecast.simulate.MAX_ROUND_SIZE`) [candidates].
 
     Returns
     -------

@@ -6,21 +6,22 @@ score reached (the cutoff), as IRCC breaks ties there by profile submission time
 pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
-:mod:`.calendar`       :class:`Cadence` (round days by calendar), Canada's federal holidays
-:mod:`.rounds`         :class:`Invitations`, :class:`Round`, :func:`parse_draw`
-:mod:`.schedule`       :class:`Rule`, :class:`Budget`, :class:`Schedule`
-:mod:`.engine`         the numpy specification of the engine, on arrays over scores
-:mod:`.kernel`         the same arithmetic compiled with numba
-:mod:`.run`            :func:`simulate`: one expected path or Monte Carlo paths on a state
-:mod:`.result`         :class:`SimulationResult`: arrays, tidy frames, summary, plot
-:mod:`.from_feed`      :func:`simulate_feed`, :func:`conditional_cutoff`, :func:`cutoff_by_size`
-:mod:`.scenarios`      :func:`run_scenarios`: many schedules over an executor
+``calendar``           :class:`Cadence` (round days by calendar), Canada's federal holidays
+``rounds``             :class:`Invitations`, :class:`Round`, :func:`parse_draw`
+``schedule``           :class:`Rule`, :class:`Budget`, :class:`Schedule`
+``engine``             the numpy specification of the engine, on arrays over scores
+``kernel``             the same arithmetic compiled with numba
+``run``                :func:`simulate`: one expected path or Monte Carlo paths on a state
+``result``             :class:`SimulationResult`: arrays, tidy frames, summary, plot
+``from_feed``          :func:`simulate_feed`, :func:`conditional_cutoff`, :func:`cutoff_by_size`
+``scenarios``          :func:`run_scenarios`: many schedules over an executor
 =====================  ===================================================================
 """
 
 from .calendar import Cadence, federal_holidays
 from .engine import NOISE_BANDS
 from .from_feed import (
+    ACTIVE_DAYS,
     MAX_TAKE,
     SIZE_QUANTILES,
     Start,
@@ -46,6 +47,7 @@ from .schedule import (
 )
 
 __all__ = [
+    "ACTIVE_DAYS",
     "MAX_ROUND_SIZE",
     "MAX_TAKE",
     "NOISE_BANDS",

@@ -20,12 +20,13 @@ import pandas as pd
 from ..checks import LEVELS, as_day, as_generator, as_levels, as_n_paths
 from ..data import Feed, as_feed
 from ..errors import ParameterError
-from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, fit_pool, thin_note
+from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, cached_fit, thin_note
 from .result import SimulationResult
 from .run import as_rounds, simulate
 from .schedule import Invitations, Round, Schedule
 
 __all__ = [
+    "ACTIVE_DAYS",
     "MAX_TAKE",
     "SIZE_QUANTILES",
     "Start",
@@ -73,12 +74,13 @@ def start_from(
     pool: PoolModel | None = None,
     as_of: object = None,
 ) -> Start:
-    """The pool as it stood on ``as_of``: ``pool`` if given, else fitted on ``source``.
+    """The pool as it stood on ``as_of``: ``pool`` if given, else fitted on ``source`` (or read
+    from the cache of fitted models, :func:`~eeforecast.pool.cached_fit`).
 
     Raises
     ------
     ParameterError
-        ``pool`` is not a :class:`PoolModel`, or was fitted as of another day than ``as_of``
+        ``pool`` is not a :class:`~eeforecast.pool.PoolModel`, or was fitted as of another day than ``as_of``
         (a later fit would see the future, an earlier one misses rounds).
     """
     day = None if as_of is None else as_day(as_of, "as_of")
@@ -89,7 +91,7 @@ def start_from(
                 "(state, schedule); source= is a feed or a path"
             )
         feed = as_feed(source, as_of=day)
-        pool = fit_pool(feed, as_of=day)
+        pool = cached_fit(feed, as_of=day)
         day = feed.day if day is None else day
     elif not isinstance(pool, PoolModel):
         raise ParameterError(
@@ -368,7 +370,7 @@ def cutoff_by_size(
     -----
     Assumes this round is the next one: no other round is held between ``as_of`` and ``date``.
     How accurate the answer is when the size is right is measured by the conditional
-    evaluation (:mod:`eeforecast.evaluation.conditional`).
+    evaluation (:func:`eeforecast.evaluation.evaluate_conditional`).
     """
     n_paths = as_n_paths(n_paths)
     levels = as_levels(levels)

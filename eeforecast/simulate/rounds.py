@@ -145,7 +145,7 @@ class Round:
     date : pandas.Timestamp
         Day of the round.
     category : str
-        Category slug (:data:`eeforecast.categories.CATEGORIES`); ``general`` draws from everybody.
+        Category slug (:data:`eeforecast.data.CATEGORIES`); ``general`` draws from everybody.
     invitations : Invitations
         Invitations issued [candidates].
     replayed : bool
@@ -171,7 +171,7 @@ class Round:
         where: str = "round",
         replayed: bool = False,
     ) -> Round:
-        """Validated constructor (raises :class:`ParameterError` naming ``where``)."""
+        """Validated constructor (raises :class:`~eeforecast.errors.ParameterError` naming ``where``)."""
         return cls(
             as_day(date, f"{where}.date"),
             as_slug(category, f"{where}.category"),

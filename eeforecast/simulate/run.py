@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,7 @@ def simulate(
     random_sizes: bool = True,
     parameter_uncertainty: bool = True,
     executor: Executor | None = None,
+    workers: int | None = None,
     chunk_paths: int = 500,
     engine: str = "auto",
 ) -> SimulationResult:
@@ -98,7 +100,7 @@ def simulate(
         sizes, float64). An integer >= 1: Monte Carlo paths [paths].
     rng : int, numpy.random.Generator or None
         Randomness for Monte Carlo; converted once with :func:`numpy.random.default_rng`. Each
-        block of ``chunk_paths`` paths gets its own stream (:meth:`SeedSequence.spawn`), so the
+        block of ``chunk_paths`` paths gets its own stream (:meth:`numpy.random.SeedSequence.spawn`), so the
         result depends on ``rng``, ``n_paths`` and ``chunk_paths`` but not on ``executor``.
     thresholds : sequence of int
         Report the candidates left at or above these scores after each round (backlog)
@@ -110,16 +112,20 @@ def simulate(
         In Monte Carlo, draw per path the model's parameters around their fitted values, with
         the sds of the state (``level_sd``, ``refill_sd``, ``nominee_shift_sd``,
         ``tilt_sd``; see Notes).
-        Off: inflow noise and random sizes only, exactly as before this option existed. The
+        Off: inflow noise and random sizes only (the other draws are unchanged). The
         deterministic path never uses it.
     executor : concurrent.futures.Executor or None
         Runs the blocks of paths (e.g. a ``ProcessPoolExecutor`` or a dask client's executor).
+    workers : int or None
+        Without an ``executor``: threads running the blocks of paths of the compiled back end
+        (it releases the GIL); None uses every core, 1 runs them one after the other. The
+        numpy back end always runs in the calling thread. The result does not depend on it.
     chunk_paths : int
         Paths per block [paths].
     engine : {"auto", "numba", "numpy"}
         ``numpy``: vectorised over paths (the readable specification); ``numba``: the same
         arithmetic compiled, one path at a time with every update fused into one pass per
-        round (several times faster, see the README's benchmarks); ``auto``: numpy for the
+        round (several times faster: see the benchmarks results page); ``auto``: numpy for the
         deterministic path (no compilation needed), numba for Monte Carlo when installed.
         Both give the same cutoffs.
 
@@ -210,7 +216,15 @@ def simulate(
         (eng, specs, n, s, engine, random_inflow, random_sizes, bool(parameter_uncertainty))
         for n, s in zip(sizes, seeds, strict=True)
     ]
-    if executor is None:
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ParameterError(f"workers: expected a whole number >= 1 or None, got {workers!r}")
+    threads = (os.cpu_count() or 1) if workers is None else workers
+    if executor is None and engine == "numba" and threads > 1 and len(args) > 1:
+        with ThreadPoolExecutor(min(threads, len(args))) as pool:
+            parts = list(pool.map(lambda a: _chunk_task(*a), args))
+    elif executor is None:
         parts = [_chunk_task(*a) for a in args]
     else:
         futures = [executor.submit(_chunk_task, *a) for a in args]

@@ -58,7 +58,7 @@ def run_scenarios(
     n_paths, **kwargs
         Passed to :func:`simulate` (each scenario runs its paths serially in its worker).
     rng : int, numpy.random.Generator or None
-        Converted once; one child seed per scenario (:meth:`SeedSequence.spawn`), so the results
+        Converted once; one child seed per scenario (:meth:`numpy.random.SeedSequence.spawn`), so the results
         are the same with any executor or none.
     executor : concurrent.futures.Executor or None
         E.g. ``ProcessPoolExecutor(2)`` or ``dask.distributed.Client(...).get_executor()``.

@@ -134,7 +134,7 @@ class Budget:
     end : pandas.Timestamp
         Last day.
     max_size : float
-        Largest round the budget may need (``MAX_ROUND_SIZE``) [candidates].
+        Largest round the budget may need (:data:`~eeforecast.simulate.MAX_ROUND_SIZE`) [candidates].
 
     Raises
     ------
