@@ -9,9 +9,10 @@ Measured:
 
 * time against each dimension on one process (S, P and R doubled twice from 2 x 500 x 13; the
   elasticity, the log-log slope, is 1 for linear growth);
-* the base grid (8 scenarios x 1,000 paths x 52 rounds) on one process, then on 1 and 2 worker
+* the base grid (8 scenarios x 1,000 paths x 52 rounds) on one process and one thread, then
+  with a thread per core over the blocks of paths (``simulate``'s default), on 1 and 2 worker
   processes (``ProcessPoolExecutor``) and on a dask ``LocalCluster`` of 2 worker processes
-  (when the distributed extra is installed), with the speed-up over the single process
+  (when the distributed extra is installed), with the speed-up over the single thread
   (``reference_s``); workers are started and warmed up (numba compiled) before timing.
 
 Every run gives the same cutoffs as the single process (checked here).
@@ -52,13 +53,16 @@ def scenarios(n: int, n_rounds: int) -> dict[str, list]:
     return out
 
 
-def timed(state, n_scen, n_paths, n_rounds, executor=None, repeat=2):
-    """Best wall time of ``repeat`` runs [s] and the last results."""
+def timed(state, n_scen, n_paths, n_rounds, executor=None, repeat=2, workers=1):
+    """Best wall time of ``repeat`` runs [s] and the last results; ``workers``: threads per
+    scenario for its blocks of paths (1 on an executor's workers)."""
     grid = scenarios(n_scen, n_rounds)
     best, out = np.inf, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = run_scenarios(grid, state=state, n_paths=n_paths, rng=1, executor=executor)
+        out = run_scenarios(
+            grid, state=state, n_paths=n_paths, rng=1, executor=executor, workers=workers
+        )
         best = min(best, time.perf_counter() - t0)
     return best, out
 
@@ -105,6 +109,12 @@ def main() -> int:
     single, ref = timed(state, *BASE)
     print(f"\n{work}: one process {single:.2f} s ({s * p * r / single / 1e3:,.0f}k path-rounds/s)")
     report(f"scenarios: {work}, 1 process", single)
+    seconds, out = timed(state, *BASE, workers=None)
+    print(
+        f"{work}: one process, a thread per core over blocks of paths {seconds:.2f} s, "
+        f"{single / seconds:.2f}x one thread, same cutoffs: {same(ref, out)}"
+    )
+    report(f"scenarios: {work}, 1 process, threads", seconds, reference_s=single)
     for workers in (1, 2):
         with ProcessPoolExecutor(workers) as ex:
             timed(state, workers, 10, 13, executor=ex, repeat=1)  # start and warm the workers
