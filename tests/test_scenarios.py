@@ -298,6 +298,7 @@ def test_size_for_cutoff_flags_an_answer_outside_the_past_year(pool):
         (("stem", 500), "category 'stem': no round of it in the 365 days before 2025-12-17"),
         (("cec", 1300), "target: must be between 0 and 1200"),
         (("cec", "500"), "target: expected a CRS score"),
+        (("cec", [500, 490]), "target: expected one CRS score"),
     ],
 )
 def test_size_for_cutoff_errors_name_the_bounds(pool, args, message):
@@ -432,3 +433,18 @@ def test_grid_and_backtest_on_a_dask_local_cluster(pool, small_grid, grid_result
         assert res.above[500].tobytes() == other.above[500].tobytes()
     pd.testing.assert_frame_equal(remote.frame, grid_result.frame)
     pd.testing.assert_frame_equal(remote_cv, local_cv)
+
+
+def test_cli_simulate_fills_and_says_so(capsys, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[defaults]\nfill = "recent"\n\n[[rule]]\ncategory = "cec"\ninvitations = 3000\n'
+        'every = "2w"\nweekday = "wed"\nto = "2026-02-28"\n'
+    )
+    status, out, err = run(["simulate", "--schedule", str(plan), "--format", "csv"], capsys)
+    assert status == 0, err
+    assert "filled at their recent pace: " in err and "pnp" in err
+    frame = pd.read_csv(io.StringIO(out))
+    assert list(frame.columns[:4]) == ["date", "category", "invitations", "filled"]
+    assert not frame.loc[frame["category"] == "cec", "filled"].any()
+    assert frame.loc[frame["category"] == "pnp", "filled"].all()

@@ -103,9 +103,10 @@ def size_for_cutoff(
     True
     """
     category = as_slug(category, "category")
-    target = int(as_scores(target, "target"))
-    if np.ndim(target) != 0 or target > MAX_SCORE:
-        raise ParameterError(f"target: expected one CRS score, got {target!r}")
+    scores = as_scores(target, "target")
+    if scores.ndim != 0:
+        raise ParameterError(f"target: expected one CRS score 0..{MAX_SCORE}, got {target!r}")
+    target = int(scores)
     n_paths = as_n_paths(n_paths)
     levels = as_levels(levels)
     step = as_whole(step, "step")
