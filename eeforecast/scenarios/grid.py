@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from ..checks import LEVELS, as_day, as_levels, as_n_paths, as_positive, as_slug
 from ..data import Feed
 from ..errors import ParameterError
 from ..forecast import with_recent_pace
-from ..plots import scenario_fan, scenario_heatmap
 from ..pool import PoolModel
 from ..scores import MAX_SCORE
 from ..simulate import (
@@ -241,13 +239,15 @@ class GridResult:
         right = self.pool_at(at).drop(columns=[*self.key_columns[1:], "date"])
         return left.merge(right, on="scenario", how="left").reset_index(drop=True)
 
-    def heatmap(self, value: str = "cutoff", *, at: object = None) -> Figure:
+    def heatmap(self, value: str = "cutoff", *, at: object = None):
         """Heat map of ``value`` over the grid (:func:`eeforecast.plots.scenario_heatmap`):
         ``cutoff``, ``pool`` or ``above_<T>`` of :meth:`final`.
 
         A grid of :func:`scenario_grid` is drawn over sizes x cadences, one panel per varied
         category; named schedules over scenarios (x categories for the cutoff).
         """
+        from ..plots import scenario_heatmap  # matplotlib is heavy: imported for a figure only
+
         names = {"cutoff", "pool", *(f"above_{t}" for t in self.thresholds)}
         if value not in names:
             raise ParameterError(f"value: expected one of {sorted(names)}, got {value!r}")
@@ -269,8 +269,11 @@ class GridResult:
             table, value, rows="scenario", cols=cols, as_of=self.as_of, n_paths=self.n_paths
         )
 
-    def fan(self, scenario: str, *, threshold: int | None = None) -> Figure:
-        """Fan chart of one scenario (:func:`eeforecast.plots.scenario_fan`)."""
+    def fan(self, scenario: str, *, threshold: int | None = None):
+        """Fan chart of one scenario (:func:`eeforecast.plots.scenario_fan`): a matplotlib
+        Figure."""
+        from ..plots import scenario_fan  # matplotlib is heavy: imported for a figure only
+
         if scenario not in self.results:
             raise ParameterError(
                 f"scenario: {scenario!r} is not in the grid ({len(self.results)} scenarios, "
