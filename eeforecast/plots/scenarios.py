@@ -93,7 +93,7 @@ def scenario_heatmap(
     if table.empty:
         raise ParameterError("table: no scenario to draw")
     groups = list(table.groupby(panels, sort=False)) if panels else [(None, table)]
-    fig = new_figure(min(4.2 + 3.4 * len(groups), 14), 4.6)
+    fig = new_figure(min(5.4 + 3.4 * len(groups), 14), 4.6)
     axes = np.atleast_1d(fig.subplots(1, len(groups), squeeze=False)).ravel()
     for ax, (panel, grp) in zip(axes, groups, strict=True):
         grp = grp.assign(_col="" if cols is None else grp[cols].astype(str))
@@ -126,12 +126,12 @@ def scenario_heatmap(
         if unit == "candidates":
             bar.formatter = FuncFormatter(thousands)
             bar.update_ticks()
-    paths = f"{n_paths:,} paths, the same draws in every cell" if n_paths else "expected path"
+    paths = f"{n_paths:,} paths (the same draws in every cell)" if n_paths else "the expected path"
     where = "the category's last round" if value == "cutoff" else "the last round"
     return finish(
         fig,
         f"Scenario grid: {what.lower()} after {where}",
-        f"Read: one scenario per cell; median over {paths}; 80% interval below [{unit}].",
+        f"Read: one scenario per cell; median over {paths}; 80% interval below.",
         as_of,
     )
 
