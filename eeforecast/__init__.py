@@ -8,6 +8,9 @@ The pipeline runs one way, one subpackage a stage; each stage only calls the sta
     -> projection (the forecast schedule, or a scenario's, simulated) -> odds, backlog
     -> plots -> report
 
+Beside it, ``crs`` scores a candidate's profile with the CRS grid of a day, and ``profile_odds``
+turns a profile into odds through the same projection.
+
 A handful of entry points are exported here, imported lazily so that ``import eeforecast`` stays
 quick; everything else lives in its stage (``eeforecast.pool.fit_pool``,
 ``eeforecast.simulate.conditional_cutoff``, ``eeforecast.forecast.forecast``,

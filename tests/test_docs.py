@@ -26,6 +26,7 @@ STAGE_PAGES = (
     "projection",
     "odds",
     "backlog",
+    "crs",
     "plots",
     "report",
     "config",
@@ -42,12 +43,23 @@ DOCUMENTED = {
     "projection": "project",
     "odds": "odds",
     "backlog": "backlog",
+    "crs": "score",
     "plots": "cutoff_history",
     "report": "build_report",
     "config": "EEForecastError",
 }
 
-METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "scenarios", "evaluation")
+METHODS = (
+    "feed",
+    "pool",
+    "engine",
+    "forecast",
+    "calibration",
+    "odds",
+    "scenarios",
+    "evaluation",
+    "crs",
+)
 
 
 def subcommands() -> list[str]:

@@ -30,6 +30,7 @@ def test_the_notebooks_exist():
         "02-simulate-pool.ipynb",
         "03-forecast-and-backtest.ipynb",
         "04-policy-scenarios.ipynb",
+        "05-crs-and-odds.ipynb",
     ]
 
 

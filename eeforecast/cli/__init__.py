@@ -1,8 +1,9 @@
 """The ``eeforecast`` command: a thin layer over the Python API.
 
-Every command takes ``--source`` (an IRCC-format feed instead of the bundled one), ``--as-of``
-(behave as if it were that day), ``--verbose`` (print every data-quality finding of the feed) and,
-where it prints data, ``--format table|csv|json``. Commands that draw random numbers take
+Every command that reads the rounds takes ``--source`` (an IRCC-format feed instead of the
+bundled one), ``--as-of`` (behave as if it were that day), ``--verbose`` (print every data-quality
+finding of the feed) and, where it prints data, ``--format table|csv|json``; ``crs`` reads only
+profiles and takes ``--as-of`` (the scoring day) and ``--format``. Commands that draw random numbers take
 ``--seed``. Errors caused by input print one line on stderr and exit with status 2.
 """
 
@@ -293,17 +294,83 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(func=commands.report_command)
 
     sub = subparsers.add_parser(
-        "odds", help="probability that a candidate with a CRS score is invited within a horizon"
+        "crs",
+        help="score Express Entry profiles (TOML files) with the CRS grid in force on a day",
+        description="Score Express Entry profiles with the Comprehensive Ranking System grid in "
+        "force on --as-of: one row per profile (the blocks and the total), or each profile's "
+        "score month by month (--timeline), or the single changes that raise it (--what-if). "
+        "A profile is a TOML file of the candidate's facts (see the CRS methods page).",
+    )
+    sub.add_argument(
+        "--profile",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="P.toml",
+        help="profile files, one row (or block of rows) each; the name is the file's stem",
+    )
+    sub.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        dest="as_of",
+        type=iso_day,
+        help="score as on that day: its rules version, the age from date_of_birth, the tests "
+        "(valid 2 years) and ECA (5 years) still valid then (default: today)",
+    )
+    view = sub.add_mutually_exclusive_group()
+    view.add_argument(
+        "--timeline",
+        metavar="SPAN",
+        help="the score month by month over SPAN (24m, 2y) as the candidate ages, gains "
+        "Canadian experience (working_in_canada) and tests or the ECA expire",
+    )
+    view.add_argument(
+        "--what-if",
+        action="store_true",
+        dest="what_if",
+        help="the single changes that raise the score (a language ability +1 level, French at "
+        "NCLC 7, a year of Canadian work, a second credential, the spouse's language ...), "
+        "largest gain first [CRS points]",
+    )
+    sub.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (json adds each profile's breakdown by factor and its notes)",
+    )
+    sub.set_defaults(func=commands.crs_command)
+
+    sub = subparsers.add_parser(
+        "odds",
+        help="probability that a candidate (a CRS score or a profile) is invited within a horizon",
     )
     common(sub)
-    sub.add_argument("--score", type=int, required=True, help="the candidate's CRS score [points]")
+    who = sub.add_mutually_exclusive_group(required=True)
+    who.add_argument("--score", type=int, help="the candidate's CRS score [points]")
+    who.add_argument(
+        "--profile",
+        action="extend",
+        nargs="+",
+        metavar="P.toml",
+        help="profile files instead of a score: each is scored on the data's day and counts in "
+        "the categories it is eligible for (CEC from a year of Canadian experience, French "
+        "from NCLC 7 on all four abilities, its occupation_category)",
+    )
+    sub.add_argument(
+        "--what-if",
+        action="store_true",
+        dest="what_if",
+        help="with --profile: the odds after each single change that raises the score, from "
+        "the same simulation, most likely first",
+    )
     sub.add_argument(
         "--category",
         action="extend",
         nargs="+",
         metavar="C",
         default=[],
-        help="categories the candidate is eligible for (repeatable; general rounds always count)",
+        help="categories the candidate is eligible for, added to a profile's (repeatable; "
+        "general rounds always count)",
     )
     sub.add_argument("--within", default="6m", help="horizon: 3m, 6m, 12m, 26w or 90d (default 6m)")
     sub.add_argument("--seed", type=int, default=SEED, help="seed of the simulation")

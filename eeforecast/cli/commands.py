@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..checks import as_months
+from ..crs import Profile, score, timeline, what_if
 from ..data import FeedWarning, as_feed, update, write_processed
 from ..data.categories import CATEGORIES
 from ..errors import FeedError, ParameterError
@@ -24,6 +26,7 @@ __all__ = [
     "backlog_command",
     "backtest_command",
     "by_size_command",
+    "crs_command",
     "data_command",
     "forecast_command",
     "odds_command",
@@ -362,6 +365,12 @@ def report_command(args) -> int:
 def odds_command(args) -> int:
     from ..odds import odds, validate  # heavy: imported where used
 
+    if args.profile:
+        if args.schedule:
+            raise ParameterError("--schedule: a profile's odds read the forecast schedule only")
+        return _profile_odds(args)
+    if args.what_if:
+        raise ParameterError("--what-if: give --profile (the changes are changes of a profile)")
     validate(args.score, args.category, args.within)  # fail before loading anything
     schedule = _schedule_file(args)
     result = odds(
@@ -378,4 +387,69 @@ def odds_command(args) -> int:
     if args.format == "table":
         print()
         print(result.note)
+    return 0
+
+
+def _profile_odds(args) -> int:
+    """``odds --profile``: each profile scored on the data's day, with its categories; with
+    ``--what-if``, the odds after each single change. One simulation serves every row."""
+    from ..odds import validate  # heavy: imported where used
+    from ..profile_odds import profile_odds, what_if_odds  # heavy: imported where used
+    from ..projection import project  # heavy: imported where used
+
+    profiles = [Profile.from_toml(path) for path in args.profile]  # fail before loading
+    validate(0, args.category, args.within)
+    paths = project(
+        load(args), as_of=args.as_of, span=args.within, n_paths=args.n_paths, rng=args.seed
+    )
+    table = profile_odds(profiles, paths, within=args.within, categories=args.category)
+    if args.what_if:
+        frames = [
+            what_if_odds(p, paths, within=args.within, categories=args.category) for p in profiles
+        ]
+        for profile, frame in zip(profiles, frames, strict=True):
+            frame.insert(0, "profile", profile.name)
+        emit(pd.concat(frames, ignore_index=True), args.format)
+    else:
+        emit(table, args.format)
+    if args.format == "table":
+        print()
+        for line in table.attrs["notes"]:
+            print(line)
+        print(
+            f"Each profile scored as on {paths.as_of:%Y-%m-%d} (the data's day) and held there "
+            f"over {args.within}; {paths.n_paths} paths of one simulation serve every row. "
+            "eeforecast.profile_odds.odds_over_time follows a score that moves with the "
+            "profile's dates."
+        )
+        print(table.attrs["note"])
+    return 0
+
+
+def crs_command(args) -> int:
+    months = as_months(args.timeline, "--timeline") if args.timeline is not None else None
+    profiles = [Profile.from_toml(path) for path in args.profile]
+    if months is not None:
+        frames = [timeline(p, months=months, as_of=args.as_of) for p in profiles]
+    elif args.what_if:
+        frames = [what_if(p, as_of=args.as_of) for p in profiles]
+    else:
+        results = [score(p, as_of=args.as_of) for p in profiles]
+        frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
+        if args.format == "json":
+            frame["as_of"] = [r.as_of for r in results]
+            frame["first_language"] = [r.first_language for r in results]
+            frame["categories"] = [list(r.categories) for r in results]
+            frame["notes"] = [list(r.notes) for r in results]
+            frame["breakdown"] = [r.breakdown.to_dict("records") for r in results]
+        emit(frame, args.format)
+        if args.format == "table":
+            print(f"\nscored as on {results[0].as_of:%Y-%m-%d}")
+            for r in results:
+                for note in r.notes:
+                    print(f"{r.profile}: {note}")
+        return 0
+    for profile, frame in zip(profiles, frames, strict=True):
+        frame.insert(0, "profile", profile.name)
+    emit(pd.concat(frames, ignore_index=True), args.format)
     return 0
