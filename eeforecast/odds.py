@@ -26,8 +26,17 @@ from .data import LABELS, Feed
 from .errors import ParameterError
 from .pool import PoolModel, ThinPoolWarning, thin_note
 from .projection import Projection, eligible_categories, invitation_probability, project
+from .simulate import Schedule
 
-__all__ = ["ASSUMPTIONS", "OddsResult", "as_projection", "check_categories", "odds", "validate"]
+__all__ = [
+    "ASSUMPTIONS",
+    "SCENARIO_ASSUMPTIONS",
+    "OddsResult",
+    "as_projection",
+    "check_categories",
+    "odds",
+    "validate",
+]
 
 ASSUMPTIONS = (
     "Assumptions: rounds follow the forecast schedule (each category active in the last 12 "
@@ -38,6 +47,17 @@ ASSUMPTIONS = (
     "candidate is invited with the share of tied candidates invited (one half where the engine "
     "does not report it), as IRCC breaks ties by profile submission time; a round that runs out "
     "of eligible candidates invites everybody eligible."
+)
+
+
+#: The assumptions when a scenario's schedule was simulated (``project(schedule=...)``).
+SCENARIO_ASSUMPTIONS = ASSUMPTIONS.replace(
+    "rounds follow the forecast schedule (each category active in the last 12 "
+    "months keeps its recent pace, each round's size drawn from the category's last 12 sizes; "
+    "categories without a round in the last 12 months hold none; no policy change)",
+    "rounds follow the scenario's schedule (categories it leaves out hold no round, or, when it "
+    "asks for it, keep their recent pace: each round's size drawn from the category's last 12 "
+    "sizes)",
 )
 
 
@@ -156,6 +176,7 @@ def odds(
     as_of: object = None,
     n_paths: int | None = 2000,
     rng: int | np.random.Generator | None = None,
+    schedule: Schedule | None = None,
 ) -> OddsResult:
     """Probability that a candidate with ``score`` is invited within ``within``.
 
@@ -182,6 +203,10 @@ def odds(
         Monte Carlo paths; None: the deterministic expected path [paths].
     rng : int, numpy.random.Generator or None
         Randomness of the simulation.
+    schedule : Schedule, optional
+        A scenario's rounds instead of the forecast schedule (see
+        :func:`eeforecast.projection.project`; ``projection=project(..., schedule=plan)`` is
+        the same).
 
     Returns
     -------
@@ -200,10 +225,20 @@ def odds(
     ``OddsResult.note``.
     """
     cats = validate(score, categories, within)
+    if projection is not None and schedule is not None:
+        raise ParameterError("schedule: give a schedule or a projection built from it, not both")
     if projection is not None:
         paths = as_projection(projection)
     else:
-        paths = project(source, pool=pool, as_of=as_of, span=within, n_paths=n_paths, rng=rng)
+        paths = project(
+            source,
+            pool=pool,
+            as_of=as_of,
+            span=within,
+            n_paths=n_paths,
+            rng=rng,
+            schedule=schedule,
+        )
     check_categories(paths, cats, stacklevel=3)
     mask = paths.eligible_rounds(cats, within)
     if not mask.any():
@@ -215,7 +250,8 @@ def odds(
         )
     p = float(invitation_probability(paths.cutoffs, mask, [int(score)], paths.tie)[0])
     se = float(np.sqrt(p * (1 - p) / paths.n_paths))
-    note = ASSUMPTIONS + (" " + " ".join(paths.notes) if paths.notes else "")
+    note = SCENARIO_ASSUMPTIONS if paths.scenario else ASSUMPTIONS
+    note += " " + " ".join(paths.notes) if paths.notes else ""
     return OddsResult(
         score=int(score),
         categories=cats,

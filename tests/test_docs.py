@@ -22,6 +22,7 @@ STAGE_PAGES = (
     "simulate",
     "forecast",
     "evaluation",
+    "scenarios",
     "projection",
     "odds",
     "backlog",
@@ -38,6 +39,7 @@ DOCUMENTED = {
     "simulate": "conditional_cutoff",
     "forecast": "forecast_schedule",
     "evaluation": "cross_validation",
+    "scenarios": "size_for_cutoff",
     "projection": "project",
     "odds": "odds",
     "backlog": "backlog",
@@ -47,7 +49,17 @@ DOCUMENTED = {
     "config": "EEForecastError",
 }
 
-METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "evaluation", "crs")
+METHODS = (
+    "feed",
+    "pool",
+    "engine",
+    "forecast",
+    "calibration",
+    "odds",
+    "scenarios",
+    "evaluation",
+    "crs",
+)
 
 
 def subcommands() -> list[str]:

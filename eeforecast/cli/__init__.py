@@ -82,6 +82,16 @@ def common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> None
         )
 
 
+def schedule_option(parser: argparse.ArgumentParser) -> None:
+    """``--schedule FILE``: a scenario's rounds instead of the forecast schedule."""
+    parser.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="simulate this TOML schedule (a scenario) instead of the forecast schedule; with "
+        '[defaults] fill = "recent" the categories it leaves out keep their recent pace',
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``eeforecast`` command."""
     parser = Parser(
@@ -267,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the Monte Carlo draws (default 20251217)",
     )
     sub.add_argument("--clearance", action="store_true", help="print only the time-to-clear table")
+    schedule_option(sub)
     sub.set_defaults(func=commands.backlog_command)
 
     sub = subparsers.add_parser(
@@ -367,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--paths", type=paths_type, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
     )
+    schedule_option(sub)
     sub.set_defaults(func=commands.odds_command)
 
     sub = subparsers.add_parser(
@@ -404,7 +416,103 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the deterministic expected path instead of Monte Carlo (no intervals)",
     )
+    sub.add_argument(
+        "--target-cutoff",
+        type=int,
+        dest="target_cutoff",
+        metavar="S",
+        help="instead of sizes: the round size whose median cutoff (and 80%% bounds) reaches "
+        "this CRS score",
+    )
     sub.set_defaults(func=commands.by_size_command)
+
+    sub = subparsers.add_parser(
+        "scenarios",
+        help="run a grid of round sizes x cadences (or named schedule files) with the same draws",
+    )
+    common(sub)
+    sub.add_argument(
+        "--category",
+        action="extend",
+        nargs="+",
+        metavar="C",
+        help="grid: the categories whose rounds vary",
+    )
+    sub.add_argument(
+        "--size",
+        type=int,
+        action="extend",
+        nargs="+",
+        metavar="N",
+        help="grid: invitations per round [candidates]",
+    )
+    sub.add_argument(
+        "--cadence",
+        action="extend",
+        nargs="+",
+        metavar="K",
+        help="grid: when the rounds are held: 14d, 2w, 2w-wed, monthly-15, monthly-1thu, "
+        "monthly-lastthu, optionally +bd (business days) and +hol (federal holidays skipped)",
+    )
+    sub.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="grid: first day of the varied rounds (default: the as-of day)",
+    )
+    sub.add_argument(
+        "--to",
+        dest="end",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="grid: last day of the varied rounds",
+    )
+    sub.add_argument(
+        "--no-fill",
+        action="store_false",
+        dest="fill",
+        help="grid: the other categories hold no round (default: their recent pace)",
+    )
+    sub.add_argument(
+        "--schedule",
+        action="extend",
+        nargs="+",
+        metavar="FILE",
+        help="instead of a grid: named scenarios, one TOML schedule file each (named by the file)",
+    )
+    sub.add_argument(
+        "--threshold",
+        type=int,
+        nargs="+",
+        default=[500],
+        metavar="S",
+        help="track the candidates at or above these CRS scores (default 500)",
+    )
+    sub.add_argument(
+        "--paths", type=paths_type, default=300, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.add_argument("--seed", type=int, default=SEED, help="seed (the same draws in every cell)")
+    sub.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="processes running the scenarios"
+    )
+    sub.add_argument(
+        "--yes",
+        action="store_true",
+        help="run a grid larger than the cell limit (200) without asking",
+    )
+    sub.add_argument(
+        "--all-rounds",
+        action="store_true",
+        dest="all_rounds",
+        help="print every round of every scenario (the tidy frame) instead of the last ones",
+    )
+    sub.add_argument(
+        "--figures",
+        metavar="DIR",
+        help="write the heat maps and one fan chart per scenario (PNG) into this folder",
+    )
+    sub.set_defaults(func=commands.scenarios_command)
 
     return parser
 

@@ -50,6 +50,7 @@ from .models import (
 from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
 from .run import ForecastResult, forecast
 from .schedule import (
+    K_SIZES,
     MIN_GAP_DAYS,
     MIN_GAPS,
     MIN_PACE_DAYS,
@@ -57,8 +58,10 @@ from .schedule import (
     future_of,
     gap_days,
     next_round_day,
+    recent_rounds,
     schedule_category,
     size_quantiles,
+    with_recent_pace,
 )
 from .scoring import crps_ensemble, crps_normal, interval_score, weighted_interval_score
 from .statistical import AR, ARIMA, ETS
@@ -67,6 +70,7 @@ from .structural import SizeMixture, Structural
 __all__ = [
     "ENSEMBLE_METHOD",
     "naive_errors",
+    "K_SIZES",
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
@@ -119,6 +123,8 @@ __all__ = [
     "origins",
     "raw_backtest",
     "raw_forecasts",
+    "recent_rounds",
     "schedule_category",
     "size_quantiles",
+    "with_recent_pace",
 ]
