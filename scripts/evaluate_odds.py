@@ -2,7 +2,7 @@
 
 import sys
 
-from eeforecast.evaluation.odds_history import main
+from eeforecast.evaluation.odds_page import main
 
 if __name__ == "__main__":
     sys.exit(main())

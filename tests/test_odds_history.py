@@ -9,20 +9,17 @@ import pytest
 
 from eeforecast.data import load_feed
 from eeforecast.errors import ParameterError
-from eeforecast.evaluation.odds_history import (
-    _auto,
+from eeforecast.evaluation.odds_baselines import (
     anchor_odds,
     clim_odds,
     focus_grid,
     last_odds,
-    odds_backtest,
-    odds_markdown,
     odds_outcome,
-    odds_summary,
     pnp_evt_odds,
-    reliability,
     tail_grid,
 )
+from eeforecast.evaluation.odds_history import _auto, odds_backtest, odds_summary, reliability
+from eeforecast.evaluation.odds_page import odds_markdown
 from eeforecast.pool.nominees import fit_nominee_tail
 
 

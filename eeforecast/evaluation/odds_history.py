@@ -1,21 +1,16 @@
-"""Rolling-origin backtest of a candidate's odds (:func:`odds_backtest`).
+"""Rolling-origin backtest of a candidate's odds (:func:`odds_backtest`) and its scores.
 
-The odds of a candidate at score ``s`` in category ``c`` within a window ``W`` can be checked
-exactly against history: she was invited iff some round of ``c``, or a general round, dated in
-``(o, o + W]`` had a cutoff at or below ``s`` (ties count as invited). At monthly origins ``o``
-every forecaster sees only the feed as it stood on ``o`` and gives a probability for each score
-of a grid; the Brier score compares them. :func:`odds_summary` tabulates it with bootstrap
-intervals against the better of two baselines, :func:`reliability` checks the probabilities
-against the observed frequencies, and ``python -m eeforecast.evaluation.odds_history
---write-results`` (``make odds-backtest``) writes the results page.
+At monthly origins ``o`` every forecaster sees only the feed as it stood on ``o`` and gives a
+probability for each score of a grid (:mod:`eeforecast.evaluation.odds_baselines` has the
+outcome, the grids and the simple forecasters); the Brier score compares them.
+:func:`odds_summary` tabulates it with bootstrap intervals against the better of two baselines,
+:func:`reliability` checks the probabilities against the observed frequencies, and ``make
+odds-backtest`` writes the results page (:mod:`eeforecast.evaluation.odds_page`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -23,310 +18,40 @@ import numpy as np
 import pandas as pd
 
 from ..checks import as_day, as_generator, as_n_paths, as_slugs, as_span, as_whole
-from ..data import Feed, FeedWarning, as_feed
+from ..data import Feed, as_feed
 from ..errors import ParameterError
-from ..pool.nominees import fit_nominee_tail
 from ..progress import bar as progress_bar
-from ..projection import ELIGIBLE_FLOOR, project
-from ..scores import MAX_SCORE
+from ..projection import project
+from .odds_baselines import (
+    anchor_odds,
+    clim_odds,
+    focus_grid,
+    last_odds,
+    odds_outcome,
+    pnp_evt_odds,
+    tail_grid,
+)
 
 __all__ = [
-    "FOCUS_DAYS",
-    "FOCUS_MARGIN",
-    "FOCUS_STEP",
-    "PAST_STEP_DAYS",
-    "PAST_YEARS",
-    "TAIL_LATTICE",
     "BASELINES",
-    "ODDS_CATEGORIES",
     "FORECASTERS",
-    "anchor_odds",
-    "clim_odds",
-    "eligible_rounds",
-    "focus_grid",
-    "last_odds",
-    "main",
+    "ODDS_CATEGORIES",
+    "RELIABILITY_BINS",
     "odds_backtest",
-    "odds_markdown",
-    "odds_outcome",
     "odds_summary",
-    "pnp_evt_odds",
     "reliability",
-    "tail_grid",
 ]
 
 #: The categories backtested by default: those of the issue's target, and healthcare.
 ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
+
+
 #: The forecasters of the frame, in its column order (``auto`` is added after them).
 FORECASTERS = ("model", "last", "clim", "anchor", "evt")
+
+
 #: The two baselines every forecaster is measured against.
 BASELINES = ("last", "clim")
-#: Lattice step of the focus grid per category (5 for the categories whose cutoffs move a few
-#: points per round, 10 otherwise) [CRS points].
-FOCUS_STEP = {"cec": 5, "general": 5}
-#: The focus grid spans the eligible cutoffs of the year before the origin, widened by this
-#: margin on both sides [CRS points].
-FOCUS_MARGIN = 20
-#: Days before the origin whose eligible cutoffs span the focus grid [days].
-FOCUS_DAYS = 365
-#: The tail grid: this lattice [CRS points] outside the focus grid's span.
-TAIL_LATTICE = np.arange(300, 901, 25)
-#: Past windows start every this many days (``clim``, ``anchor``) [days].
-PAST_STEP_DAYS = 7
-#: ``clim`` and ``anchor`` look back this many years of past windows [years].
-PAST_YEARS = 3
-#: ``anchor`` weights a past window by one half per this many days of age [days].
-ANCHOR_HALF_LIFE = 365.0
-
-
-# --- the outcome and the grids ------------------------------------------------------------------
-
-
-def eligible_rounds(rounds: pd.DataFrame, category: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dates and cutoffs of the rounds a candidate of ``category`` can be invited in: its own
-    and the general rounds (a round that invited nobody does not count), by date."""
-    r = rounds[rounds["category"].isin([category, "general"]) & (rounds["invitations"] > 0)]
-    r = r.sort_values("date", kind="stable")
-    return r["date"].to_numpy(dtype="datetime64[ns]"), r["cutoff"].to_numpy(dtype=float)
-
-
-def _window_min(dates: np.ndarray, cutoffs: np.ndarray, start, end) -> float:
-    """Lowest cutoff of the rounds dated in ``(start, end]``; inf when there is none."""
-    lo = np.searchsorted(dates, np.datetime64(pd.Timestamp(start)), side="right")
-    hi = np.searchsorted(dates, np.datetime64(pd.Timestamp(end)), side="right")
-    return float(cutoffs[lo:hi].min()) if hi > lo else np.inf
-
-
-def _last_before(dates: np.ndarray, cutoffs: np.ndarray, day) -> float:
-    """Cutoff of the last round dated on or before ``day``; NaN when there is none."""
-    k = np.searchsorted(dates, np.datetime64(pd.Timestamp(day)), side="right")
-    return float(cutoffs[k - 1]) if k else np.nan
-
-
-def odds_outcome(rounds: pd.DataFrame, category: str, origin, window: str, scores) -> np.ndarray:
-    """What happened: 1.0 for the scores a round of ``category`` or a general round dated in
-    ``(origin, origin + window]`` reached (cutoff at or below the score), else 0.0.
-
-    Examples
-    --------
-    >>> rounds = pd.DataFrame({"date": pd.to_datetime(["2024-02-01", "2024-03-01"]),
-    ...     "category": ["cec", "general"], "invitations": [1000, 500], "cutoff": [520, 540]})
-    >>> odds_outcome(rounds, "cec", "2024-01-15", "1m", [515, 520, 545]).tolist()
-    [0.0, 1.0, 1.0]
-    """
-    origin = as_day(origin, "origin")
-    dates, cutoffs = eligible_rounds(rounds, category)
-    low = _window_min(dates, cutoffs, origin, origin + as_span(window, "window"))
-    return (np.asarray(scores, dtype=float) >= low).astype(float)
-
-
-def _lattice(lo: float, hi: float, step: int, floor: int) -> np.ndarray:
-    lo = max(lo, floor)
-    first = int(np.ceil(lo / step) * step)
-    return np.arange(first, int(min(hi, MAX_SCORE)) + 1, step, dtype=int)
-
-
-def _focus_span(rounds: pd.DataFrame, category: str, origin) -> tuple[float, float] | None:
-    origin = as_day(origin, "origin")
-    dates, cutoffs = eligible_rounds(rounds[rounds["date"] <= origin], category)
-    since = np.datetime64(origin - pd.Timedelta(days=FOCUS_DAYS))
-    recent = cutoffs[dates > since]
-    floor = ELIGIBLE_FLOOR.get(category, 0)
-    recent = recent[recent >= floor]  # a general round below 601 says nothing of a nominee
-    if not len(recent):
-        return None
-    return float(recent.min()) - FOCUS_MARGIN, float(recent.max()) + FOCUS_MARGIN
-
-
-def focus_grid(rounds: pd.DataFrame, category: str, origin) -> np.ndarray:
-    """The scores where the outcome is uncertain, as known at ``origin``.
-
-    The lattice (:data:`FOCUS_STEP`, else 10 points) spanning the cutoffs of the category's and
-    the general rounds of the :data:`FOCUS_DAYS` days before the origin, widened by
-    :data:`FOCUS_MARGIN` on both sides, and not below the category's floor (601 for ``pnp``)
-    [CRS points]. Empty when no eligible round was held in that year.
-
-    Examples
-    --------
-    >>> rounds = pd.DataFrame({"date": pd.to_datetime(["2024-02-01", "2024-03-01"]),
-    ...     "category": ["cec", "general"], "invitations": [1000, 500], "cutoff": [522, 541]})
-    >>> grid = focus_grid(rounds, "cec", "2024-06-01")
-    >>> int(grid[0]), int(grid[-1]), int(grid[1] - grid[0])
-    (505, 560, 5)
-    """
-    span = _focus_span(rounds, category, origin)
-    if span is None:
-        return np.empty(0, dtype=int)
-    step = FOCUS_STEP.get(category, 10)
-    return _lattice(*span, step, ELIGIBLE_FLOOR.get(category, 0))
-
-
-def tail_grid(rounds: pd.DataFrame, category: str, origin) -> np.ndarray:
-    """The scores far from any recent cutoff: :data:`TAIL_LATTICE` outside the focus grid's
-    span (and not below the category's floor) [CRS points]. It checks that the odds are near
-    certain where the outcome was (a far tail of 0.25 at CRS 300 is a miss the focus grid does
-    not see)."""
-    span = _focus_span(rounds, category, origin)
-    lattice = TAIL_LATTICE[TAIL_LATTICE >= ELIGIBLE_FLOOR.get(category, 0)]
-    if span is None:
-        return lattice.astype(int)
-    return lattice[(lattice < span[0]) | (lattice > span[1])].astype(int)
-
-
-# --- the forecasters ----------------------------------------------------------------------------
-
-
-def last_odds(rounds: pd.DataFrame, category: str, origin, scores) -> np.ndarray:
-    """Baseline ``last``: 1 for the scores at or above the cutoff of the last round of the
-    category or general on or before ``origin``, else 0 (NaN without such a round)."""
-    dates, cutoffs = eligible_rounds(rounds, category)
-    last = _last_before(dates, cutoffs, as_day(origin, "origin"))
-    scores = np.asarray(scores, dtype=float)
-    return np.full(scores.shape, np.nan) if np.isnan(last) else (scores >= last).astype(float)
-
-
-def _past_starts(origin: pd.Timestamp, window: str) -> pd.DatetimeIndex:
-    """Starts of the past windows of length ``window`` that had ended by ``origin`` (weekly,
-    :data:`PAST_YEARS` back)."""
-    first = origin - pd.DateOffset(years=PAST_YEARS)
-    last = origin - as_span(window, "window")
-    if last < first:
-        return pd.DatetimeIndex([])
-    return pd.date_range(first, last, freq=f"{PAST_STEP_DAYS}D")
-
-
-def clim_odds(rounds: pd.DataFrame, category: str, origin, window: str, scores) -> np.ndarray:
-    """Baseline ``clim``: the share of past windows of the same length (starting every
-    :data:`PAST_STEP_DAYS` days in the :data:`PAST_YEARS` years before ``origin``, ended by it)
-    whose lowest eligible cutoff was at or below each score (NaN without past windows)."""
-    origin = as_day(origin, "origin")
-    dates, cutoffs = eligible_rounds(rounds[rounds["date"] <= origin], category)
-    span = as_span(window, "window")
-    starts = _past_starts(origin, window)
-    scores = np.asarray(scores, dtype=float)
-    if not len(starts):
-        return np.full(scores.shape, np.nan)
-    lows = np.array([_window_min(dates, cutoffs, t, t + span) for t in starts])
-    return (lows[None, :] <= scores[:, None]).mean(axis=1)
-
-
-def anchor_odds(
-    rounds: pd.DataFrame,
-    category: str,
-    origin,
-    window: str,
-    scores,
-    *,
-    half_life: float = ANCHOR_HALF_LIFE,
-) -> np.ndarray:
-    """``anchor``: the last eligible cutoff moved by the past windows' changes.
-
-    Over the past windows of :func:`clim_odds`, ``d_t`` = (lowest eligible cutoff in ``(t, t +
-    W]``) - (last eligible cutoff on or before ``t``), +inf for a window without a round. The
-    probability at ``s`` is the share of windows with ``last + d_t <= s``, weighted by one half
-    per ``half_life`` days of age [days]. It is naive with its own empirical errors, for the
-    window's minimum (NaN without a past round or window).
-    """
-    origin = as_day(origin, "origin")
-    dates, cutoffs = eligible_rounds(rounds[rounds["date"] <= origin], category)
-    span = as_span(window, "window")
-    scores = np.asarray(scores, dtype=float)
-    last = _last_before(dates, cutoffs, origin)
-    change, weight = [], []
-    for t in _past_starts(origin, window):
-        before = _last_before(dates, cutoffs, t)
-        if np.isnan(before):
-            continue
-        change.append(_window_min(dates, cutoffs, t, t + span) - before)
-        weight.append(0.5 ** ((origin - t).days / half_life))
-    if np.isnan(last) or not change:
-        return np.full(scores.shape, np.nan)
-    change, weight = np.array(change), np.array(weight)
-    hit = (last + change[None, :]) <= scores[:, None]
-    return (hit * weight).sum(axis=1) / weight.sum()
-
-
-def _pnp_inflow(dates: np.ndarray, sizes: np.ndarray, day, k: int = 4):
-    """Nominee inflow rate (the last ``k`` PNP sizes over the days they span) and the day of
-    the last PNP round on or before ``day`` [candidates per day]; (NaN, None) with too few."""
-    n = np.searchsorted(dates, np.datetime64(pd.Timestamp(day)), side="right")
-    if n < k + 1:
-        return np.nan, None
-    days = (dates[n - 1] - dates[n - 1 - k]) / np.timedelta64(1, "D")
-    return float(sizes[n - k : n].sum()) / max(float(days), 1.0), pd.Timestamp(dates[n - 1])
-
-
-def pnp_evt_odds(
-    rounds: pd.DataFrame,
-    origin,
-    window: str,
-    scores,
-    *,
-    rng=None,
-    lookback_days: int = 730,
-    half_life: float = 180.0,
-    n_draws: int = 400,
-) -> np.ndarray:
-    """``evt`` (PNP only): the lowest PNP cutoff of the window as the lowest of the nominees
-    invited in it.
-
-    In the invite-all regime a PNP round cuts at the lowest score of the nominees it invites,
-    so the window's lowest PNP cutoff is that of all the nominees invited in the window:
-    ``P(min <= s) = 1 - exp(-N_W exp((s - mu) / sigma))`` (:class:`eeforecast.pool.NomineeTail`, fitted on the PNP rounds of the ``lookback_days`` before ``origin``, weights
-    halving every ``half_life`` days, mixed over its parameter uncertainty). ``N_W`` = the
-    nominee inflow (the last 4 PNP sizes over their span) x (days since the last PNP round +
-    the window's days), log-normal with the root mean square log error of that forecast over
-    past windows (weekly starts, 2 years, ended by ``origin``; 0.7 with fewer than 5). A
-    general round invites every nominee (its cutoff is below 601): when one was held in the 90
-    days before ``origin``, the probability of one in the window (the share of the past year's
-    windows holding one) is added as an independent chance. NaN with fewer than 4 PNP rounds
-    in the look-back.
-    """
-    origin = as_day(origin, "origin")
-    gen = as_generator(rng)
-    scores = np.asarray(scores, dtype=float)
-    known = rounds[(rounds["date"] <= origin) & (rounds["invitations"] > 0)]
-    pnp = known[known["category"] == "pnp"].sort_values("date", kind="stable")
-    past = pnp[pnp["date"] > origin - pd.Timedelta(days=lookback_days)]
-    if len(past) < 4:
-        return np.full(scores.shape, np.nan)
-    age = (origin - past["date"]).dt.days.to_numpy(dtype=float)
-    tail = fit_nominee_tail(past["cutoff"], past["invitations"], 0.5 ** (age / half_life))
-    dates = pnp["date"].to_numpy(dtype="datetime64[ns]")
-    sizes = pnp["invitations"].to_numpy(dtype=float)
-    span = as_span(window, "window")
-    rate, last_day = _pnp_inflow(dates, sizes, origin)
-    if not np.isfinite(rate):
-        return np.full(scores.shape, np.nan)
-    errors = []
-    for t in pd.date_range(origin - pd.DateOffset(years=2), origin - span, freq="7D"):
-        r_t, l_t = _pnp_inflow(dates, sizes, t)
-        if not np.isfinite(r_t):
-            continue
-        end = t + span
-        inside = (dates > np.datetime64(t)) & (dates <= np.datetime64(end))
-        actual = sizes[inside].sum()
-        guess = r_t * ((t - l_t).days + (end - t).days)
-        if actual > 0 and guess > 0:
-            errors.append(np.log(actual / guess))
-    sd = float(np.sqrt(np.mean(np.square(errors)))) if len(errors) >= 5 else 0.7
-    n_w = rate * ((origin - last_day).days + ((origin + span) - origin).days)
-    draws = np.exp(np.log(max(n_w, 1.0)) + sd * gen.standard_normal(n_draws))
-    p = tail.min_cdf(scores, draws, rng=gen, n_draws=n_draws)
-    general = known[known["category"] == "general"]
-    if len(general) and (origin - general["date"].max()).days <= 90:
-        g_dates = general["date"].to_numpy(dtype="datetime64[ns]")
-        starts = pd.date_range(origin - pd.DateOffset(years=1), origin - span, freq="7D")
-        held = [
-            ((g_dates > np.datetime64(t)) & (g_dates <= np.datetime64(t + span))).any()
-            for t in starts
-        ]
-        share = float(np.mean(held)) if held else 1.0
-        p = 1 - (1 - p) * (1 - share)
-    return p
-
-
-# --- the backtest -------------------------------------------------------------------------------
 
 
 def _grids(grid, rounds, category, origin) -> dict[str, np.ndarray]:
@@ -538,9 +263,6 @@ def odds_backtest(
     return frame[cols]
 
 
-# --- scores -------------------------------------------------------------------------------------
-
-
 def _brier(part: pd.DataFrame, col: str) -> float:
     d = part[[col, "outcome"]].dropna()
     return float(((d[col] - d["outcome"]) ** 2).mean()) if len(d) else np.nan
@@ -659,220 +381,3 @@ def reliability(
         .drop(columns="_order")
     )
     return out
-
-
-# --- the results page ---------------------------------------------------------------------------
-
-
-def _fmt(v, spec: str) -> str:
-    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
-
-
-def _brier_table(summary: pd.DataFrame, grid: str) -> list[str]:
-    names = [f for f in (*FORECASTERS, "auto") if f in summary.columns]
-    diffs = [f for f in ("model", "anchor", "evt", "auto") if f"{f}_diff" in summary.columns]
-    head = ["category", "W", "origins", "cells", "base rate", *names, "best baseline"]
-    head += [f"{f} - best (90%)" for f in diffs]
-    lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join(["---"] * 2 + ["---:"] * (len(head) - 3) + ["---"]) + "|"]  # fmt: skip
-    lines[-1] = "|---|---|" + "---:|" * (3 + len(names)) + "---|" + "---|" * len(diffs)
-    for r in summary[summary["grid"] == grid].to_dict("records"):
-        best = min(r[b] for b in BASELINES)
-        cells = [r["category"], r["window"], str(r["origins"]), f"{r['cells']:,}",
-                 f"{r['base_rate']:.2f}"]  # fmt: skip
-        for f in names:
-            text = _fmt(r[f], ".3f")
-            if f not in BASELINES and not np.isnan(r[f]) and r[f] < best:
-                text = f"**{text}**"
-            cells.append(text)
-        cells.append(r["best_baseline"])
-        for f in diffs:
-            d = r.get(f"{f}_diff", np.nan)
-            cells.append(
-                "-" if d is None or np.isnan(d)
-                else f"{d:+.3f} [{r[f'{f}_lo']:+.3f}, {r[f'{f}_hi']:+.3f}]"
-            )  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def _baseline_wins(summary: pd.DataFrame, grid: str) -> list[str]:
-    out = []
-    for r in summary[summary["grid"] == grid].to_dict("records"):
-        best = r["best_baseline"]
-        scored = [f for f in ("model", "anchor", "evt", "auto") if not np.isnan(r.get(f, np.nan))]
-        losers = [f"{f} {r[f]:.4f}" for f in scored if r[f] > r[best] + 1e-12]
-        ties = [f for f in scored if abs(r[f] - r[best]) <= 1e-12]
-        if losers or ties:
-            text = f"- {r['category']} {r['window']}: {best} ({r[best]:.4f})"
-            if losers:
-                text += " beats " + ", ".join(losers)
-            if ties:
-                text += (" and" if losers else "") + " ties with " + ", ".join(ties)
-            out.append(text)
-    return out or ["- none"]
-
-
-def odds_markdown(
-    frame: pd.DataFrame, summary: pd.DataFrame, *, seconds: float, n_paths, feed_day
-) -> str:
-    """The odds backtest results page: Brier scores per category and window on both grids with
-    bootstrap intervals, where a baseline wins, the targets, reliability, ``auto``'s picks and
-    the projection's run-dry share."""
-    first, last = frame["origin"].min(), frame["origin"].max()
-    windows = list(dict.fromkeys(frame["window"]))
-    lines = [
-        "# Odds backtest",
-        "",
-        f"The probability that a candidate at score *s* in category *c* is invited within a "
-        f"window *W*, forecast at the first of every month from {first:%Y-%m} to {last:%Y-%m} "
-        f"(each window counted from the origins where it ends by {feed_day:%Y-%m-%d}: "
-        + ", ".join(
-            f"{w} to {frame.loc[frame['window'] == w, 'origin'].max():%Y-%m}" for w in windows
-        )
-        + "), each forecaster seeing only the feed as it stood on the origin. The outcome is exact: invited iff a "
-        "round of *c* or a general round dated in (origin, origin + W] had a cutoff at or "
-        "below *s* (ties count as invited). Brier score: the mean squared difference between "
-        "the probability and the outcome over the cells (origin x score); lower is better. "
-        f"Written by `make odds-backtest` ({seconds:.0f} s, {n_paths} paths per origin).",
-        "",
-        "Forecasters:",
-        "",
-        "- *model*: the package's odds (`eeforecast.projection.project` at the origin, the pool "
-        "fitted on the data published by then; whatever model the package holds);",
-        "- *last* (baseline): invited iff *s* is at least the cutoff of the last round of *c* or "
-        "general before the origin;",
-        "- *clim* (baseline): the share of the past windows of the same length (weekly starts, "
-        "3 years, ended by the origin) whose lowest eligible cutoff was at or below *s*;",
-        "- *anchor*: the last eligible cutoff moved by the past windows' changes (lowest "
-        "cutoff of the window minus the last cutoff before it; weights halving yearly);",
-        "- *evt* (PNP): the window's lowest PNP cutoff as the lowest of the nominees invited in "
-        "it (exponential tail of nominee scores fitted on two years of PNP rounds, nominee "
-        "inflow forecast with its past log error; general rounds invite every nominee);",
-        "- *auto*: per category, window and grid, the forecaster with the lowest Brier score "
-        "over the last 12 origins whose windows had ended (at least 6, else *model*), kept at "
-        "*model* unless another is better by more than 10%.",
-        "",
-        "Grids (fixed before any score was seen, from data known at the origin): *focus*, the "
-        "scores where the outcome is uncertain (the cutoffs of *c*'s and the general rounds of "
-        "the year before the origin, +/-20, step 5 for CEC, 10 otherwise; PNP from 601); "
-        "*tail*, the scores 300-900 (step 25) outside that span, where the outcome is nearly "
-        "certain.",
-        "",
-        "## Brier score, focus grid",
-        "",
-        *_brier_table(summary, "focus"),
-        "",
-        "Bold: below both baselines. *f - best*: Brier of *f* minus that of the better baseline, "
-        "with a 90% moving-block bootstrap interval over origins (blocks of 6; overlapping "
-        "windows make neighbouring origins dependent), so an interval that excludes 0 is a "
-        "difference the origins can tell apart.",
-        "",
-        "### Where a baseline wins (focus grid)",
-        "",
-        *_baseline_wins(summary, "focus"),
-        "",
-        "## Targets: Brier below both baselines (focus grid)",
-        "",
-        "| category | W | model | auto | best baseline |",
-        "|---|---|---|---|---:|",
-    ]
-    focus = summary[summary["grid"] == "focus"]
-    for r in focus.to_dict("records"):
-        if r["category"] not in ("cec", "french", "pnp"):
-            continue
-        yes = {f: "yes" if r.get(f"{f}_wins") else "**no**" for f in ("model", "auto")}
-        lines.append(
-            f"| {r['category']} | {r['window']} | {yes['model']} ({r['model']:.3f}) | "
-            f"{yes['auto']} ({r['auto']:.3f}) | {r['best_baseline']} {r[r['best_baseline']]:.3f} |"
-        )
-    if (summary["grid"] == "tail").any():
-        lines += ["", "## Brier score, tail grid", "", *_brier_table(summary, "tail"), "",
-                  "### Where a baseline wins (tail grid)", "", *_baseline_wins(summary, "tail")]  # fmt: skip
-    f_focus = frame[frame["grid"] == "focus"]
-    for name in ("model", "auto"):
-        rel = reliability(f_focus, name, by=("window",))
-        lines += ["", f"## Reliability of *{name}* (focus grid, categories pooled)", "",
-                  "| W | forecast bin | cells | mean forecast | observed |", "|---|---|---:|---:|---:|"]  # fmt: skip
-        for r in rel.to_dict("records"):
-            lines.append(f"| {r['window']} | {r['bin']} | {r['cells']:,} | {r['forecast']:.3f} | "
-                         f"{r['observed']:.3f} |")  # fmt: skip
-    picks = (
-        f_focus.drop_duplicates(["origin", "window", "category"])
-        .groupby(["category", "window"])["auto_model"]
-        .value_counts()
-        .rename("origins")
-        .reset_index()
-    )
-    lines += ["", "## What *auto* chose (focus grid, origins)", "", "| category | W | choices |",
-              "|---|---|---|"]  # fmt: skip
-    for (cat, w), part in picks.groupby(["category", "window"], sort=True):
-        text = ", ".join(
-            f"{m} {n}" for m, n in zip(part["auto_model"], part["origins"], strict=True)
-        )
-        lines.append(f"| {cat} | {w} | {text} |")
-    dry = (
-        f_focus.drop_duplicates(["origin", "window", "category"])
-        .pivot_table(index="category", columns="window", values="model_dry", aggfunc="mean")
-        .reindex(columns=windows)
-    )
-    lines += ["", "## The projection's rounds that ran dry", "",
-              "Mean over origins of the share of the projection's paths in which a round of the "
-              "category ran out of eligible candidates within the window (such a round invites "
-              "everyone eligible, so *model*'s odds there reach the category's floor).", "",
-              "| category | " + " | ".join(windows) + " |", "|---|" + "---:|" * len(windows)]  # fmt: skip
-    for cat, r in dry.iterrows():
-        lines.append(f"| {cat} | " + " | ".join(f"{v:.0%}" for v in r) + " |")
-    lines += [
-        "",
-        "## Reading the PNP rows",
-        "",
-        "The outcome asks whether the cutoffs set by the other candidates reached *s*. In the "
-        "invite-all regime of 2025 a nominee *in* the pool is invited at the next PNP round "
-        "whatever her score (her presence moves the cutoff to her score), so for a real "
-        "nominee the odds are those of a PNP round in the window. The PNP rows score the "
-        "distribution of the window's lowest PNP cutoff, as the issue defines the check.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line of ``make odds-backtest``; returns the exit status."""
-    from .results import write_page, write_summary
-
-    parser = argparse.ArgumentParser(
-        prog="python -m eeforecast.evaluation.odds_history",
-        description="Rolling-origin backtest of the odds, and its results page.",
-    )
-    parser.add_argument("--source", default=None, help="IRCC-format feed (default: bundled)")
-    parser.add_argument("--start", default="2023-01-01")
-    parser.add_argument("--end", default=None)
-    parser.add_argument("--n-paths", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=20251217)
-    parser.add_argument("--csv", default=None, help="write the per-cell frame to this CSV")
-    parser.add_argument("--write-results", action="store_true", help="write the results page")
-    args = parser.parse_args(argv)
-    warnings.simplefilter("ignore", FeedWarning)
-    t0 = time.perf_counter()
-    frame = odds_backtest(
-        args.source, start=args.start, end=args.end, grid=("focus", "tail"),
-        n_paths=args.n_paths, rng=args.seed,
-    )  # fmt: skip
-    summary = odds_summary(frame)
-    seconds = time.perf_counter() - t0
-    cols = ["category", "window", "grid", "base_rate", *FORECASTERS, "auto", "best_baseline"]
-    with pd.option_context("display.width", 200, "display.max_columns", None):
-        print(summary[cols].round(3).to_string(index=False))
-    if args.csv:
-        frame.to_csv(args.csv, index=False)
-    if args.write_results:
-        feed_day = as_feed(args.source).rounds["date"].max() if args.end is None else as_day(
-            args.end, "end")  # fmt: skip
-        print(write_page("odds", odds_markdown(frame, summary, seconds=seconds,
-                                               n_paths=args.n_paths, feed_day=feed_day)))  # fmt: skip
-        write_summary("odds", summary)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
