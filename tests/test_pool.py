@@ -356,7 +356,8 @@ def test_fit_is_fast(feed):
     t0 = time.perf_counter()
     model = fit_pool(feed, as_of="2025-10-01")
     model.state()
-    assert time.perf_counter() - t0 < 1.0
+    # about 0.7 s alone: the out-of-sample level errors refit each category once per round
+    assert time.perf_counter() - t0 < 2.0
 
 
 def test_room_for_round_scales_only_when_needed():
@@ -491,7 +492,9 @@ def test_fit_pool_estimates_parameter_sds_into_the_state(model):
     state = model.state()
     assert 5 < model.nominee_shift_sd < 120
     assert state.nominee_shift_sd == model.nominee_shift_sd
-    assert state.refill_sd["pnp"] == model.nominee_rate_sd
+    # invite-all regime: the nominees' inflow sd is that of the stock forecast
+    assert model.nominees.regime == "invite_all"
+    assert state.refill_sd["pnp"] == model.nominees.inflow_log_sd != model.nominee_rate_sd
     for slug, fit in model.categories.items():
         assert 0 < fit.level_sd < 3 and 0 < fit.refill_sd < 5
         assert state.level_sd[slug] == fit.level_sd and state.refill_sd[slug] == fit.refill_sd

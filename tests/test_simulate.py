@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from eeforecast.cli import main
 from eeforecast.errors import ParameterError
-from eeforecast.pool import PoolState, take_top
+from eeforecast.pool import PoolConfig, PoolState, fit_pool, take_top
 from eeforecast.simulate import (
     Invitations,
     Round,
@@ -429,6 +429,8 @@ def test_frame_summary_and_plot():
         "above_500",
         "above_450",
         "invited",
+        "invites_all",
+        "exhausted_share",
         "dry_share",
     ]
     assert frame["cutoff"].dtype == "int64" and frame["invitations"].tolist() == [1500, 2500]
@@ -448,6 +450,12 @@ def test_frame_summary_and_plot():
         "pool_lo_95",
         "pool_hi_95",
         "invited",
+        "invited_lo_80",
+        "invited_hi_80",
+        "invited_lo_95",
+        "invited_hi_95",
+        "invites_all",
+        "exhausted_share",
         "dry_share",
     ]
     mf = mc.to_frame()
@@ -1230,6 +1238,7 @@ def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
         "cutoff",
         "invited",
         "exhausted_share",
+        "dry_share",
     ]
     again = cutoff_by_size(feed, "cec", [1000, 3000], rng=99)  # no draws: no seed
     pd.testing.assert_frame_equal(det, again)
@@ -1240,12 +1249,19 @@ def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
 
     with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
         cutoff_by_size(feed, "education", [500])
+    with pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"):
+        everybody = cutoff_by_size(feed, "pnp", [10_000])
+    # invite-all regime: the size is the stock, every nominee is invited, nothing ran dry
+    assert everybody["invited"].item() == pytest.approx(10_000)
+    assert everybody["exhausted_share"].item() == 1 and everybody["dry_share"].item() == 0
+    top_n = fit_pool(feed, config=PoolConfig(nominee_regime="top_n"))
     with (
         pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
         pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
     ):
-        short = cutoff_by_size(feed, "pnp", [10_000])
+        short = cutoff_by_size(None, "pnp", [10_000], pool=top_n)
     assert short["invited"].item() < 10_000  # the row says the round ran out
+    assert short["dry_share"].item() == 1
     assert short["exhausted_share"].item() == 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent

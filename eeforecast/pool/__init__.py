@@ -4,8 +4,9 @@
 :mod:`.state`          :class:`PoolState` (the pool on one day), :func:`take_top`
 :mod:`.density`        IRCC's bands <-> candidates at every score; shapes inside bands
 :mod:`.flows`          where past rounds took candidates from; net inflow per band
-:mod:`.subpools`       category sub-pools: depletion, refill, fit, pace, room
-:mod:`.nominees`       the provincial nominees' score shape
+:mod:`.subpools`       category sub-pools: depletion, refill, fit, floor, pace, room
+:mod:`.uncertainty`    the Monte Carlo spreads of the sub-pools
+:mod:`.nominees`       the provincial nominees: regime, score shape, lower tail, inflow
 :mod:`.config`         :class:`PoolConfig`, the settings of the fit
 :mod:`.model`          :class:`PoolModel`, the fitted pool
 :mod:`.fit`            :func:`fit_pool`, in one stage per group of assumptions
@@ -31,47 +32,67 @@ from .density import (
 from .fit import fit_pool
 from .flows import allocate_round, band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
-from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .nominees import (
+    NomineeModel,
+    detect_regime,
+    fit_nominee_shape,
+    fit_nominee_tail,
+    min_cutoff,
+    min_cutoff_quantile,
+    nominee_cutoff_shape,
+    nominee_inflow,
+    nominee_residuals,
+)
 from .state import PoolState, take_top
 from .subpools import (
     MIN_CATEGORY_ROUNDS,
     CategoryFit,
     ThinPoolWarning,
+    below_range,
     category_eligible,
     depletion_age,
     fit_category,
     invitation_rate,
-    level_errors,
-    pace_changes,
+    revealed_floor,
     room_for_round,
     thin_note,
 )
+from .uncertainty import ahead_errors, level_errors, pace_changes
 
 __all__ = [
     "DEFAULT_NOMINEE_SHAPE",
     "MIN_CATEGORY_ROUNDS",
     "STRUCTURAL",
     "CategoryFit",
+    "NomineeModel",
     "PoolConfig",
     "PoolModel",
     "PoolState",
     "ThinPoolWarning",
+    "ahead_errors",
     "allocate_round",
     "band_flows",
     "band_tilt",
+    "below_range",
     "bands_from_density",
     "category_eligible",
     "density_from_bands",
     "depletion_age",
+    "detect_regime",
     "fit_category",
     "fit_nominee_shape",
+    "fit_nominee_tail",
     "fit_pool",
     "invitation_rate",
     "level_errors",
+    "min_cutoff",
+    "min_cutoff_quantile",
     "nominee_cutoff_shape",
+    "nominee_inflow",
     "nominee_residuals",
     "nominee_shape",
     "pace_changes",
+    "revealed_floor",
     "room_for_round",
     "summarize_flows",
     "take_top",

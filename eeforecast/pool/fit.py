@@ -28,20 +28,29 @@ from .config import PoolConfig
 from .density import band_tilt, density_from_bands, score_inflow
 from .flows import allocate_round, band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
-from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .nominees import (
+    NomineeModel,
+    detect_regime,
+    fit_nominee_shape,
+    fit_nominee_tail,
+    nominee_cutoff_shape,
+    nominee_inflow,
+    nominee_residuals,
+)
 from .subpools import (
     CategoryFit,
+    below_range,
     depletion_age,
     fit_category,
     invitation_rate,
-    level_errors,
-    pace_changes,
-    rms,
+    revealed_floor,
 )
+from .uncertainty import ahead_errors, pace_changes, rms
 
 __all__ = [
     "PastRounds",
     "fit_inflow",
+    "fit_nominee_model",
     "fit_nominees",
     "fit_pool",
     "fit_subpools",
@@ -207,6 +216,85 @@ def fit_nominees(past: PastRounds, config: PoolConfig) -> tuple[float, float, fl
     return mean, sd, float(shift_sd)
 
 
+def fit_nominee_model(
+    rounds: pd.DataFrame,
+    dates: np.ndarray,
+    counts: np.ndarray,
+    day: pd.Timestamp,
+    config: PoolConfig,
+) -> NomineeModel:
+    """The PNP regime, the nominees' lower tail and their inflow (assumption 10).
+
+    Parameters
+    ----------
+    rounds : pandas.DataFrame
+        Rounds up to ``day`` (``date, category, invitations, cutoff, distribution_as_of``).
+    dates, counts : numpy.ndarray
+        Published snapshots: days (T,) and band counts (T, 15) [candidates].
+    day : pandas.Timestamp
+        The fit's day.
+    config : PoolConfig
+        ``nominee_regime``, ``regime_window``, ``regime_share``, ``regime_max_lag``,
+        ``lookback_days``, ``half_life_days``.
+    """
+    pnp = rounds[rounds["category"] == "pnp"].sort_values("date", kind="stable")
+    snap = pd.DatetimeIndex(dates)
+    rows = []
+    for row in pnp.itertuples(index=False):
+        published = pd.notna(row.distribution_as_of) and row.distribution_as_of in snap
+        j = snap.get_loc(row.distribution_as_of) if published else -1
+        lag = (row.date - row.distribution_as_of).days if published else np.nan
+        nominees = float(counts[j, -1]) if published else np.nan
+        used = published and lag <= config.regime_max_lag and nominees > 0
+        rows.append(
+            {
+                "date": row.date,
+                "invitations": int(row.invitations),
+                "cutoff": int(row.cutoff),
+                "snapshot": row.distribution_as_of if published else pd.NaT,
+                "lag": lag,
+                "nominees": nominees,
+                "ratio": row.invitations / nominees if used else np.nan,
+                "used": bool(used),
+            }
+        )
+    evidence = pd.DataFrame(
+        rows,
+        columns=["date", "invitations", "cutoff", "snapshot", "lag", "nominees", "ratio", "used"],
+    )
+    regime, share = detect_regime(
+        evidence["ratio"].to_numpy(dtype=float),
+        window=config.regime_window,
+        threshold=config.regime_share,
+    )
+    if config.nominee_regime != "auto":
+        regime = config.nominee_regime
+    age = (day - pnp["date"]).dt.days.to_numpy(dtype=float)
+    recent = pnp[age < config.lookback_days]
+    weights = 0.5 ** (age[age < config.lookback_days] / config.half_life_days)
+    loc, scale, cov = np.nan, np.nan, np.full((2, 2), np.nan)
+    if len(recent) >= 3:
+        loc, scale, cov = fit_nominee_tail(
+            recent["cutoff"].to_numpy(dtype=float),
+            recent["invitations"].to_numpy(dtype=float),
+            weights,
+        )
+    rate, log_sd = nominee_inflow(
+        recent["date"].to_numpy(), recent["invitations"].to_numpy(dtype=float)
+    )
+    return NomineeModel(
+        regime=regime,
+        share=share,
+        tail_loc=loc,
+        tail_scale=scale,
+        tail_cov=cov,
+        n_rounds=len(recent),
+        inflow_rate=rate,
+        inflow_log_sd=log_sd,
+        evidence=evidence,
+    )
+
+
 def fit_tilt(past: PastRounds) -> float:
     """sd of the tilt of the density inside 501-600 implied by past general rounds
     (assumption 9, :func:`eeforecast.pool.band_tilt`); 0 with fewer than 3 such rounds [-]."""
@@ -277,15 +365,22 @@ def fit_subpools(
         age_days = (day64 - dates[idx]) / np.timedelta64(1, "D")
         recent_w = 0.5 ** (age_days / config.drift_half_life_days)
         drift = float((recent_w * resid).sum() / (recent_w.sum() + config.drift_shrink))
-        errors[slug] = (
-            level_errors(
-                (dates[idx] - day64) / np.timedelta64(1, "D"),
-                resid,
-                half_life=config.drift_half_life_days,
-                shrink=config.drift_shrink,
-            ),
+        ahead = ahead_errors(
+            np.array(tot),
+            np.array(ref),
+            np.array(conv),
+            cut[idx],
+            n[idx],
+            (dates[idx] - day64) / np.timedelta64(1, "D"),
             past.weight[idx],
+            half_life=config.drift_half_life_days,
+            shrink=config.drift_shrink,
+            prior_weight=config.prior_weight,
+            lifetime=config.lifetime_days,
+            start=(refill, conversion),
         )
+        known = np.isfinite(ahead)
+        errors[slug] = (ahead[known], past.weight[idx][known])
         changes[slug] = pace_changes(
             dates[own], n[own], day, n_spans=max(int(config.lookback_days // 91), 2)
         )
@@ -304,8 +399,17 @@ def fit_subpools(
             stock = latest_total[above].sum()
             if stock > 0:
                 flow_conv = float(min(max(rate - refilled.sum(), 0.0) / stock, 1.0))
+        floor, stale = revealed_floor(dates[own], cut[own], day, config.stale_days)
+        engine_conv = min(max(conversion * np.exp(drift), flow_conv), 1.0)  # PoolModel.state
+        lo, mid, hi = below_range(min(engine_conv * config.refill_days, 1.0), config.below_spread)
         fits[slug] = CategoryFit(
             category=slug,
+            floor=floor,
+            share_below=mid,
+            below_lo=lo,
+            below_hi=hi,
+            stale=stale,
+            include=not stale,
             share=min(conversion * config.refill_days, 1.0),
             refill=refill,
             conversion=conversion,
@@ -329,8 +433,11 @@ def fit_uncertainty(
 ) -> tuple[dict[str, CategoryFit], float]:
     """The Monte Carlo sds of every sub-pool (assumption 9).
 
-    A category's ``level_sd`` is the weighted root mean square of its level errors (pooled over
-    all categories below 3 errors); its ``refill_sd`` that of its pace changes (pooled below 2).
+    A category's ``level_sd`` is the recency-weighted root mean square of its out-of-sample
+    one-round-ahead errors (:func:`eeforecast.pool.ahead_errors`; pooled over all categories
+    below 3 errors): the rounds are the evidence of how far the next round's eligible count
+    can be from the fit. Its ``refill_sd`` is the root mean square of its pace changes (pooled
+    below 2): the engine's refill follows the pace (assumption 6).
 
     Returns
     -------
@@ -432,9 +539,10 @@ def fit_pool(
        assumes IRCC's recent pace is sustainable (true when cutoffs are stable; when IRCC draws
        a stock down it overstates the refill) and that new eligibility is spread over scores
        like the candidates.
-    7. New nominees (601..1200) refill the PNP sub-pool only, not other categories': IRCC
-       invites nominees in PNP rounds held every two weeks, so few of them wait for a category
-       round. The eligible stock of a category at 601..1200 on the snapshot day is kept.
+    7. Nominees (601..1200) are eligible for PNP and general rounds only: IRCC invites them in
+       PNP rounds held every two weeks, so few of them wait for a category round (no category
+       round has cut above 600). A category's eligible stock, inflow and conversion at
+       601..1200 are 0.
     8. The nominees' net inflow (601-1200 band) is at most the PNP rounds' recent invitations
        per day (:func:`eeforecast.pool.invitation_rate` over ``rate_window_days``): IRCC
        invites nearly every nominee in each PNP round and the band has held a few hundred to a
@@ -443,8 +551,9 @@ def fit_pool(
        Not applied without a PNP round in the window.
     9. Parameter uncertainty (used by Monte Carlo; the deterministic path ignores it),
        estimated from the same past data, never from later rounds. ``level_sd`` of a category:
-       the recency-weighted root mean square of its one-round-ahead level errors
-       (:func:`eeforecast.pool.level_errors`). ``refill_sd``: the root mean square of the log
+       the recency-weighted root mean square of its out-of-sample one-round-ahead errors, each
+       round predicted by the model fitted on the rounds before it
+       (:func:`eeforecast.pool.ahead_errors`). ``refill_sd``: the root mean square of the log
        changes of its invitations per day from one quarter to the next over ``lookback_days``
        (:func:`eeforecast.pool.pace_changes`), since the refill follows the pace. A category
        with fewer than 3 errors (2 changes) takes the value pooled over all categories.
@@ -457,8 +566,29 @@ def fit_pool(
        at or above it (its invitations minus the modelled nominees), from which
        :func:`eeforecast.pool.band_tilt` gives the tilt of the fitted density that matches it;
        ``tilt_sd`` is their recency-weighted root mean square (0 with fewer than 3 such
-       rounds). All are in-sample scatter of a fitted model, so they understate the error of a
-       model that is itself wrong.
+       rounds). Except ``level_sd``, all are in-sample scatter of a fitted model, so they
+       understate the error of a model that is itself wrong.
+    10. PNP regime (:func:`fit_nominee_model`): a PNP round's invitations over the 601-1200
+       count of the snapshot published with it (at most ``regime_max_lag`` days older) is near
+       1 when IRCC invites every nominee in the pool. With the median of the last
+       ``regime_window`` such ratios at or above ``regime_share`` the regime is ``invite_all``:
+       a round's size is the stock (the nominations since the last round, at the rate of
+       :func:`eeforecast.pool.nominee_inflow`, log-sd its one-round-ahead error, which replace
+       the nominees' net inflow and its sd), and its cutoff the lowest of the nominees' scores,
+       ``loc - scale ln N + scale ln E`` (:func:`eeforecast.pool.min_cutoff`), with ``(loc,
+       scale)`` fitted by weighted maximum likelihood on the PNP rounds of ``lookback_days``
+       (weights halving every ``half_life_days``; :func:`eeforecast.pool.fit_nominee_tail`).
+       Otherwise (``top_n``) a round invites the top N of the stock shaped as in assumption 2.
+    11. A category's rounds reveal its stock at or above its revealed floor, the lowest cutoff
+       of its rounds in the last ``stale_days`` (:func:`eeforecast.pool.revealed_floor`), and
+       nothing below it. Above the floor the sub-pool is fitted as in assumption 3. Below it,
+       the steady-state eligible share continues the one revealed at the floor (the engine's
+       ``min(1, conversion * refill_days)``), and each Monte Carlo path draws it log-uniformly
+       between that share divided and multiplied by ``below_spread``, capped at 1
+       (:func:`eeforecast.pool.below_range`).
+    12. A category without a round in the last ``stale_days`` is stale: its sub-pool is kept
+       (and shown, :meth:`PoolModel.subpools`) but left out of forecasts and scenarios unless
+       asked for.
 
     Everything uses only rounds and snapshots dated on or before ``as_of``.
 
@@ -506,6 +636,7 @@ def fit_pool(
         past.dates[pnp], past.invitations[pnp], day, n_spans=max(int(config.lookback_days // 91), 2)
     )
     fits, rate_sd = fit_uncertainty(fits, errors, changes, pnp_changes)
+    nominees = fit_nominee_model(rounds, dates, counts, day, config)
     return PoolModel(
         as_of=day,
         snapshot_dates=dates,
@@ -524,4 +655,5 @@ def fit_pool(
         nominee_rate_sd=rate_sd,
         notes=tuple(notes),
         tilt_sd=float(np.nan_to_num(tilt_sd)),
+        nominees=nominees,
     )

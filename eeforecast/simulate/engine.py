@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,6 +78,21 @@ class EngineInput:
     shift_sd: float = 0.0  # nominee scores [CRS points]
     level_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,)
     tilt_sd: float = 0.0  # tilt of the density inside 501-600 [-]
+    # steady-state eligible share per score; NaN: min(1, conversion * refill_days)
+    cap_share: np.ndarray = field(default_factory=lambda: np.zeros((0, N_SCORES)))  # (C, S)
+    below_from: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))  # (C,) index
+    below_lo: np.ndarray = field(default_factory=lambda: np.ones(0))  # (C,) multiplier bounds
+    below_hi: np.ndarray = field(default_factory=lambda: np.ones(0))  # (C,)
+    tail: np.ndarray = field(default_factory=lambda: np.full((0, 3), np.nan))  # (C, 3)
+    tail_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))  # (C, 2, 2)
+    all_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
+    evt_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
+    reset_shape: np.ndarray = field(default_factory=lambda: np.zeros((0, N_SCORES)))  # (C, S)
+
+    @property
+    def invites_all(self) -> np.ndarray:
+        """(R,) bool: rounds that invite their category's whole eligible stock by design."""
+        return self.all_round | self.evt_round
 
 
 #: Scores 601..1200 (the nominees) are indices 0..599 in reversed order.
@@ -92,7 +107,10 @@ class PathParams:
     inflow share and conversion, ``rate`` (P,) the nominees' expected net inflow and ``shift``
     (P,) moves the nominees' scores [CRS points]. ``tilt`` (P, 100), if not None, multiplies
     the starting candidates and eligible counts at reversed indices 600..699 (scores
-    600..501) (:func:`eeforecast.pool.tilt_factors`, band total kept).
+    600..501) (:func:`eeforecast.pool.tilt_factors`, band total kept). ``below`` (P, C), if not
+    None, multiplies each category's eligible stock and steady-state share below its revealed
+    floor; ``loc`` and ``scale`` (P, C), if not None, are the invite-all categories' tail
+    parameters on the path [CRS points] (:func:`eeforecast.pool.min_cutoff`).
     """
 
     level: np.ndarray
@@ -100,6 +118,9 @@ class PathParams:
     rate: np.ndarray
     shift: np.ndarray
     tilt: np.ndarray | None = None
+    below: np.ndarray | None = None
+    loc: np.ndarray | None = None
+    scale: np.ndarray | None = None
 
     @classmethod
     def none(cls, n_paths: int, n_cat: int) -> PathParams:
@@ -128,6 +149,64 @@ class PathParams:
             tilt,
         )
 
+    def with_subpools(self, eng: EngineInput, rng: np.random.Generator) -> PathParams:
+        """These draws plus the sub-pool draws of the fourth stream (:func:`subpool_draws`).
+
+        A path whose below-floor draw shrinks a category's stock gets its level multiplier
+        raised so that the stock stays at ``level_floor`` times the expected one (the room
+        assumption holds on every path).
+        """
+        below, loc, scale = subpool_draws(eng, rng, self.rate.shape[0])
+        level = self.level
+        if np.any(eng.level_floor > 0):
+            cut = eng.below_from[:, None] <= np.arange(N_SCORES)[None, :]  # (C, S)
+            low = np.where(cut, eng.eligible, 0.0).sum(1)
+            whole = eng.eligible.sum(1)
+            kept = np.divide(
+                whole[None, :] + (below - 1.0) * low[None, :],
+                whole[None, :],
+                out=np.ones_like(below),
+                where=whole[None, :] > 0,
+            )
+            level = np.maximum(level, eng.level_floor[None, :] / np.maximum(kept, 1e-12))
+        return replace(self, level=level, below=below, loc=loc, scale=scale)
+
+
+def subpool_draws(eng: EngineInput, rng: np.random.Generator, n_paths: int) -> tuple:
+    """Per-path draws of the below-floor multipliers and the invite-all tails.
+
+    ``below`` (P, C): log-uniform between ``below_lo`` and ``below_hi`` (1 when they are
+    equal); ``loc``, ``scale`` (P, C): normal around the fitted tail in ``(loc, log scale)``
+    with covariance ``tail_cov`` (the fitted values for a category without a tail).
+    """
+    n_cat = eng.eligible.shape[0]
+    lo, hi = np.log(eng.below_lo), np.log(eng.below_hi)
+    below = np.exp(lo[None, :] + (hi - lo)[None, :] * rng.random((n_paths, n_cat)))
+    u = rng.standard_normal((n_paths, n_cat, 2))
+    loc = np.repeat(eng.tail[None, :, 0], n_paths, axis=0)
+    scale = np.repeat(eng.tail[None, :, 1], n_paths, axis=0)
+    for c in range(n_cat):
+        if np.isfinite(eng.tail[c, 0]) and np.any(eng.tail_cov[c] != 0):
+            chol = np.linalg.cholesky(eng.tail_cov[c] + 1e-12 * np.eye(2))
+            d = u[:, c, :] @ chol.T
+            loc[:, c] = eng.tail[c, 0] + d[:, 0]
+            scale[:, c] = eng.tail[c, 1] * np.exp(d[:, 1])
+    return below, loc, scale
+
+
+#: ``ln E`` at the median of ``E ~ Exp(1)``: the deterministic path's draw for an invite-all
+#: round's cutoff (:func:`eeforecast.pool.min_cutoff`).
+MEDIAN_LOG_E = math.log(math.log(2.0))
+
+
+def gumbel_draws(eng: EngineInput, rng: np.random.Generator | None, n_paths: int) -> np.ndarray:
+    """(P, R) draws of ``ln E``, ``E ~ Exp(1)``, for the invite-all rounds' cutoffs; the median
+    ``ln ln 2`` everywhere when ``rng`` is None (the deterministic path)."""
+    n_rounds = len(eng.days)
+    if rng is None:
+        return np.full((n_paths, n_rounds), MEDIAN_LOG_E)
+    return np.log(rng.standard_exponential((n_paths, n_rounds)))
+
 
 def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
     """Move the nominees' part (reversed indices 0..599 = scores 1200..601) of ``arr`` (..., S)
@@ -147,6 +226,7 @@ def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
 def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
     """Per-path starting arrays of the numpy engine (shapes (P, S) and (C, P, S))."""
     n_paths = par.rate.shape[0]
+    n_cat = eng.eligible.shape[0]
     total = np.repeat(eng.total[None, :], n_paths, axis=0)
     elig = np.repeat(eng.eligible[:, None, :], n_paths, axis=1)
     m = np.repeat(eng.inflow[None, :], n_paths, axis=0)
@@ -163,28 +243,49 @@ def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
     if par.tilt is not None:  # the shape inside 501-600
         total[:, NOMINEE_CELLS : NOMINEE_CELLS + 100] *= par.tilt
         elig[:, :, NOMINEE_CELLS : NOMINEE_CELLS + 100] *= par.tilt[None, :, :]
+    below = np.ones((n_cat, n_paths, N_SCORES))  # the below-floor multiplier per score
+    if par.below is not None:
+        for c in range(n_cat):
+            below[c, :, eng.below_from[c] :] = par.below[:, c][:, None]
+        elig *= below
     elig = np.minimum(elig * par.level.T[:, :, None], total[None, :, :])
     ref = par.refill.T[:, :, None]  # (C, P, 1)
     ie = np.minimum(eng.inflow_eligible[:, None, :] * ref, 1.0)
     conv = np.minimum(eng.conversion[:, None, :] * ref, 1.0)
     with np.errstate(invalid="ignore"):
         cap = np.where(conv > 0, np.minimum(1.0, conv * eng.refill_days), 0.0)
+    share = eng.cap_share[:, None, :]
+    cap = np.where(np.isnan(share), cap, np.minimum(1.0, share * below))
     return {"total": total, "elig": elig, "m": m, "sd": sd, "ie": ie, "conv": conv, "cap": cap}
 
 
 def run_numpy(
-    eng: EngineInput, invitations: np.ndarray, z: np.ndarray | None, par: PathParams | None = None
+    eng: EngineInput,
+    invitations: np.ndarray,
+    z: np.ndarray | None,
+    par: PathParams | None = None,
+    g: np.ndarray | None = None,
 ) -> dict:
     """The engine in numpy, vectorised over paths (the readable specification).
 
     Parameters
     ----------
-    invitations : (P, R) float array [candidates]
+    invitations : (P, R) float array [candidates]; ignored for the rounds that invite everybody
+        eligible (``eng.all_round``), whose size is the stock on the path.
     z : (P, R, B) standard normals (one per path, round interval and noise band) or None
         (expected inflow).
     par : per-path parameter draws, or None (the parameters as fitted).
+    g : (P, R) draws of ``ln E`` for the invite-all rounds' cutoffs (:func:`gumbel_draws`), or
+        None (the median ``ln ln 2``).
 
     Returns a dict of arrays (P, R).
+
+    Notes
+    -----
+    A round of an invite-all category (``eng.evt_round``) takes its ``n`` candidates from the
+    top like any other, but its cutoff is the lowest of ``n`` draws from the category's lower
+    tail: ``rint(loc - scale ln max(n, 1) + scale g)``, clipped to the category's lowest score
+    and 1200 (:func:`eeforecast.pool.min_cutoff`), with the tie share 1 (everybody is invited).
     """
     n_paths, n_rounds = invitations.shape
     S = N_SCORES
@@ -208,6 +309,10 @@ def run_numpy(
     conv_p, cap_p = arrays["conv"], arrays["cap"]
     rows = np.arange(n_paths)
     converting = [j for j in range(n_cat) if eng.conversion[j].any()]
+    if g is None:
+        g = gumbel_draws(eng, None, n_paths)
+    loc = par.loc if par is not None and par.loc is not None else eng.tail[None, :, 0]
+    scale = par.scale if par is not None and par.scale is not None else eng.tail[None, :, 1]
     out = empty_output(eng, invitations)
     pool = T.sum(axis=1)
     out["start_pool"][:] = pool
@@ -245,8 +350,15 @@ def run_numpy(
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]
-        n = invitations[:, r]
         cum = np.cumsum(src, axis=1)
+        if eng.all_round[r]:  # the round invites everybody eligible: its size is the stock
+            n = cum[:, -1].copy()
+            out["requested"][:, r] = n
+        else:
+            n = invitations[:, r]
+            if eng.evt_round[r] and c >= 0:  # a given size of an invite-all round is the stock
+                _reset_stock(eng, E, T, c, cum[:, -1], n, out, r)
+                cum = np.cumsum(src, axis=1)
         reached = cum >= (n - 1e-9 * np.maximum(n, 1))[:, None]
         idx = reached.argmax(axis=1)
         found = reached[rows, idx]
@@ -279,11 +391,37 @@ def run_numpy(
             ej[reach & (ej < EPS)] = 0.0
         pool = T.sum(axis=1)
         out["cutoff"][:, r] = np.where(invited > 0, MAX_SCORE - idx, S)
+        if eng.evt_round[r]:  # the lowest of n draws from the category's tail
+            lc, sc = loc[:, c], scale[:, c]
+            low = eng.tail[c, 2]
+            drawn = np.rint(lc - sc * np.log(np.maximum(n, 1.0)) + sc * g[:, r])
+            drawn = np.clip(drawn, low, MAX_SCORE).astype(np.int64)
+            out["cutoff"][:, r] = np.where(invited > 0, drawn, S)
+            out["tie"][:, r] = np.where(invited > 0, 1.0, out["tie"][:, r])
         out["invited"][:, r] = invited
         out["pool"][:, r] = pool
         for i, t in enumerate(eng.thresholds):
             out["above"][i, :, r] = T[:, : MAX_SCORE - t + 1].sum(axis=1)
     return out
+
+
+def _reset_stock(eng, E, T, c, stock, n, out, r) -> None:
+    """Set category ``c``'s eligible stock to ``n`` on every path (numpy engine): scaled at every
+    score, or spread like its inflow (``eng.reset_shape``) when empty. What the model lacked
+    (had too many) is recorded as inflow (outflow) of the round's interval, so the ledger holds;
+    other categories stay within the total."""
+    grow = np.divide(n, stock, out=np.zeros_like(stock), where=stock > 0)
+    delta = E[c] * (grow - 1.0)[:, None]
+    empty = (stock <= 0) & (n > 0)
+    delta[empty] = n[empty, None] * eng.reset_shape[c][None, :]
+    E[c] += delta
+    T += delta
+    np.maximum(T, 0.0, out=T)
+    for j in range(E.shape[0]):
+        if j != c:
+            np.minimum(E[j], T, out=E[j])
+    out["inflow"][:, r] += np.maximum(n - stock, 0.0)
+    out["outflow"][:, r] += np.maximum(stock - n, 0.0)
 
 
 def empty_output(eng: EngineInput, invitations: np.ndarray) -> dict:
@@ -384,6 +522,7 @@ def engine_input(state: PoolState, rounds: Sequence[Round], thresholds: Sequence
     )
     level_floor = getattr(state, "level_floor", None) or {}
     floor = np.array([_sd(level_floor.get(c, 0.0), f"level_floor[{c!r}]") for c in tracked])
+    extra = _subpool_input(state, tracked, rounds, cap, inflow[::-1], ie[:, ::-1])
     eng = EngineInput(
         total[::-1].copy(),
         elig[:, ::-1].copy(),
@@ -402,5 +541,80 @@ def engine_input(state: PoolState, rounds: Sequence[Round], thresholds: Sequence
         _sd(getattr(state, "nominee_shift_sd", 0.0), "nominee_shift_sd"),
         floor.reshape(len(tracked)),
         _sd(getattr(state, "tilt_sd", 0.0), "tilt_sd"),
+        **extra,
     )
     return eng, tracked
+
+
+def _subpool_input(
+    state: PoolState, tracked: list[str], rounds: Sequence[Round], cap, inflow_rev, ie_rev
+) -> dict:
+    """The sub-pool fields of :class:`EngineInput` (reversed score order): explicit steady-state
+    shares, revealed floors and their per-path ranges, invite-all tails and the round flags."""
+    n_cat = len(tracked)
+    share = np.full((n_cat, N_SCORES), np.nan)
+    below_from = np.full(n_cat, N_SCORES, dtype=np.intp)
+    lo, hi = np.ones(n_cat), np.ones(n_cat)
+    tail = np.full((n_cat, 3), np.nan)
+    cov = np.zeros((n_cat, 2, 2))
+    caps = getattr(state, "eligible_cap", None) or {}
+    floors = getattr(state, "floor", None) or {}
+    ranges = getattr(state, "below_range", None) or {}
+    tails = getattr(state, "tails", None) or {}
+    covs = getattr(state, "tail_cov", None) or {}
+    for c, cat in enumerate(tracked):
+        if cat in caps:
+            q = np.asarray(caps[cat], dtype=float)
+            if q.shape != (N_SCORES,) or np.any((q < 0) | (q > 1) | np.isinf(q)):
+                raise ParameterError(
+                    f"state.eligible_cap[{cat!r}]: expected {N_SCORES} shares in 0..1 (NaN: "
+                    "the conversion's own cap)"
+                )
+            share[c] = q[::-1]
+        if cat in floors:
+            f = floors[cat]
+            if isinstance(f, bool) or not isinstance(f, int | np.integer) or not 0 <= f <= 1201:
+                raise ParameterError(f"state.floor[{cat!r}]: expected a CRS score, got {f!r}")
+            below_from[c] = MAX_SCORE - int(f) + 1  # reversed index of the score floor - 1
+        if cat in ranges:
+            a, b = (float(v) for v in ranges[cat])
+            if not (0 < a <= b and math.isfinite(b)):
+                raise ParameterError(
+                    f"state.below_range[{cat!r}]: expected 0 < low <= high, got {ranges[cat]!r}"
+                )
+            lo[c], hi[c] = a, b
+        if cat in tails:
+            loc, scale, low = tails[cat]
+            if not (math.isfinite(loc) and scale > 0 and 0 <= low <= MAX_SCORE):
+                raise ParameterError(
+                    f"state.tails[{cat!r}]: expected (loc, scale > 0, lowest score), got "
+                    f"{tails[cat]!r}"
+                )
+            tail[c] = loc, scale, low
+            m = np.asarray(covs.get(cat, np.zeros((2, 2))), dtype=float)
+            if m.shape != (2, 2) or not np.all(np.isfinite(m)):
+                raise ParameterError(f"state.tail_cov[{cat!r}]: expected a 2 x 2 covariance")
+            cov[c] = m
+    with np.errstate(invalid="ignore"):
+        cap[:] = np.where(np.isnan(share[:, ::-1]), cap, np.minimum(1.0, share[:, ::-1]))
+    shape = np.zeros((n_cat, N_SCORES))  # where an empty invite-all stock is put (reversed)
+    for c in range(n_cat):
+        if np.isfinite(tail[c, 0]):
+            w = np.maximum(inflow_rev, 0.0) * ie_rev[c]
+            if w.sum() > 0:
+                shape[c] = w / w.sum()
+            else:
+                shape[c, MAX_SCORE - int(tail[c, 2])] = 1.0
+    all_round = np.array([r.invitations.dist == "all" for r in rounds], dtype=bool)
+    evt = np.array([r.category in tails and r.category in tracked for r in rounds], dtype=bool)
+    return {
+        "cap_share": share,
+        "below_from": below_from,
+        "below_lo": lo,
+        "below_hi": hi,
+        "tail": tail,
+        "tail_cov": cov,
+        "all_round": all_round.reshape(len(rounds)),
+        "evt_round": evt.reshape(len(rounds)),
+        "reset_shape": shape,
+    }

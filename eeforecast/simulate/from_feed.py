@@ -346,9 +346,11 @@ def cutoff_by_size(
         One row per size, ascending: ``category, date, invitations`` [candidates], ``cutoff``
         and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths),
         ``invited`` (median over paths) [candidates], below ``invitations`` when the round ran
-        out of eligible candidates in most paths, and ``exhausted_share``, the share of paths in
-        which it ran out [fraction] (such a round invites everybody eligible: its cutoff on that
-        path is the lowest score among them).
+        out of eligible candidates in most paths, ``exhausted_share``, the share of paths in
+        which it invited everybody eligible, and ``dry_share``, the share in which it did so
+        because it was asked for more (ran dry) [fraction]. Such a round's cutoff on that path
+        is the lowest score among them. A PNP round in the invite-all regime always invites
+        everybody (its size is the stock, ``exhausted_share`` 1, ``dry_share`` 0).
 
     Raises
     ------
@@ -426,12 +428,12 @@ def cutoff_by_size(
         row = res.to_frame(levels, replayed=True).iloc[-1]
         keep = ["category", "date", "invitations", "cutoff"]
         keep += [c for c in row.index if c.startswith(("cutoff_lo_", "cutoff_hi_"))]
-        short = res.invited[:, -1] < res.requested[:, -1] - 0.5
         rows.append(
             {
                 **row[keep].to_dict(),
                 "invited": float(np.median(res.invited[:, -1])),
-                "exhausted_share": float(np.mean(short)),
+                "exhausted_share": float(np.mean(res.exhausted[:, -1])),
+                "dry_share": float(np.mean(res.dry[:, -1])),
             }
         )
     return pd.DataFrame(rows)
