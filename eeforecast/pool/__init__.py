@@ -7,8 +7,10 @@
 :mod:`.subpools`       category sub-pools: depletion, refill, fit, floor, pace, room
 :mod:`.uncertainty`    the Monte Carlo spreads of the sub-pools
 :mod:`.nominees`       the provincial nominees: regime, score shape, lower tail, inflow
+:mod:`.evidence`       the plausibility report, a researcher's settings, the assumptions
 :mod:`.config`         :class:`PoolConfig`, the settings of the fit
 :mod:`.model`          :class:`PoolModel`, the fitted pool
+:mod:`.past`           :class:`PastRounds`, the rounds as the calibrations read them
 :mod:`.fit`            :func:`fit_pool`, in one stage per group of assumptions
 =====================  ===================================================================
 
@@ -29,7 +31,8 @@ from .density import (
     nominee_shape,
     tilt_factors,
 )
-from .fit import fit_pool
+from .evidence import SubpoolReport, parse_subpool_table
+from .fit import fit_pool, nominee_model
 from .flows import allocate_round, band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
 from .nominees import (
@@ -68,6 +71,7 @@ __all__ = [
     "PoolConfig",
     "PoolModel",
     "PoolState",
+    "SubpoolReport",
     "ThinPoolWarning",
     "ahead_errors",
     "allocate_round",
@@ -91,7 +95,9 @@ __all__ = [
     "nominee_inflow",
     "nominee_residuals",
     "nominee_shape",
+    "nominee_model",
     "pace_changes",
+    "parse_subpool_table",
     "revealed_floor",
     "room_for_round",
     "summarize_flows",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,8 @@ from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..scores import SCORES
 from .config import PoolConfig
-from .density import band_tilt, density_from_bands, score_inflow
-from .flows import allocate_round, band_flows, summarize_flows
+from .density import band_tilt, density_from_bands
+from .flows import band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
 from .nominees import (
     NomineeModel,
@@ -37,6 +37,7 @@ from .nominees import (
     nominee_inflow,
     nominee_residuals,
 )
+from .past import PastRounds
 from .subpools import (
     CategoryFit,
     below_range,
@@ -56,6 +57,7 @@ __all__ = [
     "fit_subpools",
     "fit_tilt",
     "fit_uncertainty",
+    "nominee_model",
 ]
 
 
@@ -105,92 +107,6 @@ def fit_inflow(
         inflow = inflow.copy()
         inflow[-1] = pnp_rate
     return flows, inflow, inflow_sd
-
-
-@dataclass
-class PastRounds:
-    """The rounds up to the fit's day, as the calibrations read them.
-
-    Attributes
-    ----------
-    dates, category, invitations, cutoff : numpy.ndarray, shape (R,)
-        The rounds [datetime64], [slug], [candidates], [CRS points].
-    snapshot : numpy.ndarray of int, shape (R,)
-        Index of the latest snapshot on or before each round (-1: none).
-    gap : numpy.ndarray, shape (R,)
-        Days from that snapshot to the round (``inf`` without one) [days].
-    usable : numpy.ndarray of bool, shape (R,)
-        Rounds that calibrate the model: within ``lookback_days`` of the fit's day, with a
-        snapshot at most ``max_gap_days`` before them.
-    weight : numpy.ndarray, shape (R,)
-        Recency weight, halving every ``half_life_days`` [-].
-    """
-
-    dates: np.ndarray
-    category: np.ndarray
-    invitations: np.ndarray
-    cutoff: np.ndarray
-    snapshot: np.ndarray
-    gap: np.ndarray
-    usable: np.ndarray
-    weight: np.ndarray
-    snapshot_dates: np.ndarray
-    counts: np.ndarray
-    densities: np.ndarray
-    inflow: np.ndarray
-    _before: dict = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def of(cls, rounds, dates, counts, densities, inflow, day, config: PoolConfig) -> PastRounds:
-        r_dates = rounds["date"].to_numpy(dtype="datetime64[ns]")
-        day64 = np.datetime64(day, "ns")
-        lookback = np.timedelta64(int(config.lookback_days), "D")
-        recent = (r_dates > day64 - lookback) & (r_dates <= day64)
-        snap_of = np.searchsorted(dates, r_dates, side="right") - 1
-        gap = np.where(
-            snap_of >= 0,
-            (r_dates - dates[np.maximum(snap_of, 0)]) / np.timedelta64(1, "D"),
-            np.inf,
-        )
-        return cls(
-            dates=r_dates,
-            category=rounds["category"].to_numpy(),
-            invitations=rounds["invitations"].to_numpy(dtype=float),
-            cutoff=rounds["cutoff"].to_numpy(),
-            snapshot=snap_of,
-            gap=gap,
-            usable=recent & (snap_of >= 0) & (gap <= config.max_gap_days),
-            weight=0.5 ** ((day64 - r_dates) / np.timedelta64(1, "D") / config.half_life_days),
-            snapshot_dates=dates,
-            counts=counts,
-            densities=densities,
-            inflow=inflow,
-        )
-
-    def inflow_at(self, j: int) -> np.ndarray:
-        """Net inflow per score in snapshot ``j``'s shape [candidates/day]."""
-        return score_inflow(self.inflow, self.densities[j], self.counts[j])
-
-    def before(self, i: int) -> np.ndarray:
-        """Candidates at each score just before round ``i``: its snapshot, minus the rounds
-        held since, plus the net inflow since (as :meth:`PoolModel.pool_on`) [candidates]."""
-        if i not in self._before:
-            j = self.snapshot[i]
-            total = self.densities[j].copy()
-            between = np.flatnonzero(
-                (self.dates >= self.snapshot_dates[j]) & (self.dates < self.dates[i])
-            )
-            for k in between:
-                total -= allocate_round(
-                    total, self.category[k], self.invitations[k], self.cutoff[k]
-                )
-            total += self.inflow_at(j) * self.gap[i]
-            self._before[i] = np.maximum(total, 0.0)
-        return self._before[i]
-
-    def forget(self) -> None:
-        """Drop the cached pools (after the densities changed)."""
-        self._before.clear()
 
 
 def fit_nominees(past: PastRounds, config: PoolConfig) -> tuple[float, float, float]:
@@ -293,6 +209,20 @@ def fit_nominee_model(
         inflow_log_sd=log_sd,
         evidence=evidence,
     )
+
+
+def nominee_model(
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    as_of: object = None,
+    config: PoolConfig | None = None,
+) -> NomineeModel:
+    """:func:`fit_nominee_model` on a feed as it stood on ``as_of`` (the PNP regime, tail and
+    inflow without the rest of the pool fit)."""
+    config = PoolConfig() if config is None else config
+    feed = as_feed(source, as_of=as_of)
+    dates, counts = published_bands(feed)
+    return fit_nominee_model(feed.rounds, dates, counts, feed.day, config)
 
 
 def fit_tilt(past: PastRounds) -> float:
@@ -430,14 +360,17 @@ def fit_uncertainty(
     errors: dict[str, tuple],
     changes: dict[str, np.ndarray],
     pnp_changes: np.ndarray,
+    quarters: float = 4.0,
 ) -> tuple[dict[str, CategoryFit], float]:
     """The Monte Carlo sds of every sub-pool (assumption 9).
 
     A category's ``level_sd`` is the recency-weighted root mean square of its out-of-sample
     one-round-ahead errors (:func:`eeforecast.pool.ahead_errors`; pooled over all categories
     below 3 errors): the rounds are the evidence of how far the next round's eligible count
-    can be from the fit. Its ``refill_sd`` is the root mean square of its pace changes (pooled
-    below 2): the engine's refill follows the pace (assumption 6).
+    can be from the fit. Its ``refill_sd`` is the standard error of the mean log pace over
+    ``quarters`` quarters, ``rms(pace changes) / sqrt(2 quarters)`` (pooled below 2 changes):
+    the engine's refill is the mean pace of the window (assumption 6), and a change between
+    two quarters has twice a quarter's variance.
 
     Returns
     -------
@@ -456,6 +389,7 @@ def fit_uncertainty(
         err, w = errors[slug]
         level = rms(err, w) if len(err) >= 3 else pooled_level
         pace = rms(changes[slug]) if len(changes[slug]) >= 2 else pooled_pace
+        pace = pace / np.sqrt(2.0 * max(quarters, 1.0))
         out[slug] = replace(
             fit,
             level_sd=float(np.nan_to_num(level)),
@@ -553,9 +487,11 @@ def fit_pool(
        estimated from the same past data, never from later rounds. ``level_sd`` of a category:
        the recency-weighted root mean square of its out-of-sample one-round-ahead errors, each
        round predicted by the model fitted on the rounds before it
-       (:func:`eeforecast.pool.ahead_errors`). ``refill_sd``: the root mean square of the log
-       changes of its invitations per day from one quarter to the next over ``lookback_days``
-       (:func:`eeforecast.pool.pace_changes`), since the refill follows the pace. A category
+       (:func:`eeforecast.pool.ahead_errors`). ``refill_sd``: the standard error of the mean
+       log pace over the ``rate_window_days`` the refill is estimated from, the root mean square
+       of the log changes of its invitations per day from one quarter to the next over
+       ``lookback_days`` (:func:`eeforecast.pool.pace_changes`) over ``sqrt(2 x quarters in
+       the window)``, since the refill follows the window's mean pace. A category
        with fewer than 3 errors (2 changes) takes the value pooled over all categories.
        ``nominee_shift_sd``: the weighted root mean square of the past PNP cutoffs around the
        fitted nominee shape (:func:`eeforecast.pool.nominee_residuals`, weights of assumption
@@ -635,7 +571,9 @@ def fit_pool(
     pnp_changes = pace_changes(
         past.dates[pnp], past.invitations[pnp], day, n_spans=max(int(config.lookback_days // 91), 2)
     )
-    fits, rate_sd = fit_uncertainty(fits, errors, changes, pnp_changes)
+    fits, rate_sd = fit_uncertainty(
+        fits, errors, changes, pnp_changes, quarters=config.rate_window_days / 91.0
+    )
     nominees = fit_nominee_model(rounds, dates, counts, day, config)
     return PoolModel(
         as_of=day,

@@ -12,6 +12,7 @@ from ..errors import ParameterError
 from ..scores import BAND_HI, BAND_LO, NOMINEE_FLOOR, SCORES
 from .config import PoolConfig
 from .density import score_inflow
+from .evidence import SubpoolReport, assumptions_frame, subpool_report, with_subpool
 from .flows import allocate_round
 from .nominees import NomineeModel
 from .state import PoolState
@@ -309,6 +310,48 @@ class PoolModel:
             tails=tails,
             tail_cov=tail_cov,
         )
+
+    # -- the sub-pools: evidence, assumptions, a researcher's settings ----------------------
+
+    def subpools(self, *, as_of: object = None) -> SubpoolReport:
+        """The plausibility report of the sub-pools (:func:`eeforecast.pool.evidence.
+        subpool_report`): eligible stock above 450 and 500 with 80% ranges, share of the pool,
+        revealed floor and the bounds the rounds and snapshot put on it, rounds behind it, last
+        round, stale or not. ``str()`` of it is a readable table.
+
+        Examples
+        --------
+        >>> from eeforecast.pool import fit_pool
+        >>> report = fit_pool(as_of="2025-12-17").subpools()
+        >>> report.to_frame().set_index("category").loc["stem", "stale"]
+        np.True_
+        """
+        return subpool_report(self, as_of=as_of)
+
+    def with_subpool(self, category: str, **settings) -> PoolModel:
+        """A copy with ``category``'s sub-pool set or bounded for a sensitivity run
+        (:func:`eeforecast.pool.evidence.with_subpool`: ``include``, ``share``,
+        ``share_below``, ``stock_ge``, ``refill``); every output built on it shows the
+        settings (:meth:`assumptions`)."""
+        return with_subpool(self, category, **settings)
+
+    def with_subpools(self, settings: dict[str, dict] | None) -> PoolModel:
+        """:meth:`with_subpool` for every ``category -> settings`` of a mapping (as
+        :func:`eeforecast.pool.evidence.parse_subpool_table` returns); None: the model itself."""
+        model = self
+        for category, kwargs in (settings or {}).items():
+            model = model.with_subpool(category, **kwargs)
+        return model
+
+    def assumptions(self, categories=None) -> pd.DataFrame:
+        """What a simulation on this model assumes about each sub-pool, one row per category
+        (:func:`eeforecast.pool.evidence.assumptions_frame`)."""
+        return assumptions_frame(self, categories)
+
+    def excluded(self) -> list[str]:
+        """Fitted categories left out of forecasts and scenarios: stale ones not included by
+        :meth:`with_subpool` (``include=True``) [slugs]."""
+        return sorted(c for c, fit in self.categories.items() if not fit.include)
 
     # -- inspection --------------------------------------------------------------------------
 

@@ -422,12 +422,12 @@ def fit_category(
         x = np.clip(np.log([start[0], start[1] * lifetime]), *bounds)
         f, j = resid_jac(x)
         value, damping = np.sum(f**2), 1e-3
-        for _ in range(50):
+        for _ in range(20):
             step = np.linalg.solve(j.T @ j + damping * np.eye(2), -j.T @ f)
             trial = np.clip(x + step, *bounds)
             f_new, j_new = resid_jac(trial)
             if np.sum(f_new**2) <= value:
-                done = np.max(np.abs(trial - x)) < 1e-5
+                done = np.max(np.abs(trial - x)) < 1e-4  # 0.01% of refill or conversion
                 x, f, j, value, damping = trial, f_new, j_new, np.sum(f_new**2), damping / 10
                 if done:
                     break

@@ -26,6 +26,7 @@ def ahead_errors(
     prior_weight: float = 0.3,
     lifetime: float = 365.0,
     start: tuple[float, float] = (0.1, 0.1 / 365.0),
+    last: int = 12,
 ) -> np.ndarray:
     """Out-of-sample one-round-ahead errors of a category's sub-pool.
 
@@ -43,13 +44,17 @@ def ahead_errors(
     start : tuple of float
         ``(refill, conversion)`` each refit starts from (e.g. the fit on every round)
         [fraction], [1/day].
+    last : int
+        Only the latest ``last`` rounds are predicted (older errors weigh little in a
+        recency-weighted spread, and each costs a refit) [rounds].
 
     Returns
     -------
     numpy.ndarray, shape (R,)
         For round ``i``: ``log N_i - log E_i``, with ``E_i`` the count above its cutoff that
         the model fitted on the rounds dated before it (refill, conversion and drift) gives;
-        NaN for the first round and for rounds on the first round's day [-].
+        NaN for the first round, for rounds on the first round's day and before the latest
+    ``last`` [-].
 
     Notes
     -----
@@ -58,7 +63,8 @@ def ahead_errors(
     """
     t = np.asarray(days, dtype=float)
     out = np.full(len(t), np.nan)
-    for i in range(len(t) - 1, 0, -1):  # latest first: each refit starts from the previous one
+    # latest first: each refit starts from the previous one
+    for i in range(len(t) - 1, max(len(t) - 1 - last, 0), -1):
         prev = np.flatnonzero(t < t[i])
         if not len(prev):
             continue

@@ -7,6 +7,7 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
 :mod:`.schedule`       :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Schedule`
+:mod:`.inputs`         a pool state and rounds validated into the engine's arrays
 :mod:`.engine`         the numpy specification of the engine, on arrays over scores
 :mod:`.kernel`         the same arithmetic compiled with numba
 :mod:`.run`            :func:`simulate`: one expected path or Monte Carlo paths on a state

@@ -195,6 +195,7 @@ def simulate_feed(
     as_of: object = None,
     pool: PoolModel | None = None,
     room: bool = True,
+    subpools: dict[str, dict] | None = None,
     **kwargs,
 ) -> SimulationResult:
     """Simulate rounds from the pool as it stood on ``as_of``.
@@ -218,6 +219,10 @@ def simulate_feed(
         ``general``). In Monte Carlo with parameter uncertainty the same holds on every path:
         a path's level multiplier is raised to the one at which that round takes 3/4 of the
         expected sub-pool (``PoolState.level_floor``).
+    subpools : dict of str to dict, optional
+        A researcher's settings per category (:meth:`eeforecast.pool.PoolModel.with_subpool`),
+        on top of the schedule's ``[subpool.<category>]`` tables; the result's
+        ``assumptions`` shows them.
     **kwargs
         Passed to :func:`eeforecast.simulate.simulate` (``n_paths``, ``rng``, ``thresholds``
         ...).
@@ -228,10 +233,19 @@ def simulate_feed(
     snapshot's day up to ``as_of`` are replayed first with their actual invitations (they are
     marked ``replayed`` and left out of :meth:`SimulationResult.to_frame` by default), and the
     expected inflow (or, in Monte Carlo, random inflow) since the snapshot is added. Past rounds
-    of a category the pool state does not estimate are skipped with a warning.
+    of a category the pool state does not estimate are skipped with a warning. A stale
+    category (no round in the last 12 months) is simulated when the schedule names it; the
+    ``assumptions`` frame says it is stale.
     """
-    state, rounds = prepare(start_from(source, pool=pool, as_of=as_of), schedule, room)
-    return simulate(state, rounds, **kwargs)
+    start = start_from(source, pool=pool, as_of=as_of)
+    settings = {**getattr(schedule, "subpools", {}), **(subpools or {})}
+    model = start.pool.with_subpools(settings)
+    if model is not start.pool:
+        start = replace(start, pool=model, state=model.state(as_of=start.state.as_of))
+    state, rounds = prepare(start, schedule, room)
+    result = simulate(state, rounds, **kwargs)
+    result.assumptions = model.assumptions([r.category for r in rounds if r.category != "general"])
+    return result
 
 
 def conditional_cutoff(

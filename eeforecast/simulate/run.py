@@ -11,7 +11,8 @@ import pandas as pd
 from ..checks import as_day, as_generator
 from ..errors import ParameterError
 from ..pool import PoolState
-from .engine import NOISE_BANDS, EngineInput, PathParams, engine_input, gumbel_draws, run_numpy
+from .engine import NOISE_BANDS, EngineInput, PathParams, gumbel_draws, run_numpy
+from .inputs import engine_input
 from .kernel import compiled_kernel, run_numba
 from .result import SimulationResult
 from .schedule import Round, Schedule

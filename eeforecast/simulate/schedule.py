@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..checks import as_day, as_positive, as_slug
 from ..errors import ParameterError
+from ..pool import parse_subpool_table
 
 __all__ = ["Invitations", "Round", "Rule", "Schedule", "parse_draw"]
 
@@ -245,17 +246,21 @@ class Schedule:
 
     rounds: tuple[Round, ...] = ()
     rules: tuple[Rule, ...] = ()
+    subpools: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Schedule:
         """From a mapping with lists ``round`` (``date, category, invitations``) and ``rule``
-        (``category, invitations, every, from, to``), as in the TOML file."""
+        (``category, invitations, every, from, to``), as in the TOML file, and optional
+        ``subpool`` tables: a researcher's settings per category
+        (:func:`eeforecast.pool.parse_subpool_table`)."""
         if not isinstance(data, Mapping):
             raise ParameterError("schedule: expected a table with 'round' and/or 'rule' lists")
-        unknown = set(data) - {"round", "rule"}
+        unknown = set(data) - {"round", "rule", "subpool"}
         if unknown:
             raise ParameterError(
-                f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]] and [[rule]]"
+                f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]], [[rule]] and "
+                "[subpool.<category>]"
             )
         rounds = []
         for i, item in enumerate(_as_list(data.get("round", []), "round")):
@@ -288,7 +293,8 @@ class Schedule:
                     end,
                 )
             )
-        return cls(tuple(rounds), tuple(rules))
+        subpools = parse_subpool_table(data["subpool"]) if "subpool" in data else {}
+        return cls(tuple(rounds), tuple(rules), subpools)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Schedule:
@@ -307,6 +313,9 @@ class Schedule:
             every = 14        # [days]
             from = "2026-01-14"
             to = "2026-06-30"
+
+            [subpool.cec]     # optional: a sub-pool set or bounded for a sensitivity run
+            share_below = {low = 0.2, high = 0.5}
         """
         path = Path(path)
         try:
@@ -323,7 +332,8 @@ class Schedule:
             raise ParameterError(f"schedule {path}: {exc}") from None
 
     def __add__(self, other: Schedule) -> Schedule:
-        return Schedule(self.rounds + other.rounds, self.rules + other.rules)
+        subpools = {**self.subpools, **other.subpools}
+        return Schedule(self.rounds + other.rounds, self.rules + other.rules, subpools)
 
     def expand(self, start: object = None) -> list[Round]:
         """Every round, in the order held; rules without ``from`` start on ``start``."""
