@@ -171,7 +171,7 @@ def test_plausibility_report(model):
         assert (frame[f"eligible_ge_{t}_lo_80"] <= frame[f"eligible_ge_{t}"] + 1e-6).all()
         assert (frame[f"eligible_ge_{t}"] <= frame[f"eligible_ge_{t}_hi_80"] + 1e-6).all()
     # every stock at or above its floor is within the snapshot's candidates there
-    assert (frame["stock_ge_floor"] <= frame["upper_bound"] + 1e-6).all()
+    assert (frame["stock_ge_floor"] <= frame["candidates_ge_floor"] + 1e-6).all()
     assert frame.loc["cec", "floor"] == 515 and frame.loc["french", "floor"] == 379
     text = str(report)
     assert "stem" in text and "stale, left out" in text and "invite-all" in text

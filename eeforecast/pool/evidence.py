@@ -408,9 +408,9 @@ def subpool_report(model, *, as_of: object = None, n_draws: int = 2000) -> Subpo
         eligible_ge_500`` with ``_lo_80``/``_hi_80`` (the level and below-floor draws of the
         Monte Carlo) and ``eligible`` [candidates]; ``share_of_pool`` [fraction]; ``floor``
         [CRS points]; ``stock_ge_floor`` (the model's eligible at or above the floor),
-        ``lower_bound`` (the largest round of the last 12 months: that many stood at or above
-        its cutoff, at or above the floor) and ``upper_bound`` (everybody at or above the
-        floor now) [candidates]; ``share_below`` with its range [fraction]; ``rounds`` (behind
+        ``candidates_ge_floor`` (everybody at or above the floor now: the snapshot's bound on
+        that stock) and ``largest_round_12m`` (the largest round of the last 12 months: that
+        many stood at or above its cutoff, at or above the floor, on its day) [candidates]; ``share_below`` with its range [fraction]; ``rounds`` (behind
         the fit), ``rounds_12m``, ``last_round``, ``last_cutoff``, ``regime``, ``stale``,
         ``included``, ``thin`` (fewer than :data:`MIN_CATEGORY_ROUNDS` rounds) and ``source``.
     """
@@ -459,8 +459,10 @@ def subpool_report(model, *, as_of: object = None, n_draws: int = 2000) -> Subpo
                 "share_of_pool": float(e.sum() / pool) if pool > 0 else np.nan,
                 "floor": int(floor),
                 "stock_ge_floor": float(e[floor:].sum()),
-                "lower_bound": float(year["invitations"].max()) if len(year) else 0.0,
-                "upper_bound": float(total[floor:601].sum() if cat != "pnp" else total[601:].sum()),
+                "candidates_ge_floor": float(
+                    total[floor:601].sum() if cat != "pnp" else total[601:].sum()
+                ),
+                "largest_round_12m": float(year["invitations"].max()) if len(year) else 0.0,
                 "share_below": a["share_below"],
                 "share_below_lo": a["share_below_lo"],
                 "share_below_hi": a["share_below_hi"],
