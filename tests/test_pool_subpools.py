@@ -27,7 +27,7 @@ from eeforecast.pool import (
     revealed_floor,
 )
 from eeforecast.scores import SCORES
-from eeforecast.simulate import Schedule, simulate_feed
+from eeforecast.simulate import Schedule, conditional_cutoff, simulate_feed
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +252,21 @@ def test_schedule_subpool_tables_reach_the_simulation_and_its_assumptions(feed, 
     bad.write_text("[subpool.cec]\nshare_below = 2\n")
     with pytest.raises(ParameterError, match=r"bad\.toml: subpool\.cec\.share_below"):
         Schedule.from_toml(bad)
+
+
+def test_a_category_seen_once_is_a_stock_not_a_share(feed):
+    # education's only round before 2025-09-17: 1,000 at 479 on 2025-05-01
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pool = fit_pool(feed, as_of="2025-09-16")
+        fit = pool.categories["education"]
+        assert fit.regime == "seen_once" and fit.floor == 479
+        day = pd.Timestamp("2025-09-17")
+        e = pool.eligible_on("education", day)
+        assert e[:479].sum() == 0  # nobody below the cutoff it revealed
+        # the stock is what gathered since: 1,000 per 90 days over the 139 days since the round
+        assert e[479:].sum() == pytest.approx(1000 / 90 * 139, rel=0.01)
+        res = conditional_cutoff(None, "education", 2500, date=day, pool=pool, room=False)
+    row = res.final()
+    assert row["cutoff"] == 479 and row["dry_share"] == 1 and row["invited"] < 2500
+    assert pool.assumptions(["education"])["regime"].item() == "seen_once"

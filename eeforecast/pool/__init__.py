@@ -58,6 +58,7 @@ from .subpools import (
     invitation_rate,
     revealed_floor,
     room_for_round,
+    seen_once,
     thin_note,
 )
 from .uncertainty import ahead_errors, level_errors, pace_changes
@@ -100,6 +101,7 @@ __all__ = [
     "parse_subpool_table",
     "revealed_floor",
     "room_for_round",
+    "seen_once",
     "summarize_flows",
     "take_top",
     "thin_note",

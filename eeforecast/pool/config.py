@@ -24,6 +24,7 @@ _POSITIVE = (
     "rate_half_life_days",
     "regime_max_lag",
     "stale_days",
+    "rate_min_days",
 )
 
 
@@ -81,6 +82,9 @@ class PoolConfig:
     stale_days : float
         A category without a round in this many days is stale: left out of forecasts and
         scenarios unless asked for [days].
+    rate_min_days : float
+        A category seen in one round gathered its candidates over this many days
+        (assumption 13, as :func:`eeforecast.pool.invitation_rate`'s shortest span) [days].
     below_spread : float
         Without a round below its revealed floor, a category's steady-state share there is drawn
         per path between the share above the floor divided and multiplied by this (capped at 1,
@@ -121,6 +125,7 @@ class PoolConfig:
     regime_share: float = 0.97
     regime_max_lag: float = 3.0
     stale_days: float = 365.0
+    rate_min_days: float = 90.0
     below_spread: float = 3.0
 
     def __post_init__(self) -> None:

@@ -299,7 +299,7 @@ def assumptions_frame(model, categories=None) -> pd.DataFrame:
                 "category": cat,
                 "included": bool(fit.include),
                 "stale": bool(fit.stale),
-                "regime": "top_n",
+                "regime": fit.regime,
                 "floor": fit.floor,
                 "share_above": above,
                 "share_below": fit.share_below,
@@ -434,7 +434,9 @@ def subpool_report(model, *, as_of: object = None, n_draws: int = 2000) -> Subpo
             fit = model.categories[cat]
             floor = fit.floor if fit.floor is not None else 0
             level = np.exp(fit.level_sd * u)
-            lo, hi = fit.below_lo / fit.share_below, fit.below_hi / fit.share_below
+            lo, hi = 1.0, 1.0  # below the floor: the range of the share, relative
+            if fit.share_below > 0 and fit.below_lo > 0:
+                lo, hi = fit.below_lo / fit.share_below, fit.below_hi / fit.share_below
             lo_mult = np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * v)
             hi_mult = lo_mult
         below = SCORES < floor

@@ -45,6 +45,7 @@ from .subpools import (
     fit_category,
     invitation_rate,
     revealed_floor,
+    seen_once,
 )
 from .uncertainty import ahead_errors, pace_changes, rms
 
@@ -272,6 +273,19 @@ def fit_subpools(
         idx = np.flatnonzero(past.usable & (cat == slug))
         last = own[-1]
         if len(idx) == 0:
+            continue
+        if len(own) == 1:  # seen once: its round invited everybody eligible (assumption 13)
+            fits[slug] = seen_once(
+                slug,
+                dates[last],
+                n[last],
+                int(cut[last]),
+                latest_total,
+                days=config.rate_min_days,
+                stale_days=config.stale_days,
+                at=day,
+            )
+            errors[slug], changes[slug] = (np.zeros(0), np.zeros(0)), np.zeros(0)
             continue
         dep = (cat == slug) | (cat == "general")
         tot, ref, conv = [], [], []
@@ -525,6 +539,10 @@ def fit_pool(
     12. A category without a round in the last ``stale_days`` is stale: its sub-pool is kept
        (and shown, :meth:`PoolModel.subpools`) but left out of forecasts and scenarios unless
        asked for.
+    13. A category seen in a single round is taken as a round that invited every eligible
+       candidate, not as a share of the whole pool: its stock is what accumulates after it,
+       the round's size per ``rate_min_days`` at or above its cutoff, none below
+       (:func:`eeforecast.pool.seen_once`).
 
     Everything uses only rounds and snapshots dated on or before ``as_of``.
 

@@ -30,6 +30,7 @@ __all__ = [
     "invitation_rate",
     "revealed_floor",
     "room_for_round",
+    "seen_once",
     "thin_note",
 ]
 
@@ -224,6 +225,9 @@ class CategoryFit:
         Take part in forecasts and scenarios (default: not stale).
     source : str
         ``fitted``, or what a user set (:meth:`PoolModel.with_subpool`).
+    regime : {"top_n", "seen_once"}
+        ``top_n``: fitted to the category's rounds; ``seen_once``: a category with a single
+        round, taken as a round that invited every eligible candidate (:func:`seen_once`).
     """
 
     category: str
@@ -248,6 +252,7 @@ class CategoryFit:
     stale: bool = False
     include: bool = True
     source: str = "fitted"
+    regime: str = "top_n"
 
     def cap_shares(self) -> np.ndarray:
         """Steady-state eligible share at each score, shape (1201,): ``cap`` (NaN when not set:
@@ -258,6 +263,86 @@ class CategoryFit:
             cap[: max(min(self.floor, 601), 0)] = self.share_below
         cap[601:] = 0.0
         return cap
+
+
+def seen_once(
+    category: str,
+    date: object,
+    invitations: float,
+    cutoff: int,
+    total: np.ndarray,
+    *,
+    days: float = 90.0,
+    stale_days: float = 365.0,
+    at: object = None,
+) -> CategoryFit:
+    """The sub-pool of a category seen in a single round (assumption 13).
+
+    One round cannot separate a stock from a share of the pool, so it is read as a round that
+    invited every eligible candidate: the stock is what accumulates after it, at the round's
+    size per ``days`` (the time a new category's candidates had to gather before its first
+    round), spread like the candidates over the scores at or above its cutoff, and nobody below
+    the cutoff is eligible. A next round larger than that stock invites everybody and cuts at
+    the cutoff of the first (the stock revealed nothing lower).
+
+    Parameters
+    ----------
+    category : str
+        Slug.
+    date : date-like
+        Day of its round.
+    invitations : float
+        Its invitations [candidates].
+    cutoff : int
+        Its cutoff [CRS points].
+    total : numpy.ndarray, shape (1201,)
+        Candidates at each score in the latest snapshot [candidates].
+    days : float
+        Days over which the round's candidates gathered [days].
+    stale_days : float
+        Stale when the round is older than this on ``at`` [days].
+    at : date-like, optional
+        The fit's day (default: ``date``).
+
+    Returns
+    -------
+    CategoryFit
+        ``regime="seen_once"``, ``conversion = invitations / days / candidates on
+        cutoff..600`` [1/day], no refill share, floor = the cutoff, no share below it.
+
+    Examples
+    --------
+    >>> total = np.zeros(1201); total[470:480] = 100.0; total[480:500] = 50.0
+    >>> fit = seen_once("new", "2025-05-01", 900, 480, total)
+    >>> round(fit.conversion, 6)  # 900 over 90 days: 10 a day among the 1,000 at 480..500
+    0.01
+    >>> fit.cap_shares()[[479, 480]].tolist()
+    [0.0, nan]
+    """
+    day = pd.Timestamp(date)
+    above = float(np.asarray(total, dtype=float)[int(cutoff) : 601].sum())
+    rate = float(invitations) / days
+    age = ((pd.Timestamp(at) if at is not None else day) - day) / pd.Timedelta(days=1)
+    stale = age >= stale_days
+    return CategoryFit(
+        category=category,
+        share=0.0,
+        refill=0.0,
+        conversion=rate / above if above > 0 else 0.0,
+        drift=0.0,
+        n_rounds=1,
+        last_date=day,
+        last_cutoff=int(cutoff),
+        flow_rate=rate,
+        flow_cutoff=float(cutoff),
+        floor=int(cutoff),
+        share_below=0.0,
+        below_lo=0.0,
+        below_hi=0.0,
+        stale=bool(stale),
+        include=not stale,
+        regime="seen_once",
+    )
 
 
 def below_range(share: float, spread: float) -> tuple[float, float, float]:
