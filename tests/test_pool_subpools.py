@@ -270,3 +270,24 @@ def test_a_category_seen_once_is_a_stock_not_a_share(feed):
     row = res.final()
     assert row["cutoff"] == 479 and row["dry_share"] == 1 and row["invited"] < 2500
     assert pool.assumptions(["education"])["regime"].item() == "seen_once"
+
+
+def test_scenarios_and_conditional_cutoffs_carry_their_assumptions(feed):
+    from eeforecast.simulate import run_scenarios
+
+    plain = Schedule.from_dict(
+        {"round": [{"date": "2026-01-07", "category": "cec", "invitations": 3000}]}
+    )
+    bounded = Schedule.from_dict(
+        {
+            "round": [{"date": "2026-01-07", "category": "cec", "invitations": 3000}],
+            "subpool": {"cec": {"refill": {"low": 0.5, "high": 2.0}}},
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = run_scenarios({"plain": plain, "bounded": bounded}, feed, as_of="2025-12-17")
+        one = conditional_cutoff(feed, "french", 3000, as_of="2025-12-17")
+    src = {k: r.assumptions.set_index("category").loc["cec", "source"] for k, r in out.items()}
+    assert src == {"plain": "fitted", "bounded": "user: refill=0.5-2"}
+    assert "french" in set(one.assumptions["category"])

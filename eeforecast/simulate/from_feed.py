@@ -35,6 +35,7 @@ __all__ = [
     "replayed_rounds",
     "simulate_feed",
     "start_from",
+    "with_settings",
 ]
 
 #: Largest share of a category's sub-pool that one round takes (the room assumption) [fraction].
@@ -238,13 +239,11 @@ def simulate_feed(
     ``assumptions`` frame says it is stale.
     """
     start = start_from(source, pool=pool, as_of=as_of)
-    settings = {**getattr(schedule, "subpools", {}), **(subpools or {})}
-    model = start.pool.with_subpools(settings)
-    if model is not start.pool:
-        start = replace(start, pool=model, state=model.state(as_of=start.state.as_of))
+    settings = Schedule(subpools={**getattr(schedule, "subpools", {}), **(subpools or {})})
+    start = with_settings(start, settings)
     state, rounds = prepare(start, schedule, room)
     result = simulate(state, rounds, **kwargs)
-    result.assumptions = model.assumptions([r.category for r in rounds if r.category != "general"])
+    result.assumptions = start.pool.assumptions([r.category for r in rounds])
     return result
 
 
@@ -303,7 +302,18 @@ def conditional_cutoff(
     when = start.day if date is None else as_day(date, "date")
     rnd = Round.make(when, category, size, where="hypothetical round")
     state, rounds = prepare(start, [rnd], room)
-    return simulate(state, rounds, n_paths=as_n_paths(n_paths), rng=rng, **kwargs)
+    result = simulate(state, rounds, n_paths=as_n_paths(n_paths), rng=rng, **kwargs)
+    result.assumptions = start.pool.assumptions([r.category for r in rounds])
+    return result
+
+
+def with_settings(start: Start, schedule) -> Start:
+    """``start`` with the schedule's ``[subpool.<category>]`` settings applied to its pool (the
+    start itself when it has none)."""
+    model = start.pool.with_subpools(getattr(schedule, "subpools", None))
+    if model is start.pool:
+        return start
+    return replace(start, pool=model, state=model.state(as_of=start.state.as_of))
 
 
 def cutoff_by_size(
