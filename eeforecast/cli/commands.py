@@ -112,15 +112,24 @@ def simulate_command(args) -> int:
         n_paths=args.n_paths,
         rng=args.seed,
         parameter_uncertainty=args.parameter_uncertainty,
+        subpools=schedule.subpools,
     )
     result.warn_shortfalls()
     frame = result.to_frame()
     cols = ["date", "category", "invitations", "cutoff"]
     if args.n_paths:
         cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]
-    frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + ["pool"]].copy()
-    frame["pool"] = frame["pool"].round().astype("int64")
+    extra = ["pool", "invited", "invites_all", "dry_share"]
+    frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + extra].copy()
+    for col in ("pool", "invited"):
+        frame[col] = frame[col].round().astype("int64")
+    frame["dry_share"] = frame["dry_share"].round(3)
     emit(frame, args.format)
+    if args.format == "table" and result.assumptions is not None and len(result.assumptions):
+        from ..simulate.result import assumptions_text  # heavy: imported where used
+
+        print()
+        print(assumptions_text(rounded(result.assumptions, 3)))
     return 0
 
 

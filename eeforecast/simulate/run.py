@@ -12,7 +12,8 @@ import pandas as pd
 from ..checks import as_day, as_generator
 from ..errors import ParameterError
 from ..pool import PoolState
-from .engine import NOISE_BANDS, EngineInput, PathParams, engine_input, run_numpy
+from .engine import NOISE_BANDS, EngineInput, PathParams, gumbel_draws, run_numpy
+from .inputs import engine_input
 from .kernel import compiled_kernel, run_numba
 from .result import SimulationResult
 from .schedule import Round, Schedule
@@ -20,10 +21,10 @@ from .schedule import Round, Schedule
 __all__ = ["as_rounds", "simulate"]
 
 
-def _run_paths(eng: EngineInput, invitations: np.ndarray, z, engine: str, par=None) -> dict:
+def _run_paths(eng: EngineInput, invitations: np.ndarray, z, engine: str, par=None, g=None) -> dict:
     """Run the rounds for a block of paths with the chosen back end."""
     run = run_numba if engine == "numba" else run_numpy
-    return run(eng, invitations, z, par)
+    return run(eng, invitations, z, par, g)
 
 
 def _chunk_task(
@@ -38,10 +39,12 @@ def _chunk_task(
 ) -> dict:
     """One block of Monte Carlo paths (module level so that executors can pickle it).
 
-    Three streams are spawned from ``seed``: sizes, inflow noise and parameters (the first two
-    are those of a run without parameter uncertainty, which is therefore unchanged).
+    Four streams are spawned from ``seed``: sizes, inflow noise, parameters (the first two
+    are those of a run without parameter uncertainty, which is therefore unchanged) and the
+    sub-pool draws (invite-all cutoffs; with parameter uncertainty, the below-floor shares and
+    the tails), added last so that the first three are unchanged.
     """
-    size_seed, noise_seed, param_seed = seed.spawn(3)
+    size_seed, noise_seed, param_seed, subpool_seed = seed.spawn(4)
     size_rng = np.random.default_rng(size_seed)
     inv = np.empty((n, len(specs)))
     for r, spec in enumerate(specs):
@@ -50,9 +53,12 @@ def _chunk_task(
     if random_inflow and np.any(eng.inflow_sd > 0):
         z = np.random.default_rng(noise_seed).standard_normal((n, len(specs), len(NOISE_BANDS)))
     par = None
+    subpool_rng = np.random.default_rng(subpool_seed)
+    g = gumbel_draws(eng, subpool_rng, n)
     if parameter_uncertainty:
         par = PathParams.draw(eng, np.random.default_rng(param_seed), n)
-    return _run_paths(eng, inv, z, engine, par)
+        par = par.with_subpools(eng, subpool_rng)
+    return _run_paths(eng, inv, z, engine, par, g)
 
 
 def as_rounds(schedule: Schedule | Iterable[Round], start: pd.Timestamp) -> list[Round]:
@@ -202,7 +208,12 @@ def simulate(
     if n_paths is None:
         det = _run_paths(eng, expected, None, engine)
         return SimulationResult._build(
-            rounds, det, start, deterministic=True, thresholds=eng.thresholds
+            rounds,
+            det,
+            start,
+            deterministic=True,
+            thresholds=eng.thresholds,
+            invites_all=eng.invites_all,
         )
     if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
         raise ParameterError(f"n_paths: expected a whole number >= 1 or None, got {n_paths!r}")
@@ -236,5 +247,10 @@ def simulate(
     }
     merged["start_pool"] = np.concatenate([p["start_pool"] for p in parts])
     return SimulationResult._build(
-        rounds, merged, start, deterministic=False, thresholds=eng.thresholds
+        rounds,
+        merged,
+        start,
+        deterministic=False,
+        thresholds=eng.thresholds,
+        invites_all=eng.invites_all,
     )
