@@ -62,6 +62,28 @@ def test_pool_before_any_snapshot_is_a_clear_error(capsys):
     assert errors == ["eeforecast pool: error: no pool snapshot was published"]
 
 
+def test_subpools_prints_the_plausibility_report(capsys):
+    status, out, _ = run(["subpools", "--as-of", "2025-06-30", "--format", "csv"], capsys)
+    assert status == 0
+    frame = pd.read_csv(io.StringIO(out)).set_index("category")
+    # STEM's last round was on 2024-04-11: stale and left out; PNP invited every nominee in 2025
+    assert frame.loc["stem", "stale"] and not frame.loc["stem", "included"]
+    assert frame.loc["pnp", "regime"] == "invite_all"
+    assert (frame["eligible_ge_500"] <= frame["eligible_ge_450"] + 1e-9).all()
+    assert (frame["eligible_ge_450_lo_80"] <= frame["eligible_ge_450_hi_80"]).all()
+    # the table is the report's text: one line per category under its header
+    status, out, _ = run(["subpools", "--as-of", "2025-06-30"], capsys)
+    assert status == 0 and out.startswith("Category sub-pools on 2025-06-30")
+    assert len(out.splitlines()) == 2 + len(frame)
+
+
+def test_subpools_before_any_snapshot_is_a_clear_error(capsys):
+    status, out, err = run(["subpools", "--as-of", "2020-01-01"], capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("eeforecast subpools: error:")
+
+
 @pytest.mark.parametrize(
     ("argv", "match"),
     [

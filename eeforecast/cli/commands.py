@@ -68,6 +68,18 @@ def pool_command(args) -> int:
     return 0
 
 
+def subpools_command(args) -> int:
+    from ..pool import cached_fit  # heavy: imported where used
+
+    feed = load(args)
+    report = cached_fit(feed, as_of=feed.day).subpools()
+    if args.format == "table":
+        print(report)
+    else:
+        emit(rounded(report.to_frame(), 3), args.format)
+    return 0
+
+
 def data_command(args) -> int:
     with warnings.catch_warnings():  # the findings go to issues.txt and are listed below
         warnings.simplefilter("ignore", FeedWarning)
