@@ -95,6 +95,9 @@ class OddsResult:
         Monte Carlo paths [paths].
     note : str
         The assumptions behind the number.
+    assumptions : pandas.DataFrame or None
+        What the simulation assumed about each simulated category's sub-pool, one row per
+        category (:meth:`eeforecast.pool.PoolModel.assumptions`).
     """
 
     score: int
@@ -106,6 +109,7 @@ class OddsResult:
     rounds: int
     n_paths: int
     note: str = ASSUMPTIONS
+    assumptions: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``as_of, score, categories, within, rounds, probability, se``."""
@@ -274,4 +278,5 @@ def odds(
         rounds=int(mask.sum()),
         n_paths=paths.n_paths,
         note=note,
+        assumptions=paths.assumptions,
     )

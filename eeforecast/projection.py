@@ -164,8 +164,8 @@ class Projection:
         End of the simulated span; a longer ``within`` is refused.
     exhausted : numpy.ndarray of bool, shape (n_paths, n_rounds), or None
         Rounds that ran dry (asked for more than were eligible): everybody eligible was invited,
-        and their cutoff is the lowest eligible score on that path (``tie`` 1). Rounds that
-        invite everybody by design (``invites_all``) are not counted.
+        and their cutoff is the score of the lowest whole candidate on that path (``tie`` 1).
+        Rounds that invite everybody by design (``invites_all``) are not counted.
     simulated : numpy.ndarray of int, shape (n_paths, n_rounds), or None
         The engine's cutoffs (the same as ``cutoffs``) [CRS points].
     invites_all : numpy.ndarray of bool, shape (n_rounds,), or None
@@ -225,8 +225,9 @@ class Projection:
         return self.dates.max() if len(self.dates) else self.as_of
 
     def known_categories(self, categories) -> tuple[str, ...]:
-        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a slug that is
-        neither a known category nor one with forecast rounds here is a ParameterError."""
+        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a
+        slug that is neither a known category nor one with forecast rounds here is a
+        ParameterError."""
         cats = eligible_categories(categories)
         for cat in cats:
             if cat not in CATEGORIES and cat not in self.unsimulated and cat not in self.categories:
@@ -476,7 +477,8 @@ def project(
     regime invites its whole stock on each path (the nominations since the previous round).
     Categories the pool model has no eligibility estimate for, and stale ones, are left out
     (listed in ``notes``). A round that runs out of eligible candidates invites all of them: its
-    cutoff is the lowest eligible score on that path, with every tie invited (``exhausted``).
+    cutoff is the score of the lowest whole candidate on that path, with every tie invited
+    (``exhausted``).
     """
     n_paths = as_n_paths(n_paths)
     offset = as_span(span, "span")
@@ -531,7 +533,7 @@ def project(
     cutoffs = np.asarray(result.cutoff)[:, keep].astype(np.int64)
     tie = np.asarray(result.tie, dtype=float)[:, keep]
     # A round that could not fill its invitations invited everybody eligible: its cutoff is the
-    # lowest eligible score on the path (what the engine reports), every tie invited.
+    # score of its lowest whole candidate on the path (what the engine reports), every tie invited.
     exhausted = result.dry[:, keep]
     tie = np.where(exhausted, 1.0, tie)
     cats_all = [*dict.fromkeys(categories)]

@@ -96,7 +96,7 @@ def test_same_seed_same_paths(feed, paths):
 
 def test_dry_rounds_keep_the_lowest_eligible_score_and_pnp_invites_all(paths):
     assert paths.exhausted is not None and paths.exhausted.shape == paths.cutoffs.shape
-    # a dry round's cutoff is what the engine reports (the lowest eligible score on the path),
+    # a dry round's cutoff is what the engine reports (its lowest whole candidate's score),
     # never replaced by a floor; its tie is 1 (everybody eligible was invited)
     np.testing.assert_array_equal(paths.cutoffs, paths.simulated)
     rows, cols = np.nonzero(paths.exhausted)
@@ -111,7 +111,9 @@ def test_dry_rounds_keep_the_lowest_eligible_score_and_pnp_invites_all(paths):
     assert not paths.exhausted[:, pnp].any() and paths.exhausted_share("pnp") == 0
     assert (paths.cutoffs[:, pnp] >= ELIGIBLE_FLOOR["pnp"]).all()
     sizes = sim.requested[:, keep][:, pnp]
-    assert np.allclose(sim.invited[:, keep][:, pnp], sizes) and sizes.std() > 0
+    # the stock, less under half a candidate left in the tail below the lowest whole one
+    invited = sim.invited[:, keep][:, pnp]
+    assert (invited <= sizes + 1e-9).all() and (invited > sizes - 0.5).all() and sizes.std() > 0
     frame = paths.dry_frame().set_index("category")
     assert frame.loc["pnp", "invites_all"] and frame.loc["pnp", "dry_share"] == 0
     for cat in frame.index:

@@ -1357,6 +1357,25 @@ def test_all_rounds_invite_the_stock_and_tails_clip_at_the_lowest_score(engine):
     assert frame["invitations"].tolist() == [50, 100] and frame["dry_share"].tolist() == [0, 0]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_round_taking_the_whole_stock_cuts_at_its_lowest_whole_candidate(engine):
+    # 40 CEC-eligible at 510 and a thin expected tail below (0.3 at 200, 0.1 at 0): a round
+    # that takes everybody cuts at 510, not at 0; less than half a candidate stays below
+    pool = state({510: 40, 200: 30, 0: 10})
+    elig = {"cec": pool.total * np.where(SCORES == 510, 1.0, 0.01)}
+    pool = PoolState(**{**pool.__dict__, "eligible": elig})
+    every = Round(DAY, "cec", Invitations.parse("all"))
+    res = simulate(pool, [rnd("cec", 100), every], engine=engine)
+    assert res.cutoff[0].tolist() == [510, S]  # nothing whole is left for the second round
+    assert res.invited[0, 0] == pytest.approx(40.0) and bool(res.dry[0, 0])
+    assert res.invited[0, 1] == 0 and not res.dry[0, 1]
+    # with less than half a candidate eligible, nobody is invited: the cutoff is missing
+    thin = PoolState(**{**pool.__dict__, "eligible": {"cec": pool.total * 0.01 * (SCORES < 300)}})
+    res = simulate(thin, [rnd("cec", 10)], engine=engine)
+    assert res.cutoff[0, 0] == S and res.invited[0, 0] == 0
+    assert pd.isna(res.to_frame()["cutoff"].iloc[0])
+
+
 def test_invite_all_cutoffs_follow_the_gumbel_law_on_paths():
     # no parameter uncertainty: the cutoffs of rounds of 100 are 900 - 30 ln 100 + 30 ln E
     pool = nominee_state(tails=TAIL)

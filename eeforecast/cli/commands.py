@@ -137,12 +137,20 @@ def simulate_command(args) -> int:
         frame[col] = frame[col].round().astype("int64")
     frame["dry_share"] = frame["dry_share"].round(3)
     emit(frame, args.format)
-    if args.format == "table" and result.assumptions is not None and len(result.assumptions):
-        from ..simulate.result import assumptions_text  # heavy: imported where used
-
-        print()
-        print(assumptions_text(rounded(result.assumptions, 3)))
+    if args.format == "table":
+        _print_assumptions(result.assumptions)
     return 0
+
+
+def _print_assumptions(frame, title: str | None = None) -> None:
+    """The sub-pool assumptions of a simulation under the table (nothing when there are none)."""
+    from ..simulate.result import assumptions_text  # heavy: imported where used
+
+    if frame is None or not len(frame):
+        return
+    print()
+    text = assumptions_text(rounded(frame, 3))
+    print(text if title is None else text.replace("Sub-pool assumptions", title, 1))
 
 
 def _with_recent_pace(schedule, feed):
@@ -236,6 +244,7 @@ def backlog_command(args) -> int:
     if args.format == "table":
         for note in result.notes:
             print(f"note: {note}")
+        _print_assumptions(result.assumptions)
     return 0
 
 
@@ -349,6 +358,14 @@ def scenarios_command(args) -> int:
     filled = sorted({c for cats in result.filled.values() for c in cats})
     if args.format == "table" and filled:
         print(f"\nfilled at their recent pace: {', '.join(filled)}")
+    if args.format == "table":
+        frames = {name: r.assumptions for name, r in result.results.items()}
+        distinct = {f.to_json() for f in frames.values() if f is not None}
+        for name, frame in frames.items():  # once when every scenario assumed the same
+            title = None if len(distinct) == 1 else f"Sub-pool assumptions, {name}"
+            _print_assumptions(frame, title)
+            if len(distinct) == 1:
+                break
     if args.figures:
         _write_figures(result, Path(args.figures))
     return 0
@@ -408,6 +425,7 @@ def odds_command(args) -> int:
     if args.format == "table":
         print()
         print(result.note)
+        _print_assumptions(result.assumptions)
     return 0
 
 

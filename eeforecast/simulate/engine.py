@@ -349,22 +349,25 @@ def run_numpy(
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]
         cum = np.cumsum(src, axis=1)
+        # A round that takes the whole stock ends at its lowest whole candidate: the score at
+        # which the count from the top reaches the stock less half a candidate (the expected
+        # counts thin out smoothly toward score 0; less than half a candidate is left below).
         if eng.all_round[r]:  # the round invites everybody eligible: its size is the stock
             n = cum[:, -1].copy()
             out["requested"][:, r] = n
+            need = np.maximum(n - 0.5, 0.0)
         else:
             n = invitations[:, r]
             if eng.evt_round[r] and c >= 0:  # a given size of an invite-all round is the stock
                 _reset_stock(eng, E, T, c, cum[:, -1], n, out, r)
                 cum = np.cumsum(src, axis=1)
-        reached = cum >= (n - 1e-9 * np.maximum(n, 1))[:, None]
+            need = n - 1e-9 * np.maximum(n, 1)
+        reached = cum >= need[:, None]
         idx = reached.argmax(axis=1)
         found = reached[rows, idx]
-        if not found.all():
-            # everybody eligible is invited: the cutoff is the lowest score with candidates
-            positive = src > 0
-            last = S - 1 - positive[:, ::-1].argmax(axis=1)
-            idx = np.where(found, idx, last)
+        if not found.all():  # too few eligible (ran dry): everybody eligible is invited
+            whole = cum >= np.maximum(cum[:, -1] - 0.5, 0.0)[:, None]
+            idx = np.where(found, idx, whole.argmax(axis=1))
         kmax = int(idx.max()) + 1
         reach = np.arange(kmax)[None, :] <= idx[:, None]  # the scores this round drew from
         take = np.where(np.arange(kmax)[None, :] < idx[:, None], src[:, :kmax], 0.0)

@@ -198,7 +198,8 @@ def kernel(
                 inflow[p, r] += max(n - stock, 0.0)
                 outflow[p, r] += max(stock - n, 0.0)
                 pool += n - stock
-            thr = n - 1e-9 * max(n, 1.0)
+            # a round taking the whole stock ends at its lowest whole candidate (engine.py)
+            thr = max(n - 0.5, 0.0) if all_round[r] else n - 1e-9 * max(n, 1.0)
             cum = 0.0
             idx = -1
             if c < 0:
@@ -213,15 +214,15 @@ def kernel(
                     if cum >= thr:
                         idx = k
                         break
-            if idx < 0:  # too few eligible: all are invited
-                idx = 0
-                for k in range(S - 1, -1, -1):
-                    if (T[k] if c < 0 else E[c, k]) > 0:
+            if idx < 0:  # too few eligible (ran dry): everybody eligible is invited
+                half = max(cum - 0.5, 0.0)
+                idx = S - 1
+                cum = 0.0
+                for k in range(S):
+                    cum += T[k] if c < 0 else E[c, k]
+                    if cum >= half:
                         idx = k
                         break
-                cum = 0.0
-                for k in range(idx + 1):
-                    cum += T[k] if c < 0 else E[c, k]
             at = T[idx] if c < 0 else E[c, idx]
             excl = cum - at
             part = min(max(n - excl, 0.0), at)

@@ -150,8 +150,8 @@ class SimulationResult:
         in the invite-all regime: ``invitations`` is then the median stock), ``exhausted_share``
         (the share of paths on which the round invited everybody eligible) and ``dry_share``
         (the share on which it did so because it was asked for more: ran dry) [fraction]. A
-        round's cutoff on a path where it invited everybody is the lowest eligible score; where
-        nobody was eligible it is missing, never 0. When a schedule filled categories in at
+        round's cutoff on a path where it invited everybody is the score of its lowest whole
+        candidate; where nobody was eligible it is missing, never 0. When a schedule filled categories in at
         their recent pace, ``filled`` (after ``invitations``) marks their rounds.
         ``replayed=True`` keeps the replayed past rounds (column ``replayed``); by default only
         the rounds asked for are returned, in the order held, so row ``i`` is the ``i``-th round
