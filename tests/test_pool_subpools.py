@@ -231,6 +231,21 @@ def test_with_subpool_refuses_unknown_categories_and_settings(model):
         model.with_subpool("pnp", share=0.5)
     with pytest.raises(ParameterError, match=r"\['stock'\]: unknown sub-pool setting"):
         model.with_subpool("cec", stock=5)
+    with pytest.raises(ParameterError, match="subpool.french: share and stock_ge both set"):
+        model.with_subpool("french", share=0.3, stock_ge={500: 3000})
+
+
+def test_a_stock_and_a_share_below_set_together_keep_both(model):
+    # a stock far above the fitted one scales the sub-pool; the share below the floor the user
+    # gives is kept, and no share ever exceeds everybody
+    day = model.as_of + pd.Timedelta(days=1)
+    both = model.with_subpool("french", share_below=(0.1, 0.5), stock_ge={500: (2000, 6000)})
+    fit = both.categories["french"]
+    assert (fit.below_lo, fit.below_hi) == (0.1, 0.5)
+    assert fit.share_below == pytest.approx(np.sqrt(0.05))
+    assert both.eligible_on("french", day)[500:].sum() == pytest.approx(np.sqrt(12e6), rel=1e-6)
+    alone = model.with_subpool("french", stock_ge={500: (2000, 6000)}).categories["french"]
+    assert alone.below_lo <= alone.share_below <= alone.below_hi <= 1.0
 
 
 def test_schedule_subpool_tables_reach_the_simulation_and_its_assumptions(feed, tmp_path):

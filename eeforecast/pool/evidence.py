@@ -167,8 +167,9 @@ def with_subpool(model, category: str, **settings):
         The same below the revealed floor only [fraction].
     stock_ge : dict {score: count or (low, high)}, optional
         The eligible candidates at or above ``score`` after the as-of day's rounds: the sub-pool
-        is scaled to the count (or the geometric midpoint), and a range is the 80% range of
-        the per-path stock multiplier [candidates].
+        is scaled to the count (or the geometric midpoint), its shares capped at 1, and a range
+        is the 80% range of the per-path stock multiplier [candidates]. Not with ``share``
+        (both set the stock); with ``share_below``, the share below the floor is the one given.
     refill : float or (low, high), optional
         Multiplier of the fitted refill (inflow share and conversion): a number fixes it, a
         range is the 80% range of its per-path draw [-].
@@ -198,18 +199,14 @@ def with_subpool(model, category: str, **settings):
     given = {k: v for k, v in settings.items() if v is not None}
     where = f"subpool.{category}"
     parsed = parse_subpool_table({category: given}, "subpool")[category] if given else {}
+    if "share" in parsed and "stock_ge" in parsed:
+        raise ParameterError(
+            f"{where}: share and stock_ge both set the eligible stock; give one (share_below "
+            "with stock_ge sets the share below the revealed floor)"
+        )
     fit = model.categories[category]
     if "include" in parsed:
         fit = replace(fit, include=parsed["include"])
-    for key in ("share", "share_below"):
-        if key in parsed:
-            lo, hi = parsed[key]
-            mid = math.sqrt(lo * hi)
-            fit = replace(fit, share_below=mid, below_lo=lo, below_hi=hi)
-            if key == "share":
-                fit = replace(fit, cap=mid)
-            if fit.floor is None:
-                fit = replace(fit, floor=601)  # nothing revealed: the range holds everywhere
     if "refill" in parsed:
         lo, hi = parsed["refill"]
         mid = math.sqrt(lo * hi)
@@ -220,11 +217,11 @@ def with_subpool(model, category: str, **settings):
             flow_conversion=fit.flow_conversion * mid,
             refill_sd=math.log(hi / lo) / (2 * RANGE_Z),
         )
-    out = replace(model, categories={**model.categories, category: fit})
-    if "stock_ge" in parsed:
+    if "stock_ge" in parsed:  # scales the whole sub-pool, its shares capped at everybody
         ((t, (lo, hi)),) = parsed["stock_ge"].items()
         day = model.as_of + pd.Timedelta(days=1)
-        now = float(out.eligible_on(category, day)[t:].sum())
+        scaled = replace(model, categories={**model.categories, category: fit})
+        now = float(scaled.eligible_on(category, day)[t:].sum())
         if now <= 0:
             raise ParameterError(
                 f"{where}.stock_ge: the fitted sub-pool holds nobody at or above {t} on "
@@ -235,12 +232,21 @@ def with_subpool(model, category: str, **settings):
             fit,
             drift=fit.drift + math.log(factor),
             share_below=min(1.0, fit.share_below * factor),
-            below_lo=fit.below_lo * factor,
-            below_hi=fit.below_hi * factor,
+            below_lo=min(1.0, fit.below_lo * factor),
+            below_hi=min(1.0, fit.below_hi * factor),
             cap=min(1.0, fit.cap * factor) if np.isfinite(fit.cap) else fit.cap,
             level_sd=math.log(hi / lo) / (2 * RANGE_Z),
         )
-        out = replace(model, categories={**out.categories, category: fit})
+    for key in ("share", "share_below"):  # after stock_ge: a share the user gives is kept
+        if key in parsed:
+            lo, hi = parsed[key]
+            mid = math.sqrt(lo * hi)
+            fit = replace(fit, share_below=mid, below_lo=lo, below_hi=hi)
+            if key == "share":
+                fit = replace(fit, cap=mid)
+            if fit.floor is None:
+                fit = replace(fit, floor=601)  # nothing revealed: the range holds everywhere
+    out = replace(model, categories={**model.categories, category: fit})
     if parsed:
         previous = model.categories[category].source
         note = _describe(parsed)
