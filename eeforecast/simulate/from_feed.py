@@ -375,8 +375,10 @@ def cutoff_by_size(
         out of eligible candidates in most paths, ``exhausted_share``, the share of paths in
         which it invited everybody eligible, and ``dry_share``, the share in which it did so
         because it was asked for more (ran dry) [fraction]. Such a round's cutoff on that path
-        is the lowest score among them. A PNP round in the invite-all regime always invites
-        everybody (its size is the stock, ``exhausted_share`` 1, ``dry_share`` 0).
+        is the score of the lowest whole candidate among them. A PNP round in the invite-all
+        regime always invites everybody (its size is the stock, ``exhausted_share`` 1,
+        ``dry_share`` 0). ``attrs["assumptions"]``: the sub-pool assumptions
+        (:meth:`eeforecast.pool.PoolModel.assumptions`).
 
     Raises
     ------
@@ -462,4 +464,6 @@ def cutoff_by_size(
                 "dry_share": float(np.mean(res.dry[:, -1])),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["assumptions"] = res.assumptions  # the same sub-pools for every size
+    return frame
