@@ -277,8 +277,7 @@ def by_size_command(args) -> int:
             "\nEach row: the cutoff if the category's next round (no other round before it) "
             "invites that many; median and intervals over the Monte Carlo paths."
         )
-        found = [t.attrs.get("assumptions") for t in tables]
-        _print_assumptions(pd.concat([f for f in found if f is not None], ignore_index=True))
+        _print_assumptions(pool.assumptions(list(args.category)))
     return 0
 
 

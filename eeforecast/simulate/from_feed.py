@@ -377,7 +377,7 @@ def cutoff_by_size(
         because it was asked for more (ran dry) [fraction]. Such a round's cutoff on that path
         is the score of the lowest whole candidate among them. A PNP round in the invite-all
         regime always invites everybody (its size is the stock, ``exhausted_share`` 1,
-        ``dry_share`` 0). ``attrs["assumptions"]``: the sub-pool assumptions
+        ``dry_share`` 0). The sub-pool assumptions are those of the pool model
         (:meth:`eeforecast.pool.PoolModel.assumptions`).
 
     Raises
@@ -464,6 +464,4 @@ def cutoff_by_size(
                 "dry_share": float(np.mean(res.dry[:, -1])),
             }
         )
-    frame = pd.DataFrame(rows)
-    frame.attrs["assumptions"] = res.assumptions  # the same sub-pools for every size
-    return frame
+    return pd.DataFrame(rows)
