@@ -946,6 +946,46 @@ def test_parameter_uncertainty_off_reproduces_inflow_noise_only():
     assert digest.hexdigest()[:12] == "adce46d47dd7"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_level_draw_acts_after_the_replayed_rounds(engine):
+    # 100 candidates at each score 400..599, half eligible for cec, no inflow: a replayed cec
+    # round of 2,000 takes scores 560..599 on every path whatever the path's level; the level
+    # drawn for the sub-pool acts on the stock left for the next (simulated) round
+    from dataclasses import replace
+
+    total = np.zeros(S)
+    total[400:600] = 100.0
+    base = PoolState(DAY, total, {"cec": total * 0.5}, np.zeros(S), np.zeros(S), {})
+    pool = replace(base, level_sd={"cec": 0.5})
+    past = Round.make(DAY, "cec", 2000, replayed=True)
+    rounds = [past, rnd("cec", 1000, days=1)]
+    res = simulate(pool, rounds, n_paths=200, rng=2, engine=engine)
+    assert (res.cutoff[:, 0] == 560).all()  # the replayed round: the model as fitted
+    later = res.cutoff[:, 1]
+    assert later.min() < 540 < later.max()  # 1,000 of 50 per score from 559: 540 when as fitted
+    # a path's level multiplies the stock left after the replayed round, capped at everybody
+    alone = simulate(replace(pool, level_sd={"cec": 0.5}), [rnd("cec", 1000, days=1)],
+                     n_paths=200, rng=2, engine=engine)  # fmt: skip
+    assert alone.cutoff[:, 0].min() < 580 < alone.cutoff[:, 0].max()
+
+
+def test_level_draw_after_replayed_rounds_engines_agree():
+    pool = uncertain_state()
+    plan = [("cec", 2000, 0), ("french", 500, 2), ("cec", 900, 7), ("french", 400, 7)]
+    rounds = to_rounds(plan)
+    rounds[:2] = [replace_round(r, replayed=True) for r in rounds[:2]]
+    a = simulate(pool, rounds, n_paths=40, rng=3, engine="numba")
+    b = simulate(pool, rounds, n_paths=40, rng=3, engine="numpy")
+    np.testing.assert_array_equal(a.cutoff, b.cutoff)
+    np.testing.assert_allclose(a.pool, b.pool, rtol=1e-9, atol=1e-6)
+
+
+def replace_round(r: Round, **kw) -> Round:
+    from dataclasses import replace
+
+    return replace(r, **kw)
+
+
 def test_spread_grows_with_the_estimated_sd():
     # one category round on a hand-made pool: 100 candidates at each score 400..599, half of
     # them eligible; the round of 2,000 reaches score 560 when the sub-pool is as fitted

@@ -15,7 +15,7 @@
 =====================  ===================================================================
 """
 
-from .calibration import CRPS_LEVEL, SCHEDULE_COLUMNS, calibrate
+from .calibration import CRPS_LEVEL, SCHEDULE_COLUMNS, calibrate, conformal_quantile
 from .catalogue import (
     DEFAULT_CHOICE,
     DEFAULT_LEVELS,
@@ -107,6 +107,7 @@ __all__ = [
     "active_categories",
     "auto_candidates",
     "calibrate",
+    "conformal_quantile",
     "category_history",
     "check_models",
     "count_above",

@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from .catalogue import DEFAULT_CHOICE
 from .scoring import crps_ensemble, crps_normal
 
-__all__ = ["CRPS_LEVEL", "SCHEDULE_COLUMNS", "calibrate"]
+__all__ = ["CRPS_LEVEL", "SCHEDULE_COLUMNS", "calibrate", "conformal_quantile"]
 
 #: The calibrated interval whose half-width, read as a normal's, gives a Gaussian model's CRPS
 #: [%].
@@ -31,7 +31,18 @@ SCHEDULE_COLUMNS = (
 )
 
 
-def _conformal_q(scores: np.ndarray, level: int) -> float:
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
+    """The ``ceil((n + 1) level / 100)``-th smallest of ``n`` scores: the conformal quantile
+    that covers a new exchangeable score with probability at least ``level`` % [score units].
+
+    With too few scores for that rank, the largest score is extrapolated by the ratio of the
+    normal quantiles of ``level`` and of ``n / (n + 1)`` (two-sided).
+
+    Examples
+    --------
+    >>> conformal_quantile(np.arange(1.0, 10.0), 80)  # ceil(10 x 0.8) = 8th of 1..9
+    8.0
+    """
     n = len(scores)
     k = math.ceil((n + 1) * level / 100)
     s = np.sort(scores)
@@ -192,7 +203,7 @@ def calibrate(
             if rows is None or ens[i]:
                 continue
             for lv in needed:
-                q[lv][i] = _conformal_q(score[rows], lv)
+                q[lv][i] = conformal_quantile(score[rows], lv)
         halves = {}
         for lv in needed:
             # a later round is never more certain than an earlier one: the half-width at step k

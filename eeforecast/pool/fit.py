@@ -502,7 +502,9 @@ def fit_pool(
        estimated from the same past data, never from later rounds. ``level_sd`` of a category:
        the recency-weighted root mean square of its out-of-sample one-round-ahead errors, each
        round predicted by the model fitted on the rounds before it
-       (:func:`eeforecast.pool.ahead_errors`). ``refill_sd``: the standard error of the mean
+       (:func:`eeforecast.pool.ahead_errors`); a path's multiplier acts on the stock just before
+       the category's first simulated round, after the rounds held since the snapshot are
+       replayed, which is the stock these errors are about. ``refill_sd``: the standard error of the mean
        log pace over the ``rate_window_days`` the refill is estimated from, the root mean square
        of the log changes of its invitations per day from one quarter to the next over
        ``lookback_days`` (:func:`eeforecast.pool.pace_changes`) over ``sqrt(2 x quarters in

@@ -49,8 +49,10 @@ class PoolState:
         no cap below ``total``.
     level_sd : dict[str, float]
         Parameter uncertainty (Monte Carlo only): category slug -> sd of the log of the
-        category's eligible stock on ``as_of``; each path multiplies ``eligible[slug]`` by
-        ``exp(level_sd * u)``, ``u`` standard normal, capped at ``total`` [-]. Missing: 0.
+        category's eligible stock before its next round; each path multiplies the category's
+        eligible candidates by ``exp(level_sd * u)``, ``u`` standard normal, capped at the
+        candidates at each score, just before the category's first round that is not a
+        replayed past round (``Round.replayed``) [-]. Missing: 0.
     refill_sd : dict[str, float]
         Parameter uncertainty: category slug -> sd of the log of its refill rate; each path
         multiplies ``inflow_eligible[slug]`` and ``conversion[slug]`` by ``exp(refill_sd * v)``

@@ -86,6 +86,9 @@ class EngineInput:
     all_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
     evt_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
     reset_shape: np.ndarray = field(default_factory=lambda: np.zeros((0, N_SCORES)))  # (C, S)
+    # (C,) round before which a path's level multiplier acts: the category's first round that
+    # is not a replayed past round (0: on the starting stock)
+    level_round: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
 
     @property
     def invites_all(self) -> np.ndarray:
@@ -101,7 +104,9 @@ NOMINEE_CELLS = MAX_SCORE - 600
 class PathParams:
     """Per-path parameter draws (multipliers of 1 and shift 0: the model as fitted).
 
-    ``level`` (P, C) multiplies each category's eligible stock, ``refill`` (P, C) its
+    ``level`` (P, C) multiplies each category's eligible stock (just before the round
+    ``EngineInput.level_round``: its first round that is not a replayed past round),
+    ``refill`` (P, C) its
     inflow share and conversion, ``rate`` (P,) the nominees' expected net inflow and ``shift``
     (P,) moves the nominees' scores [CRS points]. ``tilt`` (P, 100), if not None, multiplies
     the starting candidates and eligible counts at reversed indices 600..699 (scores
@@ -221,6 +226,13 @@ def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
     return out
 
 
+def _level_at(eng: EngineInput, r: int) -> np.ndarray:
+    """(C,) bool: the categories whose level multiplier acts just before round ``r``."""
+    n_cat = eng.eligible.shape[0]
+    at = eng.level_round if len(eng.level_round) == n_cat else np.zeros(n_cat, np.intp)
+    return at == r
+
+
 def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
     """Per-path starting arrays of the numpy engine (shapes (P, S) and (C, P, S))."""
     n_paths = par.rate.shape[0]
@@ -246,7 +258,8 @@ def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
         for c in range(n_cat):
             below[c, :, eng.below_from[c] :] = par.below[:, c][:, None]
         elig *= below
-    elig = np.minimum(elig * par.level.T[:, :, None], total[None, :, :])
+    at_start = _level_at(eng, 0)
+    elig = np.minimum(elig * np.where(at_start[:, None], par.level.T, 1.0)[:, :, None], total[None])
     ref = par.refill.T[:, :, None]  # (C, P, 1)
     ie = np.minimum(eng.inflow_eligible[:, None, :] * ref, 1.0)
     conv = np.minimum(eng.conversion[:, None, :] * ref, 1.0)
@@ -345,6 +358,9 @@ def run_numpy(
                     room = np.maximum(cap_p[j] * T - E[j], 0.0)
                     E[j] += np.minimum(np.minimum(conv_p[j] * d, 1.0) * T, room)
                     np.minimum(E[j], T, out=E[j])
+        if par is not None and r > 0:  # the level drawn for the stock after the replayed rounds
+            for j in np.flatnonzero(_level_at(eng, r)):
+                E[j] = np.minimum(E[j] * par.level[:, j][:, None], T)
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]

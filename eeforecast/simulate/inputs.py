@@ -191,7 +191,12 @@ def _subpool_input(
                 shape[c, MAX_SCORE - int(tail[c, 2])] = 1.0
     all_round = np.array([r.invitations.dist == "all" for r in rounds], dtype=bool)
     evt = np.array([r.category in tails and r.category in tracked for r in rounds], dtype=bool)
+    level_round = np.zeros(n_cat, dtype=np.intp)
+    for c, cat in enumerate(tracked):
+        own = [i for i, r in enumerate(rounds) if r.category == cat and not r.replayed]
+        level_round[c] = own[0] if own else 0
     return {
+        "level_round": level_round,
         "cap_share": share,
         "below_from": below_from,
         "below_lo": lo,

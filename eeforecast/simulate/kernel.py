@@ -58,6 +58,7 @@ def kernel(
     evt_round,
     requested,
     reset_shape,
+    level_round,
 ):  # pragma: no cover
     """The engine for one path at a time, in loops (compiled with numba).
 
@@ -128,7 +129,7 @@ def kernel(
                 mult = bm if k >= bf else 1.0
                 if use_below:
                     e = e * mult
-                E[c, k] = min(e * lv, T[k])
+                E[c, k] = min(e * lv, T[k]) if level_round[c] == 0 else min(e, T[k])
                 iep[c, k] = min(ie[c, k] * rf, 1.0)
                 ck = min(conv[c, k] * rf, 1.0)
                 convp[c, k] = ck
@@ -173,6 +174,12 @@ def kernel(
                 inflow[p, r] = gained
                 outflow[p, r] = lost
                 pool = pool + gained - lost
+            if r > 0:  # the level drawn for the stock after the replayed rounds
+                for c in range(C):
+                    if level_round[c] == r:
+                        lv = lev[p, c]
+                        for k in range(S):
+                            E[c, k] = min(E[c, k] * lv, T[k])
             c = cat[r]
             n = inv[p, r]
             if all_round[r]:  # everybody eligible: the size is the stock
@@ -354,5 +361,8 @@ def run_numba(
         np.ascontiguousarray(eng.evt_round, np.bool_),
         out["requested"],
         np.ascontiguousarray(eng.reset_shape, float),
+        np.ascontiguousarray(
+            eng.level_round if len(eng.level_round) == n_cat else np.zeros(n_cat), np.int64
+        ),
     )
     return out

@@ -184,8 +184,10 @@ def simulate(
     rescaled so that the band's total is kept (:func:`eeforecast.pool.tilt_factors`; only
     the band's total is published), :math:`t` standard normal, drawn after the others. The
     multipliers have median 1, so the median path stays near the deterministic one; a level
-    error acts once (the stock on the start day), a refill error on every interval of the
-    path. They are drawn from a third stream spawned per block, so switching them off leaves
+    error acts once, on the stock just before the category's first round that is not a
+    replayed past round (the stock the next round would find, where ``level_sd`` is
+    estimated; a replayed round takes its actual size from the model as fitted), a refill
+    error on every interval of the path. They are drawn from a third stream spawned per block, so switching them off leaves
     the other draws unchanged.
 
     Counts are expected values (fractional) in both modes; with integer pools, integer inflows
