@@ -408,6 +408,10 @@ def replay_markdown(
         "not fully out of sample. The calibration takes its score, window and minimum from the "
         "forecast calibration, but it was designed with these replays in view, and a variant "
         "calibrating each end of the interval separately was also compared on them.",
+        "",
+        "The *full* interval is what a simulation of given rounds returns by default "
+        "(`simulate_feed`, scenarios): its coverage above is that of the package's own "
+        "Monte Carlo intervals over several rounds.",
     ]
     return "\n".join(lines) + "\n"
 
