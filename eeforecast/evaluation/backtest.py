@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 
 import pandas as pd
 
-from ..checks import LEVELS, as_day, as_levels, as_slugs, as_whole
+from ..checks import LEVELS, MAX_HORIZON, as_day, as_levels, as_slugs, as_whole
 from ..data import Feed, FeedWarning, as_feed
 from ..errors import ParameterError
 from ..forecast import (
@@ -109,7 +109,7 @@ def cross_validation(
     >>> bool((cv["date"] - cv["origin"] == pd.Timedelta(days=1)).all())  # the evening before
     True
     """
-    horizon = as_whole(horizon, "horizon")
+    horizon = as_whole(horizon, "horizon", maximum=MAX_HORIZON)
     warmup_days = as_whole(warmup_days, "warmup_days", minimum=0)
     categories = as_slugs(categories)
     levels = as_levels(levels)

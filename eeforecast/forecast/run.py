@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_levels, as_slugs, as_whole
+from ..checks import LEVELS, MAX_HORIZON, as_levels, as_slugs, as_whole
 from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..scores import MAX_SCORE
@@ -166,7 +166,7 @@ def forecast(
     >>> res.table[["category", "step"]].values.tolist()
     [['cec', 1], ['cec', 2]]
     """
-    horizon = as_whole(horizon, "horizon")
+    horizon = as_whole(horizon, "horizon", maximum=MAX_HORIZON)
     calibration_days = as_whole(calibration_days, "calibration_days")
     categories = as_slugs(categories)
     levels = as_levels(levels)

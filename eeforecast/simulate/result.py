@@ -159,9 +159,13 @@ class SimulationResult:
         frame = self.to_frame()[["date", "category", "invitations", "invited", "dry_share"]]
         return frame[frame["dry_share"] > share].reset_index(drop=True)
 
-    def warn_shortfalls(self, stacklevel: int = 2, share: float = DRY_SHARE) -> None:
-        """A warning for each round of :meth:`shortfalls`."""
-        for row in self.shortfalls(share).itertuples(index=False):
+    def warn_shortfalls(
+        self, stacklevel: int = 2, share: float = DRY_SHARE, *, at_most: int = 5
+    ) -> None:
+        """A warning for each round of :meth:`shortfalls`, the first ``at_most`` of them; the
+        rest in one more line (a daily rule over years would otherwise print thousands)."""
+        rows = list(self.shortfalls(share).itertuples(index=False))
+        for row in rows[:at_most]:
             paths = (
                 f"on {row.dry_share:.0%} of the paths; median invited {row.invited:,.0f}"
                 if self.n_paths > 1
@@ -170,6 +174,15 @@ class SimulationResult:
             warnings.warn(
                 f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d} ran dry "
                 f"(invited everybody eligible) {paths}",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
+        if len(rows) > at_most:
+            last = rows[-1]
+            warnings.warn(
+                f"{len(rows) - at_most:,} more rounds ran dry, the last "
+                f"{last.category}:{last.invitations}@{last.date:%Y-%m-%d} (see the 'invited' "
+                "column of the result)",
                 UserWarning,
                 stacklevel=stacklevel + 1,
             )
