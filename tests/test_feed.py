@@ -844,8 +844,12 @@ def test_write_processed_of_a_feed_before_any_snapshot(tmp_path, feed):
 
 def test_write_processed_names_the_file_it_cannot_write(tmp_path, feed):
     (tmp_path / "snapshots.csv").mkdir()  # a folder where a file should go
-    with pytest.raises(EEForecastError, match=r"snapshots.csv.*written before it: rounds"):
+    (tmp_path / "rounds.csv").write_text("old")
+    with pytest.raises(EEForecastError, match=r"snapshots.csv: a folder is in the way.*as it was"):
         write_processed(feed, tmp_path)
+    # all or nothing: the old rounds.csv is kept, the folder is untouched, no temporary left
+    assert (tmp_path / "rounds.csv").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rounds.csv", "snapshots.csv"]
 
 
 def test_load_feed_hands_out_copies(tmp_path, raw_payload):

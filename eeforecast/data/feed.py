@@ -222,10 +222,10 @@ class Feed:
             self.totals["as_of"].isin(carried) & (self.totals["as_of"] <= day)
         ].reset_index(drop=True)
         for rev in self.revisions:  # the version public on ``day``, if a later one replaced it
-            if rev.published <= day < rev.until:
-                snapshots.loc[snapshots["as_of"] == rev.as_of, "candidates"] = np.asarray(
-                    rev.leaves, dtype=float
-                )
+            rows = snapshots["as_of"] == rev.as_of
+            # a snapshot dated after ``day`` was cut above, even if a round carried it by then
+            if rev.published <= day < rev.until and rows.any():
+                snapshots.loc[rows, "candidates"] = np.asarray(rev.leaves, dtype=float)
                 totals.loc[totals["as_of"] == rev.as_of, ["total", "leaves_total"]] = [
                     int(rev.total),
                     int(sum(rev.leaves)),
