@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..checks import as_day, as_positive, as_slug
+from ..checks import MAX_EVERY, MAX_INVITATIONS, as_day, as_positive, as_slug
 from ..errors import ParameterError
+from ..files import read_file
 
 __all__ = ["Invitations", "Round", "Rule", "Schedule", "parse_draw"]
 
@@ -51,7 +52,7 @@ class Invitations:
         if isinstance(spec, Invitations):
             return spec
         if not isinstance(spec, Mapping):
-            return cls("fixed", (("value", as_positive(spec, where, integer=True)),))
+            return cls("fixed", (("value", _size(spec, where)),))
         spec = dict(spec)
         dist = spec.pop("dist", None)
         if dist not in _DISTS:
@@ -64,34 +65,41 @@ class Invitations:
             for key in ("mean", "sd"):
                 if key not in spec:
                     raise ParameterError(f"{where}.{key}: missing (dist='normal')")
-            mean = as_positive(spec["mean"], f"{where}.mean")
+            mean = _size(spec["mean"], f"{where}.mean", integer=False)
             sd = spec["sd"]
-            if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd >= 0:
-                raise ParameterError(f"{where}.sd: must be a number >= 0, got {sd!r}")
+            if (
+                isinstance(sd, bool)
+                or not isinstance(sd, (int, float))
+                or not 0 <= sd <= MAX_INVITATIONS
+            ):
+                raise ParameterError(
+                    f"{where}.sd: must be a number from 0 to {MAX_INVITATIONS:,}, got {sd!r}"
+                )
             return cls(dist, (("mean", mean), ("sd", float(sd))))
         if dist == "uniform":
             for key in ("low", "high"):
                 if key not in spec:
                     raise ParameterError(f"{where}.{key}: missing (dist='uniform')")
-            low = as_positive(spec["low"], f"{where}.low", integer=True)
-            high = as_positive(spec["high"], f"{where}.high", integer=True)
+            low = _size(spec["low"], f"{where}.low")
+            high = _size(spec["high"], f"{where}.high")
             if high < low:
                 raise ParameterError(f"{where}.high: must be >= low ({low:g}), got {high:g}")
             return cls(dist, (("low", low), ("high", high)))
         values = spec.get("values")
         if not isinstance(values, (list, tuple)) or not values:
             raise ParameterError(f"{where}.values: expected a non-empty list of counts")
-        vals = tuple(
-            as_positive(v, f"{where}.values[{i}]", integer=True) for i, v in enumerate(values)
-        )
+        vals = tuple(_size(v, f"{where}.values[{i}]") for i, v in enumerate(values))
         p = spec.get("p")
         if p is None:
             probs = tuple(1.0 / len(vals) for _ in vals)
         else:
             if not isinstance(p, (list, tuple)) or len(p) != len(vals):
                 raise ParameterError(f"{where}.p: expected {len(vals)} probabilities")
+            for i, x in enumerate(p):
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise ParameterError(f"{where}.p[{i}]: expected a probability, got {x!r}")
             probs = tuple(float(x) for x in p)
-            if any(not (x >= 0) for x in probs) or abs(sum(probs) - 1) > 1e-9:
+            if any(not (0 <= x <= 1) for x in probs) or abs(sum(probs) - 1) > 1e-9:
                 raise ParameterError(f"{where}.p: probabilities must be >= 0 and add to 1")
         return cls(dist, (("values", vals), ("p", probs)))
 
@@ -262,9 +270,10 @@ class Schedule:
                 item, where, required=("category", "invitations", "every", "to"), optional=("from",)
             )
             every = item["every"]
-            if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= MAX_EVERY:
                 raise ParameterError(
-                    f"{where}.every: must be a whole number of days >= 1, got {every!r}"
+                    f"{where}.every: must be a whole number of days from 1 to {MAX_EVERY:,}, "
+                    f"got {every!r}"
                 )
             start = as_day(item["from"], f"{where}.from") if "from" in item else None
             end = as_day(item["to"], f"{where}.to")
@@ -300,14 +309,22 @@ class Schedule:
             to = "2026-06-30"
         """
         path = Path(path)
+        data = read_file(path, what="a TOML schedule", noun="schedule", error=ParameterError)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParameterError(f"schedule {path}: cannot read: {exc.strerror}") from exc
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"schedule {path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it "
+                "as UTF-8"
+            ) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ParameterError(f"schedule {path}: malformed TOML: {exc}") from exc
+            raise ParameterError(f"schedule {path}: malformed TOML: {exc}") from None
+        except RecursionError:
+            raise ParameterError(
+                f"schedule {path}: nested deeper than Python can read (a schedule needs 3 levels)"
+            ) from None
         try:
             return cls.from_dict(data)
         except ParameterError as exc:
@@ -326,6 +343,11 @@ class Schedule:
             ]
         items.sort(key=lambda t: t[:3])
         return [t[3] for t in items]
+
+
+def _size(value: object, where: str, *, integer: bool = True) -> float:
+    """A round size: a number from 1 to :data:`eeforecast.checks.MAX_INVITATIONS` [candidates]."""
+    return as_positive(value, where, integer=integer, maximum=MAX_INVITATIONS)
 
 
 def _as_list(value: object, name: str) -> list:
@@ -359,8 +381,14 @@ def parse_draw(text: str, default_date: object = None) -> Round:
     category, sep, count = body.partition(":")
     if not sep or not count.strip():
         raise ParameterError(f"{where}: expected CATEGORY:N[@YYYY-MM-DD]")
+    digits = count.strip().replace(",", "").replace("_", "")
+    if len(digits) > 30:
+        raise ParameterError(
+            f"{where[:40]}...: N must be a whole number up to {MAX_INVITATIONS:,}, got "
+            f"{len(digits):,} digits"
+        )
     try:
-        n = int(count.strip().replace(",", "").replace("_", ""))
+        n = int(digits)
     except ValueError:
         raise ParameterError(f"{where}: N must be a whole number, got {count!r}") from None
     if n <= 0:
