@@ -1,94 +1,89 @@
 """Adversarial tests: hostile or careless input gives a valid result or one clear error line.
 
-The contract, asserted for every case: **a valid result or one clear error line (exit status 2,
+The rule, asserted for every case: **a valid result or one clear error line (exit status 2,
 naming the file, round, field or argument), never a traceback or a hang**; no silent wrong answer
 (each case's oracle, see :mod:`fuzz.feeds`); a failed run leaves no half-written file; ``update``
-never loses the last good backup.
+never loses the last good backup. No case is an expected failure.
 
 The cases come from the seeded catalogues in ``tests/fuzz/`` (independent of the package's
-internals: only ``eeforecast.cli.main(argv)`` and the command line are used). Runs that fail today
-are listed in ``tests/fuzz/known_failures.json`` (written by ``tests/fuzz/explore.py
---write-known``) and marked ``xfail(strict=False)`` with their finding id (see
-``/work/notes/fuzz_findings.md`` and :mod:`fuzz.findings`): the module is green now and turns
-into a guard as the fixes land. A run that fails and is not listed is a regression.
+internals: only ``eeforecast.cli.main(argv)`` and the command line are used).
 
-Cost: the bulk (every mutated feed through ``rounds`` and ``pool``, the argument cases that must
-be refused, schedule contents) runs in-process; subprocess cases and the expensive commands
-(forecast, simulate, report) on a small sample are marked ``slow``.
+Cost (about two minutes on two cores): the >= 1,000 mutated feeds run in-process through the
+reading commands (``rounds``, ``pool``, ``pool --as-of``) in a few tests, each looping over a
+class of cases and reporting every failing case in one assertion message; so do the argument
+and schedule-content cases. Subprocesses only where a case needs one: a FIFO or a device (which
+block or fill memory in C code), resource limits (a full disk), the local HTTPS server of
+``update``, commands that write files. The expensive commands (``forecast``, ``simulate``,
+``report``) run on a small sample marked ``slow``. ``tests/fuzz/explore.py`` runs the whole
+catalogue (every case through every command) and writes ``docs/results/fuzz.md``.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-import json
-from pathlib import Path
 
 import pytest
 from fuzz import args as arg_cases
-from fuzz import feeds, files, findings, plan, updates, writing
+from fuzz import feeds, files, plan, updates, writing
 from fuzz.runner import can_drop_privileges
-from fuzz.sample import EXPENSIVE_SAMPLE
-
-SEED = 20251217
-N_RANDOM = 700
-KNOWN_PATH = Path(__file__).parent / "fuzz" / "known_failures.json"
-KNOWN: dict[str, str] = json.loads(KNOWN_PATH.read_text()) if KNOWN_PATH.exists() else {}
+from fuzz.sample import (
+    EXPENSIVE_SAMPLE,
+    FILE_SUBPROCESS,
+    N_RANDOM,
+    REPORT_SAMPLE,
+    SEED,
+    UPDATE_SAMPLE,
+)
 
 FEED_CASES = feeds.catalogue(SEED, N_RANDOM)
 ARG_CASES = arg_cases.catalogue()
 FILE_CASES = files.catalogue()
-UPDATE_CASES = updates.catalogue()
+UPDATE_CASES = {c.id: c for c in updates.catalogue()}
 WRITE_CASES = {c.id: c for c in writing.catalogue()}
+_BY_ID = {c.id: c for c in FEED_CASES}
 
-#: Update cases that run without the slow mark (the rest are slow).
-UPDATE_CORE = {
-    "update/replace/good-live-and-previous",
-    "update/identical",
-    "update/older/refused",
-    "update/payload/corrupt",
-    "update/payload/deep",
-    "update/timeout/inf",
-    "update/url/bad-ipv6",
-    "update/local/live-corrupt-previous-good",
-    "update/local/disk-full",
-}
-
-#: File cases left to explore.py (5-20 s each; their findings are guarded by a cheaper case:
-#: dev-zero by files/source/dev-zero, the flood by rounds-10000).
-FILES_EXPLORE_ONLY = {
-    "files/schedule/dev-zero",
-    "files/schedule/daily-to-2100",
-    "files/schedule/to-2262",
-    "files/schedule/rules-2000",
-}
-
-#: Heavy feed cases left to explore.py (reading 34,000 rounds takes 10-20 s).
+#: Feed cases read through the command line too slowly for the suite (34,000 rounds: the
+#: benchmark ``benchmarks/bench_volume.py`` times it).
 FEEDS_EXPLORE_ONLY = {"volume/34000-rounds"}
 
-#: Report cases of the writing catalogue run here (each runs the whole pipeline, ~15-30 s).
-REPORT_SAMPLE = [
-    "writing/report/out-is-file",
-    "writing/report/disk-full-at-html",
-]  # folder-vanishes (timing-dependent) and the other --out cases: explore.py
+#: Random variants per in-process test (so that the two workers share the work evenly).
+CHUNK = 120
 
 
-def _param(kind: str, command: str, case, *, slow: bool = False, extra=()):
-    key = f"{kind}|{command}|{case.id}"
-    marks = list(extra)
-    if slow:
-        marks.append(pytest.mark.slow)
-    if key in KNOWN:
-        fid = KNOWN[key]
-        marks.append(pytest.mark.xfail(reason=f"{fid}: {findings.title(fid)}", strict=False))
-    return pytest.param(case, id=f"{command}:{case.id}", marks=marks)
+def _feed_groups() -> dict[str, list]:
+    """Deterministic cases by class, the seeded random variants in chunks of :data:`CHUNK`."""
+    groups: dict[str, list] = collections.defaultdict(list)
+    randoms = []
+    for case in FEED_CASES:
+        if case.id in FEEDS_EXPLORE_ONLY:
+            continue
+        if case.id.startswith("random/"):
+            randoms.append(case)
+        else:
+            groups[case.cls].append(case)
+    for i in range(0, len(randoms), CHUNK):
+        groups[f"random-{i // CHUNK}"] = randoms[i : i + CHUNK]
+    return dict(groups)
 
 
-def _check(verdict, res, case) -> None:
-    assert verdict.passed, (
-        f"{case.id}: {verdict.outcome}: {verdict.detail}\n"
-        f"argv: {res.argv[:8]}\nstatus {res.status}, {res.seconds:.1f} s\n"
-        f"stderr (tail): {res.stderr[-1200:]}"
-    )
+FEED_GROUPS = _feed_groups()
+
+
+def _feed_params():
+    """Every deterministic case through ``rounds``, ``pool`` and ``pool --as-of``; the random
+    variants (reformattings, shuffles and malformations, judged on the rows they change)
+    through ``rounds`` and ``pool``."""
+    out = []
+    for group in FEED_GROUPS:
+        commands = ("rounds", "pool") if group.startswith("random-") else plan.CHEAP
+        out += [pytest.param(group, cmd, id=f"{group}-{cmd}") for cmd in commands]
+    return out
+
+
+def _failures(results) -> str:
+    lines = [f"{cid}: {verdict.outcome}: {verdict.detail[:300]}" for cid, verdict in results]
+    return f"{len(lines)} failing case(s):\n" + "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -110,110 +105,84 @@ def test_catalogue_is_large_seeded_and_covers_every_class():
         if not a.heavy:
             assert a.payload() == b.payload(), a.id
     assert all(c.oracle in feeds.ORACLES for c in FEED_CASES)
+    in_tests = sum(len(cases) for cases in FEED_GROUPS.values())
+    assert in_tests >= 1000, in_tests
 
 
-def test_known_failures_name_existing_cases_and_findings():
-    ids = (
-        {f"feeds|{cmd}|{c.id}" for c in FEED_CASES for cmd in (*plan.CHEAP, *plan.EXPENSIVE)}
-        | {f"args|{c.argv[0] if c.argv else ''}|{c.id}" for c in ARG_CASES}
-        | {f"files|{c.argv('x', 'y')[0]}|{c.id}" for c in FILE_CASES}
-        | {f"updates|update|{c.id}" for c in UPDATE_CASES}
-        | {f"writing|{c.command}|{c.id}" for c in WRITE_CASES.values()}
-    )  # fmt: skip
-    stale = sorted(set(KNOWN) - ids)
-    assert not stale, f"known_failures.json names cases that no longer exist: {stale[:5]}"
-    unnamed = sorted({fid for fid in KNOWN.values() if findings.title(fid) == "(unclassified)"})
-    assert not unnamed, f"findings without a title: {unnamed[:5]}"
+def test_samples_name_existing_cases():
+    missing = [cid for cid in EXPENSIVE_SAMPLE if cid not in _BY_ID]
+    missing += [cid for cid in UPDATE_SAMPLE if cid not in UPDATE_CASES]
+    missing += [cid for cid in REPORT_SAMPLE if cid not in WRITE_CASES]
+    file_ids = {c.id for c in FILE_CASES}
+    missing += [cid for cid in FILE_SUBPROCESS if cid not in file_ids]
+    assert not missing, missing
 
 
 # --- mutated feeds ---------------------------------------------------------------------------
 
 
-def _cheap_commands(case) -> tuple[str, ...]:
-    """Every feed goes through ``rounds``; the deterministic ones also through ``pool`` and
-    ``pool-as-of`` (the random variants are reformattings, shuffles and malformations that
-    ``rounds`` already judges; explore.py runs them through all three)."""
-    return ("rounds",) if case.id.startswith("random/") else plan.CHEAP
+@pytest.mark.parametrize(("group", "command"), _feed_params())
+def test_feeds(ws, group, command):
+    failed = []
+    for case in FEED_GROUPS[group]:
+        verdict, res = plan.run_feed(ws, case, command, mode="inprocess")
+        if not verdict.passed:
+            failed.append((case.id, verdict))
+    assert not failed, _failures(failed)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [_param("feeds", cmd, c) for c in FEED_CASES if not c.heavy for cmd in _cheap_commands(c)],
-)
-def test_feed_rounds_and_pool(ws, case, request):
-    command = request.node.callspec.id.split(":", 1)[0]
-    verdict, res = plan.run_feed(ws, case, command)
-    _check(verdict, res, case)
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        _param("feeds", "rounds", c, slow=True)
-        for c in FEED_CASES
-        if c.heavy and c.id not in FEEDS_EXPLORE_ONLY
-    ],
-)
-def test_heavy_feed_rounds(ws, case):
-    verdict, res = plan.run_feed(ws, case, "rounds", timeout=120)
-    _check(verdict, res, case)
-
-
-_BY_ID = {c.id: c for c in FEED_CASES}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        _param("feeds", cmd, _BY_ID[cid], slow=True)
-        for cid in EXPENSIVE_SAMPLE
-        for cmd in ("forecast", "simulate")
-    ],
-)
-def test_feed_forecast_and_simulate(ws, case, request):
-    command = request.node.callspec.id.split(":", 1)[0]
-    verdict, res = plan.run_feed(ws, case, command, timeout=180)
-    _check(verdict, res, case)
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["forecast", "simulate"])
+def test_feeds_expensive(ws, command):
+    """A sample of the feeds through the commands that fit a pool and simulate (full feed)."""
+    failed = []
+    for cid in EXPENSIVE_SAMPLE:
+        verdict, res = plan.run_feed(ws, _BY_ID[cid], command, mode="inprocess", timeout=240)
+        if not verdict.passed:
+            failed.append((cid, verdict))
+    assert not failed, _failures(failed)
 
 
 # --- arguments -------------------------------------------------------------------------------
 
 
-def _arg_slow(case) -> bool:
-    return case.heavy or case.subprocess_only or case.oracle != "error"
-
-
 def _arg_in_tests(case) -> bool:
-    """Every argument that must be refused, every case of the cheap commands and every case
-    failing today; the other valid-result runs of the expensive commands (each a whole forecast
-    or backtest) are left to explore.py."""
-    key = f"args|{case.argv[0] if case.argv else ''}|{case.id}"
-    if case.id == "args/simulate/paths/int64":
-        return False  # the same hang as paths/1e8
-    return (
-        case.oracle == "error"
-        or (case.argv and case.argv[0] in ("rounds", "pool", "data", "update", "simulate"))
-        or key in KNOWN
-    )
+    """Every argument case, except the runs of the expensive commands that succeed (each a
+    whole forecast or backtest: explore.py runs them)."""
+    command = case.argv[0] if case.argv else ""
+    return case.oracle == "error" or command not in ("forecast", "backtest") or case.mention
 
 
-#: A run that must be refused or finish: 10 s is ample (the slowest valid run here takes ~8 s).
-ARG_TIME_LIMIT = 10.0
+ARGS_INPROCESS = collections.defaultdict(list)
+ARGS_SUBPROCESS = []
+for _case in ARG_CASES:
+    if not _arg_in_tests(_case):
+        continue
+    if plan.arg_mode(_case) == "inprocess":
+        ARGS_INPROCESS[_case.cls].append(_case)
+    else:
+        ARGS_SUBPROCESS.append(_case)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        _param("args", c.argv[0] if c.argv else "", c, slow=_arg_slow(c))
-        for c in ARG_CASES
-        if _arg_in_tests(c)
-    ],
-)
-def test_argument(ws, case):
-    if case.timeout > ARG_TIME_LIMIT and case.heavy:
-        case = dataclasses.replace(case, timeout=ARG_TIME_LIMIT)
+@pytest.mark.parametrize("cls", sorted(ARGS_INPROCESS))
+def test_arguments(ws, cls):
+    failed = []
+    for case in ARGS_INPROCESS[cls]:
+        verdict, res = plan.run_arg(ws, case)
+        if not verdict.passed:
+            failed.append((case.id, verdict))
+    assert not failed, _failures(failed)
+
+
+#: A heavy argument case must be refused (or finish) within this time [s].
+ARG_TIME_LIMIT = 30.0
+
+
+@pytest.mark.parametrize("case", ARGS_SUBPROCESS, ids=lambda c: c.id)
+def test_argument_subprocess(ws, case):
+    case = dataclasses.replace(case, timeout=min(case.timeout, ARG_TIME_LIMIT))
     verdict, res = plan.run_arg(ws, case)
-    _check(verdict, res, case)
+    assert verdict.passed, _failures([(case.id, verdict)]) + f"\nstderr: {res.stderr[-800:]}"
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -222,26 +191,31 @@ _needs_privilege_drop = pytest.mark.skipif(
     not can_drop_privileges(), reason="root without setpriv: permissions cannot be made to bite"
 )
 
+FILES_INPROCESS = [c for c in FILE_CASES if c.inprocess_ok]
+
+
+def test_schedule_contents(ws):
+    """Every schedule whose content alone is hostile (encodings, nesting, values, dates)."""
+    failed = []
+    for case in FILES_INPROCESS:
+        verdict, res = plan.run_file(ws, case)
+        if not verdict.passed:
+            failed.append((case.id, verdict))
+    assert not failed, _failures(failed)
+
 
 @pytest.mark.parametrize(
     "case",
     [
-        _param(
-            "files",
-            c.argv("x", "y")[0],
-            c,
-            slow=plan.file_mode(c) == "subprocess",
-            extra=[_needs_privilege_drop] if c.unprivileged else [],
-        )
+        pytest.param(c, id=c.id, marks=[_needs_privilege_drop] if c.unprivileged else [])
         for c in FILE_CASES
-        if not c.heavy and c.id not in FILES_EXPLORE_ONLY
+        if c.id in FILE_SUBPROCESS
     ],
 )
-def test_file(ws, case):
-    # a FIFO would block forever: 5 s is ample for a command that takes 1 s
-    limit = 5 if case.id.endswith("/fifo") else min(case.timeout, 60)
-    verdict, res = plan.run_file(ws, case, timeout=limit)
-    _check(verdict, res, case)
+def test_file_subprocess(ws, case):
+    """Files that block or fill memory in C code: a FIFO, /dev/zero, a 3 GB sparse file."""
+    verdict, res = plan.run_file(ws, case, timeout=min(case.timeout, 30))
+    assert verdict.passed, _failures([(case.id, verdict)]) + f"\nstderr: {res.stderr[-800:]}"
 
 
 # --- update against a local HTTPS server -----------------------------------------------------
@@ -258,20 +232,18 @@ def lab():
 @pytest.mark.parametrize(
     "case",
     [
-        _param(
-            "updates",
-            "update",
-            c,
-            slow=c.id not in UPDATE_CORE,
-            extra=[_needs_privilege_drop] if c.unprivileged else [],
+        pytest.param(
+            UPDATE_CASES[cid],
+            id=cid,
+            marks=[_needs_privilege_drop] if UPDATE_CASES[cid].unprivileged else [],
         )
-        for c in UPDATE_CASES
+        for cid in UPDATE_SAMPLE
     ],
 )
 def test_update(lab, case):
     the_lab, folder = lab
     verdict, res = updates.run_case(case, the_lab, folder)
-    _check(verdict, res, case)
+    assert verdict.passed, _failures([(case.id, verdict)]) + f"\nstderr: {res.stderr[-800:]}"
 
 
 # --- writing into folders that fail ------------------------------------------------------------
@@ -280,12 +252,11 @@ def test_update(lab, case):
 @pytest.mark.parametrize(
     "case",
     [
-        _param(
-            "writing",
-            c.command,
+        pytest.param(
             c,
-            slow=c.command == "report",
-            extra=[_needs_privilege_drop] if c.unprivileged else [],
+            id=c.id,
+            marks=([_needs_privilege_drop] if c.unprivileged else [])
+            + ([pytest.mark.slow] if c.expect != "refused" or c.fsize else []),
         )
         for c in WRITE_CASES.values()
         if c.command == "data" or c.id in REPORT_SAMPLE
@@ -293,4 +264,4 @@ def test_update(lab, case):
 )
 def test_writing(case):
     verdict, res = writing.run_in_tempdir(case)
-    _check(verdict, res, case)
+    assert verdict.passed, _failures([(case.id, verdict)]) + f"\nstderr: {res.stderr[-800:]}"

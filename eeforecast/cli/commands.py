@@ -15,6 +15,7 @@ from .. import config
 from ..data import FeedWarning, as_feed, update, write_processed
 from ..data.categories import CATEGORIES
 from ..errors import FeedError, ParameterError
+from ..files import check_folder
 from .output import emit, rounded
 
 __all__ = [
@@ -217,6 +218,8 @@ def by_size_command(args) -> int:
 
 
 def report_command(args) -> int:
+    # the output folder is checked before anything heavy is imported or computed
+    check_folder(args.out if args.out else config.REPORTS_DIR, what="report folder")
     from ..report import build_report  # heavy: imported where used
 
     path, report = build_report(

@@ -398,8 +398,7 @@ def cutoff_by_size(
     if not given or not all(
         isinstance(n, int | np.integer | float)
         and not isinstance(n, bool)
-        and np.isfinite(n)
-        and 1 <= n <= MAX_INVITATIONS
+        and 1 <= n <= MAX_INVITATIONS  # False for NaN and infinity
         and n == int(n)
         for n in given
     ):

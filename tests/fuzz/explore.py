@@ -4,12 +4,12 @@ Usage (from the checkout, with the project's environment)::
 
     .venv/bin/python tests/fuzz/explore.py                       # everything, 2 processes
     .venv/bin/python tests/fuzz/explore.py --only feeds --expensive none
-    .venv/bin/python tests/fuzz/explore.py --write-known         # refresh known_failures.json
+    .venv/bin/python tests/fuzz/explore.py --write-results       # docs/results/fuzz.md
     .venv/bin/python tests/fuzz/explore.py --dump numbers/drawSize/comma-2/newest > /tmp/f.json
 
 Writes ``--results`` (one JSON record per run) and ``--summary`` (markdown: counts, and the
 failures grouped by signature with an example each). Nothing is written in the checkout except
-``tests/fuzz/known_failures.json`` with ``--write-known``.
+``docs/results/fuzz.md`` with ``--write-results`` (the counts by class x outcome).
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ sys.path.insert(0, str(HERE.parent))  # "tests/" so that ``fuzz`` imports as a p
 from fuzz import args as arg_cases  # noqa: E402
 from fuzz import feeds, files, findings, plan, updates, writing  # noqa: E402
 from fuzz.runner import OUTCOMES  # noqa: E402
+from fuzz.sample import N_RANDOM, SEED  # noqa: E402
 
-KNOWN = HERE / "known_failures.json"
+RESULTS = HERE.parents[1] / "docs" / "results" / "fuzz.md"
 
 _STATE: dict = {}
 
@@ -109,15 +110,17 @@ def _expensive_sample(cases: list, mode: str) -> list:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--seed", type=int, default=20251217)
-    p.add_argument("--random", type=int, default=700, help="seeded random feed variants")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--random", type=int, default=N_RANDOM, help="seeded random feed variants")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--only", default="feeds,args,files,updates,writing")
     p.add_argument("--expensive", choices=["none", "sample", "all"], default="sample",
                    help="which feed cases also go through forecast and simulate")  # fmt: skip
     p.add_argument("--results", default="/tmp/eefuzz-results.jsonl")
     p.add_argument("--summary", default="/tmp/eefuzz-summary.md")
-    p.add_argument("--write-known", action="store_true", help=f"write {KNOWN.name}")
+    p.add_argument(
+        "--write-results", action="store_true", help="write the counts to docs/results/fuzz.md"
+    )
     p.add_argument("--ids", metavar="REGEX", help="run only the cases whose id matches")
     p.add_argument(
         "--merge",
@@ -212,10 +215,9 @@ def main(argv=None) -> int:
     Path(opts.summary).write_text(text)
     print(text.split("\n## Failures")[0])
     print(f"results: {opts.results}\nsummary: {opts.summary}")
-    if opts.write_known:
-        known = {key(r): r["finding"] for r in records if r["outcome"] not in ("ok", "clean-error")}
-        KNOWN.write_text(json.dumps(dict(sorted(known.items())), indent=1) + "\n")
-        print(f"wrote {len(known)} known failures to {KNOWN}")
+    if opts.write_results:
+        RESULTS.write_text(results_page(records, elapsed, opts))
+        print(f"wrote {RESULTS}")
     return 0
 
 
@@ -235,6 +237,71 @@ def signature(rec: dict) -> str:
     detail = re.sub(r"/tmp/\S+", "<path>", detail)
     detail = re.sub(r"\d[\d,.]*", "N", detail)
     return f"{rec['outcome']}: {detail[:110]}"
+
+
+def _table(records: list[dict], keyf, outcomes: list[str]) -> list[str]:
+    table = collections.defaultdict(collections.Counter)
+    for r in records:
+        k = keyf(r)
+        if k is not None:
+            table[k][r["outcome"]] += 1
+    lines = ["| | " + " | ".join(outcomes) + " | total |", "|---|" + "---:|" * (len(outcomes) + 1)]
+    for k in sorted(table):
+        row = table[k]
+        lines.append(
+            f"| {k} | " + " | ".join(str(row.get(o, "")) for o in outcomes)
+            + f" | {sum(row.values())} |"
+        )  # fmt: skip
+    total = collections.Counter(r["outcome"] for r in records if keyf(r) is not None)
+    lines.append(
+        "| **total** | " + " | ".join(str(total.get(o, "")) for o in outcomes)
+        + f" | {sum(total.values())} |"
+    )  # fmt: skip
+    return lines
+
+
+def _class(r: dict) -> str:
+    return f"{r['kind']}:{r['cls']}" if r["kind"] == "feeds" else r["cls"]
+
+
+def results_page(records: list[dict], elapsed: float, opts) -> str:
+    """``docs/results/fuzz.md``: the run's counts by class x outcome and by command."""
+    outcomes = [o for o in OUTCOMES if any(r["outcome"] == o for r in records) or o in PASS]
+    outcomes += sorted({r["outcome"] for r in records} - set(OUTCOMES))
+    n_feeds = len({r["id"] for r in records if r["kind"] == "feeds"})
+    fails = [r for r in records if r["outcome"] not in PASS]
+    lines = [
+        "# Adversarial input (fuzz) results",
+        "",
+        "Written by `python tests/fuzz/explore.py --write-results` (do not edit by hand). The",
+        "rule for every run: a valid result (`ok`) or one clear error line with exit status 2",
+        "(`clean-error`); anything else is a failure (see the robustness page,",
+        "{doc}`../methods/robustness`).",
+        "",
+        f"{len(records):,} runs: {n_feeds:,} mutated feeds (seed {opts.seed}, "
+        f"{opts.random} random variants) through the reading commands (`rounds`, `pool`, "
+        "`pool --as-of`) and a sample through `forecast` and `simulate`; bad arguments of every "
+        "subcommand; hostile files; `update` against a local HTTPS server; writes into failing "
+        f"folders. {len(fails)} failure(s).",
+        "",
+        "## By class x outcome",
+        "",
+        *_table(records, _class, outcomes),
+        "",
+        "## By feed command x outcome",
+        "",
+        *_table(records, lambda r: r["command"] if r["kind"] == "feeds" else None, outcomes),
+        "",
+    ]
+    if fails:
+        lines += ["## Failures", ""]
+        lines += [f"- `{r['id']}` ({r['command']}): {r['outcome']}: {r['detail'][:200]}"
+                  for r in fails]  # fmt: skip
+        lines.append("")
+    return "\n".join(lines)
+
+
+PASS = ("ok", "clean-error")
 
 
 def summary(records: list[dict], elapsed: float, opts) -> str:

@@ -97,10 +97,16 @@ def feed_mode(case: feeds.FeedCase, command: str) -> str:
 
 
 def run_feed(
-    ws: Workspace, case: feeds.FeedCase, command: str, timeout: float | None = None
+    ws: Workspace,
+    case: feeds.FeedCase,
+    command: str,
+    timeout: float | None = None,
+    mode: str | None = None,
 ) -> tuple[Verdict, Result]:
+    """Run one feed case through ``command`` (``mode``: ``inprocess`` or ``subprocess``,
+    default :func:`feed_mode`) and judge it against the run of the unmutated base."""
     base = "small" if command in CHEAP else "full"
-    mode = feed_mode(case, command)
+    mode = mode or feed_mode(case, command)
     path = ws.write(f"feed-{_slug(case.id)}-{command}.json", case.payload(base))
     try:
         res = ws._run(feed_argv(command, str(path)), command, mode, timeout)

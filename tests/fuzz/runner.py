@@ -259,14 +259,12 @@ def run_subprocess(
             helper = threading.Thread(target=during, args=(proc,), daemon=True)
             helper.start()
         timed_out = False
-        try:
-            status = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        status, cpu = _wait(proc, timeout)
+        if status is None:
             timed_out = True
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # the group we started, nothing else
             proc.wait()
-            status = None
         if helper is not None:
             helper.join(timeout=5)
         seconds = time.monotonic() - start
@@ -274,7 +272,27 @@ def run_subprocess(
         err_f.seek(0)
         stdout = out_f.read().decode("utf-8", "replace")
         stderr = err_f.read().decode("utf-8", "replace")
-    return Result(list(argv), status, stdout, stderr, seconds, timed_out, "subprocess")
+    res = Result(list(argv), status, stdout, stderr, seconds, timed_out, "subprocess")
+    if cpu is not None:
+        res.extra["cpu"] = cpu
+    return res
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> tuple[int | None, float | None]:
+    """(exit status or None at the time limit, the child's CPU time [s] or None if unknown),
+    reaping the child with ``os.wait4`` to read its resource use."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere (a helper's poll())
+            return proc.wait(), None
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            return None, None
+        time.sleep(0.02)
 
 
 # --- classifying -----------------------------------------------------------------------------------
@@ -332,6 +350,7 @@ def judge(
     mention: str | None = None,
     forbid: str | None = None,
     fail_within: float | None = None,
+    cpu_time: bool = False,
     flood: int = FLOOD,
 ) -> Verdict:
     """Classify ``res`` and check the oracle.
@@ -339,7 +358,9 @@ def judge(
     ``baseline``: the run of the unmutated input (for ``same`` and ``finding``).
     ``mention``: a regex the error line must match when the input is refused.
     ``forbid``: a regex stdout must not match (e.g. a wrapped negative count).
-    ``fail_within``: a refusal must come within this many seconds.
+    ``fail_within``: a refusal must come within this many seconds; with ``cpu_time``, seconds
+    of the command's CPU time when known (a refusal "before the computation": on a shared,
+    loaded machine the wall time measures the machine, not the command).
     """
     verdict = classify(res, flood=flood)
     if not verdict.passed:
@@ -348,8 +369,10 @@ def judge(
     if error:
         if mention and not re.search(mention, verdict.detail):
             return Verdict("wrong", f"misleading message (expected /{mention}/): {verdict.detail}")
-        if fail_within is not None and res.seconds > fail_within:
-            return Verdict("wrong", f"refused only after {res.seconds:.1f} s (> {fail_within:g} s)")
+        spent = res.extra.get("cpu", res.seconds) if cpu_time else res.seconds
+        if fail_within is not None and spent > fail_within:
+            unit = "s of CPU time" if cpu_time and "cpu" in res.extra else "s"
+            return Verdict("wrong", f"refused only after {spent:.1f} {unit} (> {fail_within:g} s)")
     if forbid and re.search(forbid, res.stdout):
         found = re.search(forbid, res.stdout).group(0)
         return Verdict("wrong", f"output holds {found!r}")

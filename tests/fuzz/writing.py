@@ -176,7 +176,7 @@ def _vanisher(out: Path) -> Callable:
 
 def _check(case, res, watched, before, after) -> Verdict:
     oracle = "error" if case.expect == "refused" else "any-clean"
-    verdict = judge(res, oracle, mention=case.mention, fail_within=case.fail_within)
+    verdict = judge(res, oracle, mention=case.mention, fail_within=case.fail_within, cpu_time=True)
     left = leftovers(watched) if watched.is_dir() else []
     if left:
         return Verdict("wrong", f"temporary files left: {left[:3]}")
