@@ -13,7 +13,7 @@ SEED   ?= 20251217
 PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source '$(SOURCE)')
 
 .DEFAULT_GOAL := help
-.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest notebooks docs clean
+.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest fuzz notebooks docs clean
 
 help: ## Show this menu
 	@echo "eeforecast — Express Entry pool model and forecasts"
@@ -59,6 +59,9 @@ replay: $(STAMP) ## Multi-round replay of the 2024-2025 rounds from quarterly or
 
 backtest: $(STAMP) ## Rolling-origin backtest of the forecasts on 2023-2025 (writes docs/results/backtest.md)
 	$(PY) scripts/evaluate_backtest.py --write-results
+
+fuzz: $(STAMP) ## Every adversarial case through every command (writes docs/results/fuzz.md; ~30 min)
+	$(PY) tests/fuzz/explore.py --write-results
 
 notebooks: $(STAMP) ## Execute the notebooks and save executed copies in notebooks/executed/
 	$(PY) scripts/run_notebooks.py notebooks notebooks/executed

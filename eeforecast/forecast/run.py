@@ -100,6 +100,12 @@ def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.
     return pd.DataFrame(rows)
 
 
+#: Most (origin, category) forecasts of the calibration backtest: IRCC's feed needs about 120
+#: over two years; a feed with far more rounds (many a day) is calibrated on evenly spaced
+#: origins up to this number, so its forecast stays a matter of seconds, not hours.
+MAX_CALIBRATION_FORECASTS = 240
+
+
 def forecast(
     source: Feed | str | os.PathLike | None = None,
     *,
@@ -202,6 +208,7 @@ def forecast(
         categories=active,
         n_jobs=n_jobs,
         progress=progress,
+        max_forecasts=MAX_CALIBRATION_FORECASTS,
     )
     raw_now = pd.DataFrame(raw_forecasts(feed, day, active, horizon, models))
     raw = pd.concat([raw_past, raw_now], ignore_index=True)

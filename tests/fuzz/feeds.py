@@ -165,7 +165,7 @@ def _count(text: str) -> int:
     return int(str(text).replace(",", ""))
 
 
-def _nested(depth: int, leaf: object = "x", kind: str = "list") -> str:
+def nested(depth: int, leaf: object = "x", kind: str = "list") -> str:
     """JSON text of ``leaf`` nested ``depth`` levels deep (built as text: no recursion)."""
     inner = json.dumps(leaf)
     if kind == "list":
@@ -481,31 +481,31 @@ def _nesting() -> Iterator[FeedCase]:
         heavy = depth > 100000
         for kind in ("list", "object"):
             ignored = _splice(
-                "@NEST@", _nested(depth, "x", kind), _edit(_set(0, "mitext", "@NEST@"))
+                "@NEST@", nested(depth, "x", kind), _edit(_set(0, "mitext", "@NEST@"))
             )
             yield FeedCase(
                 "nesting", f"nesting/ignored-field/{kind}/{depth}", "same-or-error", ignored,
                 note=f"{kind}s nested {depth} deep in an ignored field (mitext)", heavy=heavy,
             )  # fmt: skip
-        top = _splice("@NEST@", _nested(depth), _edit(lambda d: {**d, "extra": "@NEST@"}))
+        top = _splice("@NEST@", nested(depth), _edit(lambda d: {**d, "extra": "@NEST@"}))
         yield FeedCase(
             "nesting", f"nesting/top-level-key/{depth}", "same-or-error", top,
             note=f"an unknown top-level key nested {depth} deep", heavy=heavy,
         )  # fmt: skip
         yield FeedCase(
             "nesting", f"nesting/drawName/{depth}", "error",
-            _splice("@NEST@", _nested(depth, "Canadian Experience Class"),
+            _splice("@NEST@", nested(depth, "Canadian Experience Class"),
                     _edit(_set(0, "drawName", "@NEST@"))),
             note=f"the round type nested {depth} deep in lists", heavy=heavy,
         )  # fmt: skip
         yield FeedCase(
             "nesting", f"nesting/drawSize/{depth}", "error",
-            _splice("@NEST@", _nested(depth, "6,000"), _edit(_set(0, "drawSize", "@NEST@"))),
+            _splice("@NEST@", nested(depth, "6,000"), _edit(_set(0, "drawSize", "@NEST@"))),
             heavy=heavy,
         )  # fmt: skip
         yield FeedCase(
             "nesting", f"nesting/rounds-list/{depth}", "error",
-            _splice("@NEST@", _nested(depth, []), _edit(lambda d: {**d, "rounds": "@NEST@"})),
+            _splice("@NEST@", nested(depth, []), _edit(lambda d: {**d, "rounds": "@NEST@"})),
             heavy=heavy,
         )  # fmt: skip
 
@@ -873,12 +873,12 @@ def _volume() -> Iterator[FeedCase]:
     )  # fmt: skip
     for n in (5_000, 34_000):
         yield FeedCase(
-            "volume", f"volume/{n}-rounds", "any-clean", functools.partial(_many_rounds, n),
+            "volume", f"volume/{n}-rounds", "any-clean", functools.partial(many_rounds, n),
             note=f"{n:,} rounds, about {n // 3975 + 1} a day over 2015-2025", heavy=True,
         )  # fmt: skip
 
 
-def _many_rounds(n: int, base: str = "full") -> bytes:
+def many_rounds(n: int, base: str = "full") -> bytes:
     """``n`` plausible rounds between 2015-01-31 and 2025-12-17, newest first; one pool snapshot
     per day (on that day's first round), each day's band counts a little different."""
     from datetime import date, timedelta

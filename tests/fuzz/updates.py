@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .feeds import _nested, base_doc, bundled_path, dump
+from .feeds import base_doc, bundled_path, dump, nested
 from .runner import Result, Verdict, base_env, judge, leftovers, run_subprocess
 from .surface import argv
 
@@ -59,7 +59,7 @@ def payloads() -> dict[str, bytes]:
     newer = _newer_doc()
     deep = _newer_doc()
     deep["rounds"][0]["mitext"] = "@NEST@"
-    deep_bytes = dump(deep).replace(b'"@NEST@"', _nested(5000).encode(), 1)
+    deep_bytes = dump(deep).replace(b'"@NEST@"', nested(5000).encode(), 1)
     huge = _newer_doc()
     huge["rounds"][0]["drawSize"] = "99999999999999999999"
     oob = _newer_doc()
