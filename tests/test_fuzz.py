@@ -29,6 +29,8 @@ from fuzz import feeds, files, plan, updates, writing
 from fuzz.runner import can_drop_privileges
 from fuzz.sample import (
     EXPENSIVE_SAMPLE,
+    FILE_EXPLORE_ONLY,
+    FILE_INPROCESS,
     FILE_SUBPROCESS,
     N_RANDOM,
     REPORT_SAMPLE,
@@ -114,8 +116,12 @@ def test_samples_name_existing_cases():
     missing += [cid for cid in UPDATE_SAMPLE if cid not in UPDATE_CASES]
     missing += [cid for cid in REPORT_SAMPLE if cid not in WRITE_CASES]
     file_ids = {c.id for c in FILE_CASES}
-    missing += [cid for cid in FILE_SUBPROCESS if cid not in file_ids]
+    listed = FILE_SUBPROCESS + FILE_INPROCESS + FILE_EXPLORE_ONLY
+    missing += [cid for cid in listed if cid not in file_ids]
     assert not missing, missing
+    # every file case is run here or named as left to explore.py
+    unlisted = [c.id for c in FILE_CASES if not c.inprocess_ok and c.id not in listed]
+    assert not unlisted, unlisted
 
 
 # --- mutated feeds ---------------------------------------------------------------------------
@@ -191,14 +197,15 @@ _needs_privilege_drop = pytest.mark.skipif(
     not can_drop_privileges(), reason="root without setpriv: permissions cannot be made to bite"
 )
 
-FILES_INPROCESS = [c for c in FILE_CASES if c.inprocess_ok]
+FILES_INPROCESS = [c for c in FILE_CASES if c.inprocess_ok or c.id in FILE_INPROCESS]
 
 
-def test_schedule_contents(ws):
-    """Every schedule whose content alone is hostile (encodings, nesting, values, dates)."""
+def test_files_inprocess(ws):
+    """Every schedule whose content alone is hostile (encodings, nesting, values, dates), and
+    the files that cannot block (folders, missing files, symlink loops, /dev/null)."""
     failed = []
     for case in FILES_INPROCESS:
-        verdict, res = plan.run_file(ws, case)
+        verdict, res = plan.run_file(ws, case, mode="inprocess")
         if not verdict.passed:
             failed.append((case.id, verdict))
     assert not failed, _failures(failed)
@@ -214,7 +221,7 @@ def test_schedule_contents(ws):
 )
 def test_file_subprocess(ws, case):
     """Files that block or fill memory in C code: a FIFO, /dev/zero, a 3 GB sparse file."""
-    verdict, res = plan.run_file(ws, case, timeout=min(case.timeout, 30))
+    verdict, res = plan.run_file(ws, case, timeout=min(case.timeout, 60))
     assert verdict.passed, _failures([(case.id, verdict)]) + f"\nstderr: {res.stderr[-800:]}"
 
 

@@ -241,6 +241,8 @@ def catalogue() -> list[FileCase]:
         ("nested-array-5000", _toml(_nested_toml(5000)), "error", {"inprocess_ok": True}),
         ("nested-array-100", _toml(_nested_toml(100)), "error", {"inprocess_ok": True}),
         ("nested-inline-5000", _toml(_nested_inline(5000)), "error", {"inprocess_ok": True}),
+        ("daily-to-2027", _toml(_rule(every="1", to='"2027-06-30"')), "any-clean",
+         {"inprocess_ok": True, "note": "a daily rule over 18 months: most rounds run dry"}),
         ("daily-to-2100", _toml(_rule(every="1", to='"2100-01-01"')), "any-clean",
          {"timeout": 120, "note": "a daily rule to 2100 (27,000 rounds)"}),
         ("daily-to-9999", _toml(_rule(every="1", to='"9999-12-31"')), "any-clean",

@@ -147,14 +147,18 @@ def file_mode(case: FileCase) -> str:
     return "inprocess" if case.inprocess_ok else "subprocess"
 
 
-def run_file(ws: Workspace, case: FileCase, timeout: float | None = None) -> tuple[Verdict, Result]:
+def run_file(
+    ws: Workspace, case: FileCase, timeout: float | None = None, mode: str | None = None
+) -> tuple[Verdict, Result]:
+    """Make the case's file, run the command on it (``mode`` default :func:`file_mode`)."""
+    mode = mode or file_mode(case)
     sub = Path(tempfile.mkdtemp(dir=ws.folder))
     sub.chmod(0o755)
     try:
         path = case.setup(sub)
         argv = case.argv(path, str(feeds.bundled_path()))
         limit = timeout or case.timeout
-        if file_mode(case) == "inprocess":
+        if mode == "inprocess":
             res = run_inprocess(argv, timeout=limit)
         else:
             res = run_subprocess(
