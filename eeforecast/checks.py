@@ -83,8 +83,9 @@ __all__ = [
     "short_number",
 ]
 
-#: First and last day the package handles (as-of days, round days, schedule days, feed dates).
+#: First day the package handles (as-of days, round days, schedule days, feed dates).
 FIRST_DAY = pd.Timestamp("2000-01-01")
+#: Last day the package handles.
 LAST_DAY = pd.Timestamp("2100-12-31")
 #: Largest count accepted in a feed field (invitations, a band, a total) [candidates].
 MAX_COUNT = 10_000_000
@@ -100,8 +101,10 @@ MAX_WEEKS = 520
 MAX_EVERY = 3_660
 #: Largest file read whole (an IRCC feed, a schedule) [bytes].
 MAX_FILE_BYTES = 100_000_000
-#: Range of the network timeout of ``update`` [s].
-MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3_600.0
+#: Shortest network timeout of ``update`` [s].
+MIN_TIMEOUT = 0.1
+#: Longest network timeout of ``update`` [s].
+MAX_TIMEOUT = 3_600.0
 
 #: A day written YYYY-MM-DD, optionally followed by a time ("2025-06-30 00:00:00", ISO "T").
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")

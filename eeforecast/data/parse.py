@@ -164,13 +164,12 @@ def _text(value: object, *, where: str) -> str:
     return " ".join(value.split())
 
 
-def _in_range(day: pd.Timestamp, text: object, where: str) -> pd.Timestamp:
-    if not FIRST_DAY <= day.tz_localize(None).normalize() <= LAST_DAY:
-        raise FeedError(
-            f"{where}: implausible date {_clip(text)!r} (eeforecast reads days from "
-            f"{FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})"
-        )
-    return day
+def _implausible(text: object, where: str) -> FeedError:
+    """The error for a day outside :data:`eeforecast.checks.FIRST_DAY` .. ``LAST_DAY``."""
+    return FeedError(
+        f"{where}: implausible date {_clip(text)!r} (eeforecast reads days from "
+        f"{FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})"
+    )
 
 
 def _date_parts(text: str) -> tuple[int | None, int, int] | None:
@@ -204,7 +203,7 @@ def parse_date(text: object, *, where: str) -> pd.Timestamp:
     except ValueError as exc:
         raise FeedError(f"{where}: invalid date {_clip(text)!r} ({exc})") from None
     if not FIRST_DAY.date() <= day <= LAST_DAY.date():
-        return _in_range(pd.Timestamp(FIRST_DAY.year - 1, 1, 1), text, where)  # raises
+        raise _implausible(text, where)
     return pd.Timestamp(day)
 
 
@@ -234,7 +233,7 @@ def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.
         raise FeedError(f"{where}: cannot read a date from {_clip(text)!r}")
     year, month, day = parts
     if year is not None and not FIRST_DAY.year <= year <= LAST_DAY.year:
-        return _in_range(pd.Timestamp(FIRST_DAY.year - 1, 1, 1, tz="UTC"), text, where)
+        raise _implausible(text, where)  # FIRST_DAY and LAST_DAY are a year's first and last
     # Look for the time after the date so that "2024-08-15 15:11:54" reads its time part.
     time_match = None
     for candidate in _TIME.finditer(text):
@@ -258,7 +257,7 @@ def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.
         )
     except ValueError as exc:
         raise FeedError(f"{where}: invalid date/time {_clip(text)!r} ({exc})") from None
-    return _in_range(stamp, text, where)
+    return stamp
 
 
 def _round_label(raw: dict, index: int) -> str:

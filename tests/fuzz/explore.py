@@ -90,22 +90,16 @@ def _task(kind: str, cid: str, command: str) -> dict:
 
 
 def _expensive_sample(cases: list, mode: str) -> list:
+    """The feed cases that also go through forecast and simulate: ``sample`` is the test
+    module's sample and the volume cases; ``all`` every deterministic case."""
     if mode == "none":
         return []
     fixed = [c for c in cases if not c.id.startswith("random/")]
     if mode == "all":
         return fixed
-    # a sample: every 4th deterministic case, the numbers ones on drawSize/newest only, and
-    # the sample of the test module
     from fuzz.sample import EXPENSIVE_SAMPLE
 
-    picked = [c for c in fixed if c.cls != "numbers" or c.id.startswith("numbers/drawSize/")
-              and c.id.endswith("/newest")][::4]  # fmt: skip
-    ids = {c.id for c in picked}
-    return picked + [
-        c for c in fixed
-        if (c.id in EXPENSIVE_SAMPLE or c.cls == "volume") and c.id not in ids
-    ]  # fmt: skip
+    return [c for c in fixed if c.id in EXPENSIVE_SAMPLE or c.cls == "volume"]
 
 
 def main(argv=None) -> int:
