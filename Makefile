@@ -13,13 +13,13 @@ SEED   ?= 20251217
 PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source '$(SOURCE)')
 
 .DEFAULT_GOAL := help
-.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest fuzz notebooks docs clean
+.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest odds-backtest scenarios fuzz notebooks docs clean
 
 help: ## Show this menu
 	@echo "eeforecast — Express Entry pool model and forecasts"
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 	@echo
 	@echo "Options: AS_OF=YYYY-MM-DD  SOURCE=path/to/feed.json  SEED=$(SEED)"
 
@@ -57,8 +57,14 @@ evaluate: $(STAMP) ## Conditional-cutoff evaluation vs naive on 2024-2025 (write
 replay: $(STAMP) ## Multi-round replay of the 2024-2025 rounds from quarterly origins (writes docs/results/replay.md)
 	$(PY) scripts/evaluate_replay.py --write-results
 
-backtest: $(STAMP) ## Rolling-origin backtest of the forecasts on 2023-2025 (writes docs/results/backtest.md)
-	$(PY) scripts/evaluate_backtest.py --write-results
+backtest: $(STAMP) ## Rolling-origin backtest of the forecasts on 2023-2025, CRPS and size mixture included (writes docs/results/backtest.md)
+	$(PY) scripts/evaluate_backtest.py --sizemix --write-results
+
+odds-backtest: $(STAMP) ## Backtest of the odds at monthly origins 2023-2025 against two baselines (writes docs/results/odds.md)
+	$(PY) scripts/evaluate_odds.py --write-results
+
+scenarios: $(STAMP) ## The policy questions of notebook 04 on the bundled data (writes docs/results/scenarios.md)
+	$(PY) scripts/policy_scenarios.py --write-results
 
 fuzz: $(STAMP) ## Every adversarial case through every command (writes docs/results/fuzz.md; ~30 min)
 	$(PY) tests/fuzz/explore.py --write-results

@@ -2,6 +2,7 @@
 
 * one :func:`eeforecast.forecast.forecast` call for every active category (default models, the
   two-year calibration backtest inside it): target "seconds", taken as 15 s;
+* one pool fit (:func:`eeforecast.pool.fit_pool`, after a warm-up fit): target 1 s;
 * the full 2023-2025 backtest (:func:`eeforecast.evaluation.cross_validation`, horizon 3, default
   models, up to 2 processes): target 60 s.
 
@@ -29,11 +30,16 @@ def main() -> int:
     from eeforecast.data import load_feed
     from eeforecast.evaluation import cross_validation
     from eeforecast.forecast import active_categories, forecast
+    from eeforecast.pool import fit_pool
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the bundled feed's known subtotal quirk
         feed = load_feed()
     cats = active_categories(feed)
+    fit_pool(feed, as_of="2025-01-01")  # warm-up: imports and first-call costs
+    _bench(
+        "one pool fit (fit_pool, as of 2025-10-01)", 1.0, lambda: fit_pool(feed, as_of="2025-10-01")
+    )
     _bench(
         f"forecast, {len(cats)} active categories, horizon 3",
         15.0,

@@ -66,9 +66,8 @@ def _row(rec: dict) -> str:
         speedup = float(rec["reference_s"]) / measured
         need = rec.get("min_speedup")
         verdict = "" if not need else (" met" if speedup >= need else " MISSED")
-        parts.append(
-            f"speed-up {speedup:,.0f}x" + (f" (target {need:.0f}x{verdict})" if need else "")
-        )
+        shown = f"{speedup:,.0f}" if speedup >= 10 else f"{speedup:.2f}"  # parallel ratios ~1-2
+        parts.append(f"speed-up {shown}x" + (f" (target {need:.0f}x{verdict})" if need else ""))
     return "  ".join(parts)
 
 

@@ -3,8 +3,13 @@
 The pipeline runs one way, one subpackage a stage; each stage only calls the stages before it::
 
     data (read IRCC's rounds feed) -> pool (score distribution, sub-pools, flows)
-    -> simulate (rounds of invitations) -> forecast (next rounds) -> evaluation (backtests)
-    -> projection (the forecast schedule simulated) -> odds, backlog -> plots -> report
+    -> simulate (rounds of invitations) -> forecast (next rounds)
+    -> scenarios (grids of policy schedules, inverse questions)
+    -> projection (the forecast schedule, or a scenario's, simulated) -> odds, backlog
+    -> evaluation (backtests of the forecasts, the cutoffs and the odds) -> plots -> report
+
+Beside it, ``crs`` scores a candidate's profile with the CRS grid of a day, and ``profile_odds``
+turns a profile into odds through the same projection.
 
 A handful of entry points are exported here, imported lazily so that ``import eeforecast`` stays
 quick; everything else lives in its stage (``eeforecast.pool.fit_pool``,

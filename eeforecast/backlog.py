@@ -17,6 +17,7 @@ from .errors import ParameterError
 from .pool import PoolModel
 from .projection import Projection, project
 from .scores import MAX_SCORE
+from .simulate import Schedule
 
 __all__ = ["BacklogResult", "backlog"]
 
@@ -43,13 +44,16 @@ class BacklogResult:
         the quantiles of the paths' own ratios.
     schedule : pandas.DataFrame
         The forecast rounds simulated within the weeks projected
-        (:func:`eeforecast.forecast.forecast_schedule`).
+        (:func:`eeforecast.forecast.forecast_schedule`), or the scenario's.
+    notes : tuple of str
+        The projection's notes (e.g. a scenario's categories filled at their recent pace).
     """
 
     as_of: pd.Timestamp
     weekly: pd.DataFrame
     clearance: pd.DataFrame
     schedule: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """Readable summary: the schedule size and the time to clear each threshold."""
@@ -67,6 +71,7 @@ class BacklogResult:
                 f"  at or above {row.threshold}: {row.above_now:,.0f} now, net "
                 f"{row.pace_per_week:,.0f}/week -> {weeks}"
             )
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -84,6 +89,7 @@ def backlog(
     n_paths: int | None = 400,
     rng: int | np.random.Generator | None = None,
     levels: Sequence[int] = LEVELS,
+    schedule: Schedule | None = None,
 ) -> BacklogResult:
     """Project the pool total and the candidates at or above ``thresholds`` over the coming weeks.
 
@@ -109,6 +115,9 @@ def backlog(
         Randomness (inflow, round sizes and parameters), converted once.
     levels : sequence of int
         Interval levels [%].
+    schedule : Schedule, optional
+        A scenario's rounds instead of the forecast schedule (see
+        :func:`eeforecast.projection.project`).
 
     Returns
     -------
@@ -133,12 +142,14 @@ def backlog(
     if not thresholds:
         raise ParameterError("threshold: give at least one score")
     levels = as_levels(levels)
+    if projection is not None and schedule is not None:
+        raise ParameterError("schedule: give a schedule or a projection built from it, not both")
     if projection is None:
         with warnings.catch_warnings():  # the engine's chatter; the pool's notes are said below
             warnings.simplefilter("ignore")
             projection = project(
                 source, pool=pool, as_of=as_of, span=f"{weeks}w", n_paths=n_paths, rng=rng,
-                thresholds=thresholds,
+                thresholds=thresholds, schedule=schedule,
             )  # fmt: skip
     res, state, day = projection.simulation, projection.state, projection.as_of
     missing = [t for t in thresholds if t not in res.above]
@@ -221,4 +232,5 @@ def backlog(
         weekly=weekly,
         clearance=pd.DataFrame(clear),
         schedule=schedule.reset_index(drop=True),
+        notes=tuple(projection.notes),
     )

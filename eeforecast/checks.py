@@ -14,6 +14,7 @@ with the same words.
 ``as_slug``       one category slug; ``as_slugs`` a list of them
 ``as_scores``     CRS scores 0..1200
 ``as_span``       a span of time written ``"6m"``, ``"26w"``, ``"90d"`` or ``"1y"``
+``as_months``     a monthly span written ``"24m"`` or ``"2y"``, as a number of months
 ``as_positive``   a number > 0 (schedule sizes)
 ``as_bounded``    a finite number in a range (``timeout``, ``max_bytes``)
 ================  ==========================================================================
@@ -71,6 +72,7 @@ __all__ = [
     "as_day",
     "as_generator",
     "as_levels",
+    "as_months",
     "as_n_paths",
     "as_positive",
     "as_scores",
@@ -394,6 +396,49 @@ def as_span(span: str | pd.DateOffset, name: str = "within") -> pd.DateOffset:
     if days < 1 or days > MAX_SPAN_DAYS:
         raise ParameterError(f"{name}: the horizon must be 1 day to 2 years, got {span!r}")
     return offset
+
+
+def as_months(span: str | int, name: str = "months", maximum: int = 600) -> int:
+    """A monthly span, ``"24m"`` or ``"2y"`` (or a whole number of months), as months [months].
+
+    The units of :func:`as_span` that fall on month boundaries: a monthly series (a score's
+    timeline) cannot stop after ``"26w"`` or ``"90d"``, so those are refused rather than rounded.
+
+    Parameters
+    ----------
+    span : str or int
+        A whole number followed by ``m`` or ``y``, or a whole number of months (0 allowed).
+    name : str
+        The parameter named in the error.
+    maximum : int
+        Longest span accepted [months].
+
+    Raises
+    ------
+    ParameterError
+        If malformed, in days or weeks, negative, or longer than ``maximum``.
+
+    Examples
+    --------
+    >>> as_months("24m"), as_months("2y"), as_months(6)
+    (24, 24, 6)
+    >>> as_months("26w", "--timeline")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: --timeline: the span is counted in months: write it like 24m or 2y, got '26w'
+    """
+    if isinstance(span, int | np.integer) and not isinstance(span, bool):
+        months = int(span)
+    else:
+        match = _SPAN.match(str(span))
+        if not match or match.group(2).lower() not in "my":
+            raise ParameterError(
+                f"{name}: the span is counted in months: write it like 24m or 2y, got {span!r}"
+            )
+        months = int(match.group(1)) * (12 if match.group(2).lower() == "y" else 1)
+    if not 0 <= months <= maximum:
+        raise ParameterError(f"{name}: must be 0 to {maximum} months, got {span!r}")
+    return months
 
 
 def as_positive(

@@ -1,12 +1,14 @@
 """A candidate's odds: the probability of an invitation within a span, given a CRS score.
 
 One Monte Carlo simulation of the forecast round schedule (:func:`eeforecast.projection.project`)
-answers the question for every score at once. A candidate with score ``s`` is invited in a round
+answers the question for every score at once (and, in :mod:`eeforecast.profile_odds`, for a CRS
+profile, its what-if changes and a score that moves over time). A candidate with score ``s`` is invited in a round
 they are eligible for when ``s`` is above the round's cutoff, or equal to it with the share of tied
 candidates invited; a round that ran out of eligible candidates invited all of them. The
 probability for any score, category set and span is then a count over paths
 (:func:`eeforecast.projection.invitation_probability`), so it is fast, and monotone in the score by
-construction. :func:`odds` is the one-call interface (``eeforecast odds``).
+construction. :func:`odds` is the one-call interface (``eeforecast odds``, also with
+``--profile``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,17 @@ from .data import LABELS, Feed
 from .errors import ParameterError
 from .pool import PoolModel, ThinPoolWarning, thin_note
 from .projection import Projection, eligible_categories, invitation_probability, project
+from .simulate import Schedule
 
-__all__ = ["ASSUMPTIONS", "OddsResult", "odds", "validate"]
+__all__ = [
+    "ASSUMPTIONS",
+    "SCENARIO_ASSUMPTIONS",
+    "OddsResult",
+    "as_projection",
+    "check_categories",
+    "odds",
+    "validate",
+]
 
 ASSUMPTIONS = (
     "Assumptions: rounds follow the forecast schedule (each category active in the last 12 "
@@ -36,6 +47,17 @@ ASSUMPTIONS = (
     "candidate is invited with the share of tied candidates invited (one half where the engine "
     "does not report it), as IRCC breaks ties by profile submission time; a round that runs out "
     "of eligible candidates invites everybody eligible."
+)
+
+
+#: The assumptions when a scenario's schedule was simulated (``project(schedule=...)``).
+SCENARIO_ASSUMPTIONS = ASSUMPTIONS.replace(
+    "rounds follow the forecast schedule (each category active in the last 12 "
+    "months keeps its recent pace, each round's size drawn from the category's last 12 sizes; "
+    "categories without a round in the last 12 months hold none; no policy change)",
+    "rounds follow the scenario's schedule (categories it leaves out hold no round, or, when it "
+    "asks for it, keep their recent pace: each round's size drawn from the category's last 12 "
+    "sizes)",
 )
 
 
@@ -100,6 +122,33 @@ class OddsResult:
         )
 
 
+def as_projection(projection: object) -> Projection:
+    """``projection`` itself, or a ParameterError when it is not a :class:`~eeforecast.projection.Projection`."""
+    if not isinstance(projection, Projection):
+        raise ParameterError(
+            f"projection: expected an eeforecast.projection.Projection, got "
+            f"{type(projection).__name__}"
+        )
+    return projection
+
+
+def check_categories(paths: Projection, cats: tuple[str, ...], stacklevel: int) -> None:
+    """Refuse unknown categories; warn of those the simulation left out or rests thinly on."""
+    paths.known_categories(cats)
+    left_out = [c for c in cats if c in paths.unsimulated]
+    if left_out:
+        warnings.warn(
+            f"odds: no pool estimate for {', '.join(left_out)} as of {paths.as_of:%Y-%m-%d}: "
+            "its forecast rounds are not simulated, so the probability counts only the other "
+            "eligible rounds (a lower bound)",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    for cat in cats:
+        if cat in paths.thin:
+            warnings.warn(thin_note(cat, paths.thin[cat]), ThinPoolWarning, stacklevel=stacklevel)
+
+
 def validate(score, categories: Iterable[str] | str = (), within: str = "6m") -> tuple[str, ...]:
     """Check a candidate's question before any work; return the categories with ``general``.
 
@@ -127,6 +176,7 @@ def odds(
     as_of: object = None,
     n_paths: int | None = 2000,
     rng: int | np.random.Generator | None = None,
+    schedule: Schedule | None = None,
 ) -> OddsResult:
     """Probability that a candidate with ``score`` is invited within ``within``.
 
@@ -153,6 +203,10 @@ def odds(
         Monte Carlo paths; None: the deterministic expected path [paths].
     rng : int, numpy.random.Generator or None
         Randomness of the simulation.
+    schedule : Schedule, optional
+        A scenario's rounds instead of the forecast schedule (see
+        :func:`eeforecast.projection.project`; ``projection=project(..., schedule=plan)`` is
+        the same).
 
     Returns
     -------
@@ -171,28 +225,21 @@ def odds(
     ``OddsResult.note``.
     """
     cats = validate(score, categories, within)
+    if projection is not None and schedule is not None:
+        raise ParameterError("schedule: give a schedule or a projection built from it, not both")
     if projection is not None:
-        if not isinstance(projection, Projection):
-            raise ParameterError(
-                f"projection: expected an eeforecast.projection.Projection, got "
-                f"{type(projection).__name__}"
-            )
-        paths = projection
+        paths = as_projection(projection)
     else:
-        paths = project(source, pool=pool, as_of=as_of, span=within, n_paths=n_paths, rng=rng)
-    paths.known_categories(cats)
-    left_out = [c for c in cats if c in paths.unsimulated]
-    if left_out:
-        warnings.warn(
-            f"odds: no pool estimate for {', '.join(left_out)} as of {paths.as_of:%Y-%m-%d}: "
-            "its forecast rounds are not simulated, so the probability counts only the other "
-            "eligible rounds (a lower bound)",
-            UserWarning,
-            stacklevel=2,
+        paths = project(
+            source,
+            pool=pool,
+            as_of=as_of,
+            span=within,
+            n_paths=n_paths,
+            rng=rng,
+            schedule=schedule,
         )
-    for cat in cats:
-        if cat in paths.thin:
-            warnings.warn(thin_note(cat, paths.thin[cat]), ThinPoolWarning, stacklevel=2)
+    check_categories(paths, cats, stacklevel=3)
     mask = paths.eligible_rounds(cats, within)
     if not mask.any():
         warnings.warn(
@@ -203,7 +250,8 @@ def odds(
         )
     p = float(invitation_probability(paths.cutoffs, mask, [int(score)], paths.tie)[0])
     se = float(np.sqrt(p * (1 - p) / paths.n_paths))
-    note = ASSUMPTIONS + (" " + " ".join(paths.notes) if paths.notes else "")
+    note = SCENARIO_ASSUMPTIONS if paths.scenario else ASSUMPTIONS
+    note += " " + " ".join(paths.notes) if paths.notes else ""
     return OddsResult(
         score=int(score),
         categories=cats,

@@ -22,10 +22,10 @@ import pandas as pd
 from .checks import as_n_paths, as_scores, as_span, is_slug
 from .data import CATEGORIES, Feed
 from .errors import ParameterError
-from .forecast import category_history, forecast_schedule
+from .forecast import K_SIZES, category_history, forecast_schedule, with_recent_pace
 from .pool import PoolModel, PoolState, ThinPoolWarning, thin_note
 from .scores import MAX_SCORE, NOMINEE_FLOOR, SCORES
-from .simulate import Invitations, Round, simulate_feed, start_from
+from .simulate import Invitations, Round, Schedule, Start, simulate_feed, start_from
 
 __all__ = [
     "ELIGIBLE_FLOOR",
@@ -177,6 +177,9 @@ class Projection:
         backlog between rounds).
     pool_notes : tuple of str
         The pool model's caveats (``PoolModel.notes``).
+    scenario : bool
+        True when a given schedule (``project(schedule=...)``) was simulated instead of the
+        forecast schedule.
     """
 
     as_of: pd.Timestamp
@@ -194,6 +197,7 @@ class Projection:
     thin: dict[str, int] = field(default_factory=dict)
     state: PoolState | None = None
     pool_notes: tuple[str, ...] = ()
+    scenario: bool = False
 
     @property
     def n_paths(self) -> int:
@@ -284,10 +288,6 @@ class Projection:
         )
 
 
-#: Each simulated round's size is drawn from its category's last this many round sizes.
-K_SIZES = 12
-
-
 def _round_specs(schedule: pd.DataFrame, sizes: dict[str, np.ndarray]) -> list:
     """Engine rounds from the forecast schedule; each size drawn from the category's recent
     sizes (equal probabilities), or the scheduled size when the category has none."""
@@ -305,6 +305,40 @@ def _round_specs(schedule: pd.DataFrame, sizes: dict[str, np.ndarray]) -> list:
     return rounds
 
 
+def _scenario_rounds(start: Start, plan: Schedule, end: pd.Timestamp):
+    """A scenario's rounds up to ``end`` (left-out categories filled when it asks), its
+    schedule frame (``date, category, invitations, filled``), notes, and thin sub-pools."""
+    if not isinstance(plan, Schedule):
+        raise ParameterError(f"schedule: expected a Schedule, got {type(plan).__name__}")
+    known = set(start.state.eligible) | {"general"}
+    plan, filled = with_recent_pace(plan, start.pool.feed, as_of=start.day, end=end, known=known)
+    rounds = plan.expand(start.day)
+    unknown = sorted({r.category for r in rounds} - known)
+    if unknown:
+        raise ParameterError(
+            f"schedule: no pool estimate for {', '.join(unknown)} as of {start.day:%Y-%m-%d} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    notes = []
+    if filled:
+        notes.append(f"scenario: categories filled at their recent pace: {', '.join(filled)}")
+    late = [r for r in rounds if r.date > end]
+    if late:
+        notes.append(f"scenario: {len(late)} round(s) after {end:%Y-%m-%d} are beyond the span")
+    rounds = [r for r in rounds if r.date <= end]
+    frame = pd.DataFrame(
+        {
+            "date": pd.DatetimeIndex([r.date for r in rounds]),
+            "category": [r.category for r in rounds],
+            "invitations": [r.invitations.expected() for r in rounds],
+            "filled": [r.filled for r in rounds],
+        }
+    )
+    thin = start.pool.thin(frame["category"].unique())
+    notes.extend(thin_note(c, n) for c, n in thin.items())
+    return rounds, frame, notes, [], thin
+
+
 def project(
     source: Feed | str | os.PathLike | None = None,
     *,
@@ -315,8 +349,10 @@ def project(
     rng: int | np.random.Generator | None = None,
     thresholds: Sequence[int] = (501,),
     room: bool = True,
+    schedule: Schedule | None = None,
 ) -> Projection:
-    """Simulate the forecast round schedule over ``span`` and keep every round's cutoffs.
+    """Simulate the forecast round schedule (or a scenario's) over ``span`` and keep every
+    round's cutoffs.
 
     Parameters
     ----------
@@ -338,6 +374,11 @@ def project(
     room : bool
         The engine's assumption that IRCC sizes a category round well inside its eligible pool
         (see :func:`eeforecast.simulate.simulate_feed`).
+    schedule : Schedule, optional
+        A scenario to simulate instead of the forecast schedule (its rounds up to the span's
+        end; with ``fill="recent"`` the categories it leaves out keep their recent pace,
+        :func:`eeforecast.forecast.with_recent_pace`, and ``notes`` names them). Then
+        :func:`eeforecast.odds.odds` and :func:`eeforecast.backlog.backlog` read the scenario.
 
     Returns
     -------
@@ -348,7 +389,7 @@ def project(
     The engine starts from the latest snapshot on or before ``as_of`` and replays the rounds
     recorded since with their actual sizes; then the forecast schedule
     (:func:`eeforecast.forecast.forecast_schedule`) runs with each round's size drawn from the
-    category's last :data:`K_SIZES` round sizes. Categories the pool model has no eligibility
+    category's last :data:`~eeforecast.forecast.K_SIZES` round sizes. Categories the pool model has no eligibility
     estimate for are left out (listed in ``notes``). A round that runs out of eligible
     candidates invites all of them: for the odds its cutoff becomes the bottom of the
     category's range with every tie invited (``exhausted``).
@@ -358,21 +399,27 @@ def project(
     start = start_from(source, pool=pool, as_of=as_of)
     feed, day, state = start.pool.feed, start.day, start.state
     end = day + offset
-    schedule = forecast_schedule(feed, as_of=day, days=(end - day).days)
-    notes = []
-    known = set(state.eligible) | {"general"}
-    dropped = sorted(set(schedule["category"]) - known)
-    if dropped:
-        notes.append(f"no pool estimate for {', '.join(dropped)}: their rounds are not simulated")
-    schedule = schedule[schedule["category"].isin(known) & (schedule["date"] > day)]
-    schedule = schedule.reset_index(drop=True)
-    thin = start.pool.thin(schedule["category"].unique())
-    notes.extend(thin_note(c, n) for c, n in thin.items())
-    sizes = {
-        c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
-        for c in schedule["category"].unique()
-    }
-    future = _round_specs(schedule, sizes)
+    plan = schedule
+    if schedule is not None:
+        future, schedule, notes, dropped, thin = _scenario_rounds(start, schedule, end)
+    else:
+        schedule = forecast_schedule(feed, as_of=day, days=(end - day).days)
+        notes = []
+        known = set(state.eligible) | {"general"}
+        dropped = sorted(set(schedule["category"]) - known)
+        if dropped:
+            notes.append(
+                f"no pool estimate for {', '.join(dropped)}: their rounds are not simulated"
+            )
+        schedule = schedule[schedule["category"].isin(known) & (schedule["date"] > day)]
+        schedule = schedule.reset_index(drop=True)
+        thin = start.pool.thin(schedule["category"].unique())
+        notes.extend(thin_note(c, n) for c, n in thin.items())
+        sizes = {
+            c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
+            for c in schedule["category"].unique()
+        }
+        future = _round_specs(schedule, sizes)
     if not future:
         raise ParameterError(
             f"as_of {day:%Y-%m-%d}: no round is expected in the next {span}; nothing to project"
@@ -415,4 +462,5 @@ def project(
         thin=thin,
         state=state,
         pool_notes=tuple(start.pool.notes),
+        scenario=plan is not None,
     )

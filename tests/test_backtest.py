@@ -15,6 +15,7 @@ from eeforecast.data import parse_feed
 from eeforecast.errors import ParameterError
 from eeforecast.evaluation import (
     cross_validation,
+    crps_table,
     schedule_accuracy,
     summarize,
     targets,
@@ -187,6 +188,32 @@ def test_summarize_by_hand():
     assert overall.loc["naive", "mae"] == 12.5
 
 
+def test_crps_and_wis_in_the_summary_by_hand():
+    cv = _toy_cv()
+    cv["naive_lo_95"] = cv["naive_lo_80"] - 10
+    cv["naive_hi_95"] = cv["naive_hi_80"] + 10
+    cv["m_lo_95"] = cv["m_lo_80"] - 10
+    cv["m_hi_95"] = cv["m_hi_80"] + 10
+    cv["m_crps"] = [1.0, 2.0, 3.0, 4.0]
+    cv["naive_emp"] = cv["naive"]
+    cv["naive_emp_crps"] = [2.0, 2.0, 6.0, 6.0]
+    s = summarize(cv, by=("category",)).set_index(["model", "category"])
+    assert "m_crps" not in set(s.index.get_level_values("model"))  # a score, not a model
+    assert s.loc[("m", "cec"), "crps"] == 1.5 and s.loc[("m", "pnp"), "crps"] == 3.5
+    assert s.loc[("m", "cec"), "crps_skill"] == pytest.approx(1 - 1.5 / 2)
+    assert s.loc[("m", "pnp"), "crps_skill"] == pytest.approx(1 - 3.5 / 6)
+    # WIS of m's first cec row: y = 500, median 500, 80% [495, 505], 95% [485, 515]:
+    # (0 + 0.1 * 10 + 0.025 * 30) / 2.5 = 0.7; second row: y = 510, median 505, [500, 510],
+    # [490, 520]: (2.5 + 0.1 * 10 + 0.025 * 30) / 2.5 = 1.7
+    assert s.loc[("m", "cec"), "wis"] == pytest.approx((0.7 + 1.7) / 2)
+    assert np.isnan(summarize(_toy_cv(), by=()).set_index("model").loc["m", "crps"])
+    table = crps_table(cv, model="m", min_rounds=2)
+    assert table["crps_skill"].round(4).tolist() == [0.25, round(1 - 3.5 / 6, 4)]
+    assert table["ok"].tolist() == [True, True]
+    t = targets(cv, model="m", min_rounds=2).set_index("category")
+    assert t.loc["pnp", "crps"] == 3.5 and t.loc["pnp", "crps_naive_emp"] == 6.0
+
+
 def test_targets_table():
     cv = _toy_cv()
     t = targets(cv, model="m", min_rounds=2)
@@ -245,11 +272,36 @@ def test_cli_backtest_summary_and_rows(capsys):
             "--format", "csv", "--quiet", "--jobs", "1"]  # fmt: skip
     assert cli.main(argv) == 0
     summary = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert set(summary["model"]) == {"auto", "naive"}
-    assert {"mae", "rmse", "bias", "coverage_80", "width_95", "skill"} <= set(summary.columns)
+    assert set(summary["model"]) == {"auto", "naive", "naive_emp"}
+    assert {"mae", "rmse", "bias", "coverage_80", "width_95", "skill", "crps", "wis",
+            "crps_skill"} <= set(summary.columns)  # fmt: skip
     assert cli.main(argv + ["--rows"]) == 0
     rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert {"origin", "category", "step", "date", "actual", "naive", "naive_lo_80"} <= set(
         rows.columns
     )
     assert len(rows) == summary.loc[summary["model"] == "naive", "n"].sum()
+
+
+def test_backtest_page_shows_crps_and_the_size_mixture(synthetic):
+    from eeforecast.evaluation.backtest import backtest_markdown
+    from eeforecast.forecast import NaiveEmpirical
+
+    cv = cross_validation(
+        synthetic, start="2024-03-01", horizon=2, models=[NaiveEmpirical(), Drift()],
+        warmup_days=30, n_jobs=1, progress=False,
+    )  # fmt: skip
+    # a straight line: naive_emp's errors are exactly the changes, so its CRPS is 0
+    assert np.allclose(cv["naive_emp_crps"], 0) and (cv["naive_crps"] > 0).all()
+    keys = ["origin", "category", "step"]
+    fake = cv[keys + ["actual"]].assign(
+        sizemix=cv["naive"], sizemix_crps=cv["naive_crps"], sizemix_lo_80=cv["naive_lo_80"],
+        sizemix_hi_80=cv["naive_hi_80"],
+    )  # fmt: skip
+    page = backtest_markdown(cv, None, 1.0, by_mae=cv, sizemix=fake, sizemix_seconds=2.0,
+                             sizemix_known=fake)  # fmt: skip
+    for title in ("## The whole distribution", "### Choosing auto by CRPS or by MAE",
+                  "## Every model at step 1 (CRPS)", "## The size mixture (opt-in)"):  # fmt: skip
+        assert title in page
+    row = crps_table(cv).set_index(["category", "step"]).loc[("cec", 1)]
+    assert f"| cec | 1 | {int(row['n'])} | {row['crps']:.1f} | 0.0 |" in page

@@ -22,9 +22,11 @@ STAGE_PAGES = (
     "simulate",
     "forecast",
     "evaluation",
+    "scenarios",
     "projection",
     "odds",
     "backlog",
+    "crs",
     "plots",
     "report",
     "config",
@@ -37,15 +39,27 @@ DOCUMENTED = {
     "simulate": "conditional_cutoff",
     "forecast": "forecast_schedule",
     "evaluation": "cross_validation",
+    "scenarios": "size_for_cutoff",
     "projection": "project",
     "odds": "odds",
     "backlog": "backlog",
+    "crs": "score",
     "plots": "cutoff_history",
     "report": "build_report",
     "config": "EEForecastError",
 }
 
-METHODS = ("feed", "pool", "engine", "forecast", "calibration", "odds", "evaluation")
+METHODS = (
+    "feed",
+    "pool",
+    "engine",
+    "forecast",
+    "calibration",
+    "odds",
+    "scenarios",
+    "evaluation",
+    "crs",
+)
 
 
 def subcommands() -> list[str]:

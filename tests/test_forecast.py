@@ -788,3 +788,119 @@ def test_a_later_step_is_never_more_certain():
     half = (wide["naive_hi_80"] - wide["naive"]).to_numpy().reshape(-1, 2)  # (origin, step)
     assert (half[:, 1] >= half[:, 0] - 1e-9).all()
     assert (half[-1] > 1).all()  # the step-1 width carried over, not step 2's own ~1
+
+
+# --- scoring the whole distribution -----------------------------------------------------------
+
+
+def test_gaussian_crps_uses_the_calibrated_interval():
+    from eeforecast.forecast.scoring import crps_normal
+
+    errors = np.array([1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11.0])
+    raw = _raw(len(errors), errors, sd=2.0)
+    plain = calibrate(raw, levels=(95,), calibrate=False)  # the 80% scale is used even so
+    np.testing.assert_allclose(plain["naive_crps"], crps_normal(500.0, 2.0, 500.0 + errors))
+    wide = calibrate(raw, levels=(80,), min_scores=8)
+    half = (wide["naive_hi_80"] - wide["naive"]).to_numpy()
+    np.testing.assert_allclose(
+        wide["naive_crps"], crps_normal(500.0, half / 1.2815515655446004, 500.0 + errors)
+    )
+    assert (wide["auto_crps"] == wide["naive_crps"]).all()
+
+
+def test_an_ensemble_keeps_its_own_quantiles_and_exact_crps():
+    from eeforecast.forecast.scoring import crps_ensemble
+
+    raw = _raw(3, np.array([0.0, 5.0, -5.0]))
+    draws = [np.array([490.0, 495, 500, 505, 510])] * 3
+    raw["draws"] = draws
+    wide = calibrate(raw, levels=(80,))
+    assert wide["naive_lo_80"].tolist() == [np.quantile(draws[0], 0.1)] * 3
+    assert wide["naive_hi_80"].tolist() == [np.quantile(draws[0], 0.9)] * 3
+    expected = [crps_ensemble(draws[0], y) for y in (500.0, 505.0, 495.0)]
+    np.testing.assert_allclose(wide["naive_crps"], expected)
+
+
+def test_auto_is_chosen_by_crps():
+    n = 12
+    rng_sign = np.where(np.arange(n) % 2, 1.0, -1.0)
+    truth = 500.0 + np.zeros(n)
+    # sharp: errors of 1 point with a tiny sd (CRPS ~ 1.0); honest: errors of 1.2 with sd 1
+    # (CRPS 0.748, normal closed form at z = 1.2); combo (the default): errors of 5
+    parts = []
+    for name, err, sd in (("sharp", 1.0, 0.01), ("honest", 1.2, 1.0), ("combo", 5.0, 5.0)):
+        part = _raw(n, np.zeros(n), sd=sd).assign(model=name)
+        part["mean"] = truth + err * rng_sign
+        parts.append(part)
+    raw = pd.concat(parts, ignore_index=True)
+    by_crps = calibrate(raw, levels=(80,), calibrate=False, margin=0.0)
+    by_mae = calibrate(raw, levels=(80,), calibrate=False, margin=0.0, select_by="mae")
+    # 8 evaluated step-1 rounds are needed: the default until the 9th origin
+    assert by_crps["auto_model"].tolist() == ["combo"] * 8 + ["honest"] * 4
+    assert by_mae["auto_model"].tolist() == ["combo"] * 8 + ["sharp"] * 4
+    # with the margin, 'honest' must beat the default by 10%: it does (0.75 vs ~2.9)
+    kept = calibrate(raw, levels=(80,), calibrate=False, margin=0.1)
+    assert kept["auto_model"].iloc[-1] == "honest"
+    with pytest.raises(ParameterError, match="select_by"):
+        calibrate(raw, select_by="brier")
+
+
+def test_naive_empirical_errors_by_hand(synthetic_feed):
+    from eeforecast.forecast import NaiveEmpirical
+
+    hist = category_history(synthetic_feed, "cec", as_of="2024-06-01")
+    fut = schedule_category(hist, 3)
+    fitted = NaiveEmpirical().fit(hist)
+    draws = fitted.ensemble(fut)
+    last = hist.cutoff[-1]
+    # weekly rounds, cutoff 400 + 2 i: every step-k change is 2 k, the last 40 of them
+    for k, d in zip((1, 2, 3), draws, strict=True):
+        assert (d == last + 2.0 * k).all()
+    assert [len(d) for d in draws] == [21, 20, 19]  # 22 rounds to 2024-06-01
+    mean, sd = fitted.forecast(fut)
+    assert mean.tolist() == [last] * 3 and (sd == 1.0).all()  # no spread: the floor MIN_SD
+    # two rounds only: too few errors, the naive Gaussian read at 40 quantiles
+    short = category_history(synthetic_feed, "cec", as_of="2024-01-11")
+    d = NaiveEmpirical().fit(short).ensemble(schedule_category(short, 1))[0]
+    assert len(d) == 40 and np.median(d) == pytest.approx(short.cutoff[-1])
+
+
+def test_naive_empirical_skips_restarts_and_sees_no_later_round(feed):
+    from eeforecast.forecast import NaiveEmpirical
+    from eeforecast.forecast.models import naive_errors
+
+    # CEC: rounds in 2021, then none until 2024-05-31: that pair is no step
+    long = category_history(feed, "cec", as_of="2024-08-01", regime_start=None,
+                            lookback_days=1095, max_obs=10_000, thresholds=())  # fmt: skip
+    errs = naive_errors(long.dates, long.cutoff, 1, 180, 40)
+    gaps = np.diff(long.dates).astype("timedelta64[D]").astype(int)
+    assert gaps.max() > 900 and len(errs) == int((gaps <= 180).sum()) == len(gaps) - 1
+    # the same ensemble from the feed cut at the origin and from the full feed read as of it
+    day = "2025-06-30"
+    fut = schedule_category(category_history(feed, "pnp", as_of=day), 2)
+    a = NaiveEmpirical().fit(category_history(feed, "pnp", as_of=day)).ensemble(fut)
+    b = NaiveEmpirical().fit(category_history(load_feed(as_of=day), "pnp", as_of=day)).ensemble(fut)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_size_mixture_ordering(feed):
+    from eeforecast.forecast import SizeMixture
+
+    day = "2025-06-30"
+    hist = category_history(feed.truncate(as_of=day), "cec", as_of=day)
+    fut = schedule_category(hist, 1)
+    fitted = SizeMixture(n_paths=60).fit(hist)
+    runs = fitted.by_size(fut)
+    sizes = sorted(runs)
+    assert len(sizes) >= 2 and sizes == sorted(set(fitted.sizes.tolist()))
+    # common random numbers: on every path a larger round cuts no higher
+    for small, large in zip(sizes, sizes[1:], strict=False):
+        assert (runs[large][:, 0] <= runs[small][:, 0]).all()
+    assert (runs[sizes[-1]][:, 0] < runs[sizes[0]][:, 0]).any()
+    # the mixture lies between the smallest and the largest size
+    mix = fitted.ensemble(fut)[0]
+    assert len(mix) == 60 * len(fitted.sizes)
+    assert np.median(runs[sizes[-1]]) <= np.median(mix) <= np.median(runs[sizes[0]])
+    mean, sd = fitted.forecast(fut)
+    assert mean[0] == np.median(mix) and sd[0] > 1

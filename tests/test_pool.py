@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -349,14 +348,6 @@ def test_conditional_cutoff_from_the_model(model):
     cutoffs = [int(take_top(model.eligible_on("cec", "2025-12-16"), n)[0]) for n in (1000, 5000)]
     assert cutoffs[0] >= cutoffs[1]
     assert abs(cutoffs[1] - 515) <= 10
-
-
-def test_fit_is_fast(feed):
-    fit_pool(feed, as_of="2025-01-01")  # warm caches
-    t0 = time.perf_counter()
-    model = fit_pool(feed, as_of="2025-10-01")
-    model.state()
-    assert time.perf_counter() - t0 < 1.0
 
 
 def test_room_for_round_scales_only_when_needed():

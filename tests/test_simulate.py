@@ -448,6 +448,10 @@ def test_frame_summary_and_plot():
         "pool_lo_95",
         "pool_hi_95",
         "invited",
+        "invited_lo_80",
+        "invited_hi_80",
+        "invited_lo_95",
+        "invited_hi_95",
         "dry_share",
     ]
     mf = mc.to_frame()

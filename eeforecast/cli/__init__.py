@@ -1,8 +1,9 @@
 """The ``eeforecast`` command: a thin layer over the Python API.
 
-Every command takes ``--source`` (an IRCC-format feed instead of the bundled one), ``--as-of``
-(behave as if it were that day), ``--verbose`` (print every data-quality finding of the feed) and,
-where it prints data, ``--format table|csv|json``. Commands that draw random numbers take
+Every command that reads the rounds takes ``--source`` (an IRCC-format feed instead of the
+bundled one), ``--as-of`` (behave as if it were that day), ``--verbose`` (print every data-quality
+finding of the feed) and, where it prints data, ``--format table|csv|json``; ``crs`` reads only
+profiles and takes ``--as-of`` (the scoring day) and ``--format``. Commands that draw random numbers take
 ``--seed``. Errors caused by input print one line on stderr and exit with status 2.
 """
 
@@ -79,6 +80,16 @@ def common(parser: argparse.ArgumentParser, *, prints_data: bool = True) -> None
             default="table",
             help="output format (csv and json are machine-readable)",
         )
+
+
+def schedule_option(parser: argparse.ArgumentParser) -> None:
+    """``--schedule FILE``: a scenario's rounds instead of the forecast schedule."""
+    parser.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="simulate this TOML schedule (a scenario) instead of the forecast schedule; with "
+        '[defaults] fill = "recent" the categories it leaves out keep their recent pace',
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-models",
         action="store_true",
         dest="all_models",
-        help="summarise every model (default: the chosen 'auto' model and naive)",
+        help="summarise every model (default: the chosen 'auto' model, naive and naive_emp, "
+        "the CRPS baseline)",
     )
     sub.add_argument(
         "--known-schedule",
@@ -265,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the Monte Carlo draws (default 20251217)",
     )
     sub.add_argument("--clearance", action="store_true", help="print only the time-to-clear table")
+    schedule_option(sub)
     sub.set_defaults(func=commands.backlog_command)
 
     sub = subparsers.add_parser(
@@ -282,23 +295,90 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(func=commands.report_command)
 
     sub = subparsers.add_parser(
-        "odds", help="probability that a candidate with a CRS score is invited within a horizon"
+        "crs",
+        help="score Express Entry profiles (TOML files) with the CRS grid in force on a day",
+        description="Score Express Entry profiles with the Comprehensive Ranking System grid in "
+        "force on --as-of: one row per profile (the blocks and the total), or each profile's "
+        "score month by month (--timeline), or the single changes that raise it (--what-if). "
+        "A profile is a TOML file of the candidate's facts (see the CRS methods page).",
+    )
+    sub.add_argument(
+        "--profile",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="P.toml",
+        help="profile files, one row (or block of rows) each; the name is the file's stem",
+    )
+    sub.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        dest="as_of",
+        type=iso_day,
+        help="score as on that day: its rules version, the age from date_of_birth, the tests "
+        "(valid 2 years) and ECA (5 years) still valid then (default: today)",
+    )
+    view = sub.add_mutually_exclusive_group()
+    view.add_argument(
+        "--timeline",
+        metavar="SPAN",
+        help="the score month by month over SPAN (24m, 2y) as the candidate ages, gains "
+        "Canadian experience (working_in_canada) and tests or the ECA expire",
+    )
+    view.add_argument(
+        "--what-if",
+        action="store_true",
+        dest="what_if",
+        help="the single changes that raise the score (a language ability +1 level, French at "
+        "NCLC 7, a year of Canadian work, a second credential, the spouse's language ...), "
+        "largest gain first [CRS points]",
+    )
+    sub.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (json adds each profile's breakdown by factor and its notes)",
+    )
+    sub.set_defaults(func=commands.crs_command)
+
+    sub = subparsers.add_parser(
+        "odds",
+        help="probability that a candidate (a CRS score or a profile) is invited within a horizon",
     )
     common(sub)
-    sub.add_argument("--score", type=int, required=True, help="the candidate's CRS score [points]")
+    who = sub.add_mutually_exclusive_group(required=True)
+    who.add_argument("--score", type=int, help="the candidate's CRS score [points]")
+    who.add_argument(
+        "--profile",
+        action="extend",
+        nargs="+",
+        metavar="P.toml",
+        help="profile files instead of a score: each is scored on the data's day and counts in "
+        "the categories it is eligible for (CEC from a year of Canadian experience, French "
+        "from NCLC 7 on all four abilities, its occupation_category)",
+    )
+    sub.add_argument(
+        "--what-if",
+        action="store_true",
+        dest="what_if",
+        help="with --profile: the odds after each single change that raises the score, from "
+        "the same simulation, most likely first",
+    )
     sub.add_argument(
         "--category",
         action="extend",
         nargs="+",
         metavar="C",
         default=[],
-        help="categories the candidate is eligible for (repeatable; general rounds always count)",
+        help="categories the candidate is eligible for, added to a profile's (repeatable; "
+        "general rounds always count)",
     )
     sub.add_argument("--within", default="6m", help="horizon: 3m, 6m, 12m, 26w or 90d (default 6m)")
     sub.add_argument("--seed", type=int, default=SEED, help="seed of the simulation")
     sub.add_argument(
         "--paths", type=paths_type, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
     )
+    schedule_option(sub)
     sub.set_defaults(func=commands.odds_command)
 
     sub = subparsers.add_parser(
@@ -336,7 +416,103 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the deterministic expected path instead of Monte Carlo (no intervals)",
     )
+    sub.add_argument(
+        "--target-cutoff",
+        type=int,
+        dest="target_cutoff",
+        metavar="S",
+        help="instead of sizes: the round size whose median cutoff (and 80%% bounds) reaches "
+        "this CRS score",
+    )
     sub.set_defaults(func=commands.by_size_command)
+
+    sub = subparsers.add_parser(
+        "scenarios",
+        help="run a grid of round sizes x cadences (or named schedule files) with the same draws",
+    )
+    common(sub)
+    sub.add_argument(
+        "--category",
+        action="extend",
+        nargs="+",
+        metavar="C",
+        help="grid: the categories whose rounds vary",
+    )
+    sub.add_argument(
+        "--size",
+        type=int,
+        action="extend",
+        nargs="+",
+        metavar="N",
+        help="grid: invitations per round [candidates]",
+    )
+    sub.add_argument(
+        "--cadence",
+        action="extend",
+        nargs="+",
+        metavar="K",
+        help="grid: when the rounds are held: 14d, 2w, 2w-wed, monthly-15, monthly-1thu, "
+        "monthly-lastthu, optionally +bd (business days) and +hol (federal holidays skipped)",
+    )
+    sub.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="grid: first day of the varied rounds (default: the as-of day)",
+    )
+    sub.add_argument(
+        "--to",
+        dest="end",
+        metavar="YYYY-MM-DD",
+        type=iso_day,
+        help="grid: last day of the varied rounds",
+    )
+    sub.add_argument(
+        "--no-fill",
+        action="store_false",
+        dest="fill",
+        help="grid: the other categories hold no round (default: their recent pace)",
+    )
+    sub.add_argument(
+        "--schedule",
+        action="extend",
+        nargs="+",
+        metavar="FILE",
+        help="instead of a grid: named scenarios, one TOML schedule file each (named by the file)",
+    )
+    sub.add_argument(
+        "--threshold",
+        type=int,
+        nargs="+",
+        default=[500],
+        metavar="S",
+        help="track the candidates at or above these CRS scores (default 500)",
+    )
+    sub.add_argument(
+        "--paths", type=paths_type, default=300, dest="n_paths", help="Monte Carlo paths [paths]"
+    )
+    sub.add_argument("--seed", type=int, default=SEED, help="seed (the same draws in every cell)")
+    sub.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="processes running the scenarios"
+    )
+    sub.add_argument(
+        "--yes",
+        action="store_true",
+        help="run a grid larger than the cell limit (200) without asking",
+    )
+    sub.add_argument(
+        "--all-rounds",
+        action="store_true",
+        dest="all_rounds",
+        help="print every round of every scenario (the tidy frame) instead of the last ones",
+    )
+    sub.add_argument(
+        "--figures",
+        metavar="DIR",
+        help="write the heat maps and one fan chart per scenario (PNG) into this folder",
+    )
+    sub.set_defaults(func=commands.scenarios_command)
 
     return parser
 

@@ -7,11 +7,16 @@ are :class:`~eeforecast.errors.EEForecastError` and are printed on one line by
 
 from __future__ import annotations
 
+import re
+import sys
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
 from .. import config
+from ..checks import as_months
+from ..crs import Profile, score, timeline, what_if
 from ..data import FeedWarning, as_feed, update, write_processed
 from ..data.categories import CATEGORIES
 from ..errors import FeedError, ParameterError
@@ -22,12 +27,14 @@ __all__ = [
     "backlog_command",
     "backtest_command",
     "by_size_command",
+    "crs_command",
     "data_command",
     "forecast_command",
     "odds_command",
     "pool_command",
     "report_command",
     "rounds_command",
+    "scenarios_command",
     "simulate_command",
     "update_command",
 ]
@@ -95,6 +102,7 @@ def simulate_command(args) -> int:
     schedule = Schedule(tuple(parse_draw(text, day) for text in args.draw))
     if args.schedule:
         schedule = schedule + Schedule.from_toml(args.schedule)
+    schedule, filled = _with_recent_pace(schedule, feed)
     rounds = sorted(schedule.expand(day), key=lambda r: r.date)
     if not rounds:
         raise ParameterError(f"--schedule {args.schedule}: no round to simulate in it")
@@ -111,10 +119,28 @@ def simulate_command(args) -> int:
     cols = ["date", "category", "invitations", "cutoff"]
     if args.n_paths:
         cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]
-    frame = frame[cols + ["pool"]].copy()
+    frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + ["pool"]].copy()
     frame["pool"] = frame["pool"].round().astype("int64")
     emit(frame, args.format)
     return 0
+
+
+def _with_recent_pace(schedule, feed):
+    """The schedule with its ``[defaults] fill`` applied (the left-out categories' recent pace),
+    said on stderr; and the filled categories."""
+    from ..forecast import with_recent_pace  # heavy: imported where used
+
+    schedule, filled = with_recent_pace(schedule, feed)
+    if filled:
+        print(f"eeforecast: filled at their recent pace: {', '.join(filled)}", file=sys.stderr)
+    return schedule, filled
+
+
+def _schedule_file(args):
+    """The ``--schedule`` file, or None."""
+    from ..simulate import Schedule  # heavy: imported where used
+
+    return Schedule.from_toml(args.schedule) if getattr(args, "schedule", None) else None
 
 
 def _progress(args) -> bool | None:
@@ -166,7 +192,7 @@ def backtest_command(args) -> int:
         return 0
     table = summarize(cv, by=("category", "step"))
     if not args.all_models:
-        table = table[table["model"].isin(["auto", "naive"])]
+        table = table[table["model"].isin(["auto", "naive", "naive_emp"])]
     emit(rounded(table, 3).reset_index(drop=True), args.format)
     return 0
 
@@ -180,12 +206,16 @@ def backlog_command(args) -> int:
         thresholds=args.threshold,
         n_paths=args.n_paths,
         rng=args.seed,
+        schedule=_schedule_file(args),
     )
     frame = result.clearance if args.clearance else result.weekly
     emit(rounded(frame, 1), args.format)
     if args.format == "table" and not args.clearance:
         print()
         emit(rounded(result.clearance, 1), args.format)
+    if args.format == "table":
+        for note in result.notes:
+            print(f"note: {note}")
     return 0
 
 
@@ -194,8 +224,12 @@ def by_size_command(args) -> int:
     from ..pool import cached_fit  # heavy: imported where used
     from ..simulate import cutoff_by_size  # heavy: imported where used
 
+    if args.target_cutoff is not None and args.size:
+        raise ParameterError("--target-cutoff: give either --size or --target-cutoff, not both")
     feed = load(args)
     pool = cached_fit(feed)
+    if args.target_cutoff is not None:
+        return _size_for_cutoff(args, feed, pool)
     tables = [
         cutoff_by_size(
             None,
@@ -215,6 +249,101 @@ def by_size_command(args) -> int:
             "invites that many; median and intervals over the Monte Carlo paths."
         )
     return 0
+
+
+def _size_for_cutoff(args, feed, pool) -> int:
+    from ..forecast import next_round_day  # heavy: imported where used
+    from ..scenarios import size_for_cutoff  # heavy: imported where used
+
+    tables = [
+        size_for_cutoff(
+            category,
+            args.target_cutoff,
+            date=args.date or next_round_day(feed, category),
+            pool=pool,
+            n_paths=None if args.deterministic else args.n_paths,
+            rng=args.seed,
+        )
+        for category in args.category
+    ]
+    emit(pd.concat(tables, ignore_index=True), args.format)
+    if args.format == "table":
+        print(
+            "\nEach row: the smallest round size (in steps of 50) whose median cutoff is at or "
+            "below the target if it is the category's next round; invitations_lo/hi_80: the "
+            "sizes at which 10% and 90% of the paths reach it. outside_past_year: beyond the "
+            "category's rounds of the past year (past_min..past_max), an extrapolation."
+        )
+    return 0
+
+
+def scenarios_command(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor  # imported where used
+
+    from ..scenarios import MAX_CELLS, run_grid, scenario_grid  # heavy: imported where used
+    from ..simulate import Schedule  # heavy: imported where used
+
+    grid_args = [args.category, args.size, args.cadence]
+    if args.schedule:
+        if any(grid_args) or args.end or args.start:
+            raise ParameterError(
+                "--schedule: give schedule files or a grid (--category, --size, --cadence, "
+                "--to), not both"
+            )
+        names = [Path(p).stem for p in args.schedule]
+        if len(set(names)) < len(names):
+            raise ParameterError("--schedule: two files have the same name")
+        grid = {name: Schedule.from_toml(p) for name, p in zip(names, args.schedule, strict=True)}
+    else:
+        for flag, value in zip(("--category", "--size", "--cadence"), grid_args, strict=True):
+            if not value:
+                raise ParameterError(f"{flag}: required for a grid (or give --schedule files)")
+        if not args.end:
+            raise ParameterError("--to: required for a grid (the last day of the varied rounds)")
+        grid = scenario_grid(
+            args.category,
+            args.size,
+            args.cadence,
+            start=args.start,
+            end=args.end,
+            base=Schedule(fill="recent" if args.fill else None),
+        )
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs: expected a whole number >= 1, got {args.jobs}")
+    run = dict(
+        n_paths=args.n_paths,
+        rng=args.seed,
+        thresholds=args.threshold,
+        confirm=args.yes,
+    )
+    if len(grid) > MAX_CELLS and not args.yes:  # before loading anything
+        run_grid(grid, **run)
+    feed = load(args)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            result = run_grid(grid, feed, executor=pool, **run)
+    else:
+        result = run_grid(grid, feed, **run)
+    frame = result.frame if args.all_rounds else result.final()
+    emit(rounded(frame, 0).assign(dry_share=frame["dry_share"].round(3)), args.format)
+    filled = sorted({c for cats in result.filled.values() for c in cats})
+    if args.format == "table" and filled:
+        print(f"\nfilled at their recent pace: {', '.join(filled)}")
+    if args.figures:
+        _write_figures(result, Path(args.figures))
+    return 0
+
+
+def _write_figures(result, folder: Path) -> None:
+    """The heat maps and one fan chart per scenario, as PNG files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    values = ["cutoff", *(f"above_{t}" for t in result.thresholds)]
+    figures = {f"heatmap-{v}": result.heatmap(v) for v in values}
+    for name in result.results:
+        figures["fan-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")] = result.fan(name)
+    for stem, fig in figures.items():
+        fig.savefig(folder / f"{stem}.png")
+    print(f"{len(figures)} figures written to {folder.resolve()}", file=sys.stderr)
 
 
 def report_command(args) -> int:
@@ -239,7 +368,14 @@ def report_command(args) -> int:
 def odds_command(args) -> int:
     from ..odds import odds, validate  # heavy: imported where used
 
+    if args.profile:
+        if args.schedule:
+            raise ParameterError("--schedule: a profile's odds read the forecast schedule only")
+        return _profile_odds(args)
+    if args.what_if:
+        raise ParameterError("--what-if: give --profile (the changes are changes of a profile)")
     validate(args.score, args.category, args.within)  # fail before loading anything
+    schedule = _schedule_file(args)
     result = odds(
         args.score,
         categories=tuple(args.category),
@@ -248,9 +384,75 @@ def odds_command(args) -> int:
         as_of=args.as_of,
         n_paths=args.n_paths,
         rng=args.seed,
+        schedule=schedule,
     )
     emit(result.to_frame(), args.format)
     if args.format == "table":
         print()
         print(result.note)
+    return 0
+
+
+def _profile_odds(args) -> int:
+    """``odds --profile``: each profile scored on the data's day, with its categories; with
+    ``--what-if``, the odds after each single change. One simulation serves every row."""
+    from ..odds import validate  # heavy: imported where used
+    from ..profile_odds import profile_odds, what_if_odds  # heavy: imported where used
+    from ..projection import project  # heavy: imported where used
+
+    profiles = [Profile.from_toml(path) for path in args.profile]  # fail before loading
+    validate(0, args.category, args.within)
+    paths = project(
+        load(args), as_of=args.as_of, span=args.within, n_paths=args.n_paths, rng=args.seed
+    )
+    table = profile_odds(profiles, paths, within=args.within, categories=args.category)
+    if args.what_if:
+        frames = [
+            what_if_odds(p, paths, within=args.within, categories=args.category) for p in profiles
+        ]
+        for profile, frame in zip(profiles, frames, strict=True):
+            frame.insert(0, "profile", profile.name)
+        emit(pd.concat(frames, ignore_index=True), args.format)
+    else:
+        emit(table, args.format)
+    if args.format == "table":
+        print()
+        for line in table.attrs["notes"]:
+            print(line)
+        print(
+            f"Each profile scored as on {paths.as_of:%Y-%m-%d} (the data's day) and held there "
+            f"over {args.within}; {paths.n_paths} paths of one simulation serve every row. "
+            "eeforecast.profile_odds.odds_over_time follows a score that moves with the "
+            "profile's dates."
+        )
+        print(table.attrs["note"])
+    return 0
+
+
+def crs_command(args) -> int:
+    months = as_months(args.timeline, "--timeline") if args.timeline is not None else None
+    profiles = [Profile.from_toml(path) for path in args.profile]
+    if months is not None:
+        frames = [timeline(p, months=months, as_of=args.as_of) for p in profiles]
+    elif args.what_if:
+        frames = [what_if(p, as_of=args.as_of) for p in profiles]
+    else:
+        results = [score(p, as_of=args.as_of) for p in profiles]
+        frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
+        if args.format == "json":
+            frame["as_of"] = [r.as_of for r in results]
+            frame["first_language"] = [r.first_language for r in results]
+            frame["categories"] = [list(r.categories) for r in results]
+            frame["notes"] = [list(r.notes) for r in results]
+            frame["breakdown"] = [r.breakdown.to_dict("records") for r in results]
+        emit(frame, args.format)
+        if args.format == "table":
+            print(f"\nscored as on {results[0].as_of:%Y-%m-%d}")
+            for r in results:
+                for note in r.notes:
+                    print(f"{r.profile}: {note}")
+        return 0
+    for profile, frame in zip(profiles, frames, strict=True):
+        frame.insert(0, "profile", profile.name)
+    emit(pd.concat(frames, ignore_index=True), args.format)
     return 0

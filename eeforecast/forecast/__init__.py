@@ -5,16 +5,17 @@
 ``schedule``           the round schedule: gaps, sizes, :func:`forecast_schedule`
 ``models``             the model protocol (:class:`CutoffModel`), baselines, combination
 ``statistical``        ETS, ARIMA and autoregressions (statsmodels)
-``structural``         the pool engine on the forecast schedule
+``structural``         the pool engine on the forecast schedule (and mixed over sizes)
 ``experimental``       models that lost in the backtest, kept to reproduce it
 ``catalogue``          the default models and the checks on a list of models
 ``rolling``            every model's raw forecasts at rolling origins
 ``calibration``        conformal intervals and the ``auto`` choice
+``scoring``            CRPS and interval scores of a predictive distribution
 ``run``                :func:`forecast`: today's forecast
 =====================  ===================================================================
 """
 
-from .calibration import SCHEDULE_COLUMNS, calibrate
+from .calibration import CRPS_LEVEL, SCHEDULE_COLUMNS, calibrate
 from .catalogue import (
     DEFAULT_CHOICE,
     DEFAULT_LEVELS,
@@ -34,18 +35,22 @@ from .history import (
     category_history,
 )
 from .models import (
+    ENSEMBLE_METHOD,
     Combination,
     CutoffModel,
     Drift,
     FittedCutoffModel,
     FittedModel,
     Naive,
+    NaiveEmpirical,
     NaiveFallback,
     WindowMean,
+    naive_errors,
 )
 from .rolling import RAW_COLUMNS, origins, raw_backtest, raw_forecasts
 from .run import ForecastResult, forecast
 from .schedule import (
+    K_SIZES,
     MIN_GAP_DAYS,
     MIN_GAPS,
     MIN_PACE_DAYS,
@@ -53,16 +58,23 @@ from .schedule import (
     future_of,
     gap_days,
     next_round_day,
+    recent_rounds,
     schedule_category,
     size_quantiles,
+    with_recent_pace,
 )
+from .scoring import crps_ensemble, crps_normal, interval_score, weighted_interval_score
 from .statistical import AR, ARIMA, ETS
-from .structural import Structural
+from .structural import SizeMixture, Structural
 
 __all__ = [
+    "ENSEMBLE_METHOD",
+    "naive_errors",
+    "K_SIZES",
     "ACTIVE_DAYS",
     "AR",
     "ARIMA",
+    "CRPS_LEVEL",
     "DEFAULT_CHOICE",
     "DEFAULT_GAP_DAYS",
     "DEFAULT_LEVELS",
@@ -85,7 +97,9 @@ __all__ = [
     "History",
     "HuberLevel",
     "Naive",
+    "NaiveEmpirical",
     "NaiveFallback",
+    "SizeMixture",
     "SnapshotChange",
     "SnapshotQuantile",
     "Structural",
@@ -96,6 +110,10 @@ __all__ = [
     "category_history",
     "check_models",
     "count_above",
+    "crps_ensemble",
+    "crps_normal",
+    "interval_score",
+    "weighted_interval_score",
     "score_for_count",
     "forecast",
     "forecast_schedule",
@@ -105,6 +123,8 @@ __all__ = [
     "origins",
     "raw_backtest",
     "raw_forecasts",
+    "recent_rounds",
     "schedule_category",
     "size_quantiles",
+    "with_recent_pace",
 ]

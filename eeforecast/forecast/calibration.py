@@ -12,8 +12,13 @@ from scipy import stats
 from ..checks import LEVELS, as_levels
 from ..errors import ParameterError
 from .catalogue import DEFAULT_CHOICE
+from .scoring import crps_ensemble, crps_normal
 
-__all__ = ["SCHEDULE_COLUMNS", "calibrate"]
+__all__ = ["CRPS_LEVEL", "SCHEDULE_COLUMNS", "calibrate"]
+
+#: The calibrated interval whose half-width, read as a normal's, gives a Gaussian model's CRPS
+#: [%].
+CRPS_LEVEL = 80
 
 #: Columns of a backtest frame that describe the round rather than a model's forecast.
 SCHEDULE_COLUMNS = (
@@ -49,6 +54,7 @@ def calibrate(
     margin: float = 0.1,
     default: str = DEFAULT_CHOICE,
     candidates: Sequence[str] | None = None,
+    select_by: str = "crps",
 ) -> pd.DataFrame:
     """Calibrated intervals for every model and the backtest-chosen ``auto`` model.
 
@@ -56,7 +62,8 @@ def calibrate(
     ----------
     raw : pandas.DataFrame
         Long raw forecasts (:func:`raw_forecasts` records): ``origin, category, step, date,
-        actual, invitations, model, mean, sd``.
+        actual, invitations, model, mean, sd`` and optionally ``draws`` (a model's ensemble for
+        the row, or None).
     levels : sequence of int
         Interval levels [%].
     calibrate : bool
@@ -69,23 +76,28 @@ def calibrate(
         in ``raw`` at those steps (normalised, so no level leaks between categories); fewer
         still: the Gaussian interval.
     select_window, min_select : int
-        The ``auto`` model of a category at an origin is the model with the lowest mean absolute
-        error over the category's last ``select_window`` evaluated step-1 forecasts (the next
-        round); with fewer than ``min_select`` of them, ``default``. One model serves all steps.
+        The ``auto`` model of a category at an origin is the model with the lowest mean CRPS
+        (``select_by``) over the category's last ``select_window`` evaluated step-1 forecasts
+        (the next round); with fewer than ``min_select`` of them, ``default``. One model serves
+        all steps.
     margin : float
-        ``default`` is kept unless another model's MAE is lower by more than this fraction
+        ``default`` is kept unless another model's score is lower by more than this fraction
         (choosing on a short, noisy error history otherwise chases luck).
     default : str
         Model used before enough backtest errors exist (falls back to ``naive`` when absent).
     candidates : sequence of str, optional
         The models ``auto`` may choose among (default: every model in ``raw``).
+    select_by : {"crps", "mae"}
+        Choose ``auto`` by the CRPS of the whole predictive distribution (default) or by the
+        absolute error of the point forecast.
 
     Returns
     -------
     pandas.DataFrame
         Wide: ``origin, category, step, date, actual, invitations`` (and the other
         :data:`SCHEDULE_COLUMNS` present in ``raw``), then per model ``<m>,
-        <m>_lo_<L>, <m>_hi_<L>``, then ``auto, auto_lo_<L>, auto_hi_<L>, auto_model``.
+        <m>_lo_<L>, <m>_hi_<L>, <m>_crps`` (the CRPS against ``actual``, NaN while unknown)
+        [CRS points], then ``auto, auto_lo_<L>, auto_hi_<L>, auto_crps, auto_model``.
 
     Notes
     -----
@@ -103,10 +115,20 @@ def calibrate(
     ``1..k`` only and the choice uses step-1 errors only, so step ``k``'s forecast and interval
     do not depend on how many steps ``raw`` holds; they depend on the other categories only
     through the pooled scores of a category with fewer than ``min_scores``.
+
+    The whole forecast is scored by the CRPS (:func:`eeforecast.forecast.crps_normal`). A model that
+    gives a mean and an sd is read as the normal whose 80% interval (:data:`CRPS_LEVEL`) is its
+    calibrated one: ``sd = half-width / z_0.9``, closed-form CRPS. A model that gives an
+    ensemble (``draws``, e.g. :class:`~eeforecast.forecast.NaiveEmpirical`) keeps its own
+    distribution: its intervals are the draws' quantiles (no conformal rescaling) and its CRPS
+    is exact. A forecast is scored only once its round has happened, and ``auto`` at an origin
+    uses only the scores of rounds dated on or before it.
     """
     levels = as_levels(levels)
     if raw.empty:
         raise ParameterError("calibrate: no forecasts to calibrate")
+    if select_by not in ("crps", "mae"):
+        raise ParameterError(f"select_by: 'crps' or 'mae', got {select_by!r}")
     keys = ["origin", "category", "step"]
     base = (
         raw.drop_duplicates(keys)[keys + [c for c in SCHEDULE_COLUMNS if c in raw.columns]]
@@ -126,7 +148,6 @@ def calibrate(
     actual = base["actual"].to_numpy(dtype=float)
     known = np.isfinite(actual)
     step = base["step"].to_numpy(dtype=int)
-    zs = {lv: stats.norm.ppf(0.5 + lv / 200) for lv in levels}
 
     def _by_date(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.flatnonzero(mask)
@@ -152,28 +173,48 @@ def calibrate(
         return None
 
     calib_rows = [_calibration_rows(i) for i in range(len(base))] if calibrate else []
-    abs_err = {}
+    # the 80% half-width read as a normal's is the Gaussian CRPS's sd, whatever levels are asked
+    needed = sorted({*levels, CRPS_LEVEL})
+    zs = {lv: stats.norm.ppf(0.5 + lv / 200) for lv in needed}
+    abs_err, crps = {}, {}
     for m in models:
         part = raw[raw["model"] == m].set_index(keys).reindex(pd.MultiIndex.from_frame(base[keys]))
         mean = part["mean"].to_numpy(dtype=float)
         sd = part["sd"].to_numpy(dtype=float)
+        draws = part["draws"].to_numpy() if "draws" in part.columns else np.full(len(base), None)
+        ens = np.array([d is not None for d in draws], dtype=bool)
         out[m] = mean
         err = np.abs(actual - mean)
         abs_err[m] = err
         score = err / sd
-        q = {lv: np.full(len(base), zs[lv]) for lv in levels}
+        q = {lv: np.full(len(base), zs[lv]) for lv in needed}
         for i, rows in enumerate(calib_rows):
-            if rows is None:
+            if rows is None or ens[i]:
                 continue
-            for lv in levels:
+            for lv in needed:
                 q[lv][i] = _conformal_q(score[rows], lv)
-        for lv in levels:
+        halves = {}
+        for lv in needed:
             # a later round is never more certain than an earlier one: the half-width at step k
             # is at least that of step k - 1 from the same origin
-            half = pd.Series(q[lv] * sd).groupby([origin, cat]).cummax().to_numpy()
-            out[f"{m}_lo_{lv}"] = mean - half
-            out[f"{m}_hi_{lv}"] = mean + half
-    # auto: per (origin, category), the model with the lowest recent step-1 backtest MAE
+            halves[lv] = pd.Series(q[lv] * sd).groupby([origin, cat]).cummax().to_numpy()
+        for lv in levels:
+            lo, hi = mean - halves[lv], mean + halves[lv]
+            for i in np.flatnonzero(ens):  # an ensemble's interval is its own quantiles
+                lo[i], hi[i] = np.quantile(draws[i], [0.5 - lv / 200, 0.5 + lv / 200])
+            out[f"{m}_lo_{lv}"] = lo
+            out[f"{m}_hi_{lv}"] = hi
+        score_m = np.full(len(base), np.nan)
+        gauss = known & ~ens
+        score_m[gauss] = crps_normal(
+            mean[gauss], halves[CRPS_LEVEL][gauss] / zs[CRPS_LEVEL], actual[gauss]
+        )
+        for i in np.flatnonzero(known & ens):
+            score_m[i] = crps_ensemble(draws[i], actual[i])
+        crps[m] = score_m
+        out[f"{m}_crps"] = score_m
+    by = {"crps": crps, "mae": abs_err}[select_by]
+    # auto: per (origin, category), the model with the lowest recent step-1 backtest CRPS (MAE)
     chosen = np.full(len(base), default, dtype=object)
     for c in np.unique(cat):
         idx, days = _by_date(known & (step == 1) & (cat == c))
@@ -183,13 +224,13 @@ def calibrate(
             if n < min_select:
                 continue
             last = idx[max(0, n - select_window) : n]
-            maes = {m: float(np.mean(abs_err[m][last])) for m in choices}
-            best = min(maes, key=lambda m: (maes[m], choices.index(m)))
-            if maes[best] >= (1 - margin) * maes[default]:
+            means = {m: float(np.mean(by[m][last])) for m in choices}
+            best = min(means, key=lambda m: (means[m], choices.index(m)))
+            if means[best] >= (1 - margin) * means[default]:
                 best = default
             chosen[mine & (origin == o)] = best
     out["auto_model"] = chosen
-    for col in ["", *[f"_{s}_{lv}" for lv in levels for s in ("lo", "hi")]]:
+    for col in ["", *[f"_{s}_{lv}" for lv in levels for s in ("lo", "hi")], "_crps"]:
         values = np.empty(len(base))
         for m in models:
             sel = chosen == m

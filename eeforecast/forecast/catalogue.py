@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from ..checks import LEVELS
 from ..errors import ParameterError
 from .experimental import HuberLevel, SnapshotChange, SnapshotQuantile
-from .models import Combination, Drift, Naive, WindowMean
+from .models import Combination, Drift, Naive, NaiveEmpirical, WindowMean
 from .statistical import AR, ARIMA, ETS
-from .structural import Structural
+from .structural import SizeMixture, Structural
 
 __all__ = [
     "BUILTIN_TYPES",
@@ -31,8 +31,10 @@ _ARX = AR(exog=("log_invitations", "log_gap"), name="arx")
 #: The models every forecast and backtest runs (baselines first). ``ar1`` and ``arx`` are
 #: ARIMA(1, 0, 0) models (the second with regressors) fitted by least squares; the exact-likelihood
 #: :class:`ARIMA` versions are slower for the same accuracy in the backtest.
+#: ``naive_emp`` (naive with its own past errors as its distribution) is the CRPS baseline.
 DEFAULT_MODELS: tuple = (
     Naive(),
+    NaiveEmpirical(),
     WindowMean(k=3),
     Drift(),
     ETS(),
@@ -48,6 +50,7 @@ DEFAULT_CHOICE = "combo"
 #: The package's own model classes: ``auto`` chooses among these unless told otherwise.
 BUILTIN_TYPES = (
     Naive,
+    NaiveEmpirical,
     WindowMean,
     Drift,
     ETS,
@@ -55,6 +58,7 @@ BUILTIN_TYPES = (
     AR,
     Combination,
     Structural,
+    SizeMixture,
     HuberLevel,
     SnapshotQuantile,
     SnapshotChange,

@@ -16,11 +16,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import ParameterError
-from .history import Future, History
+from .history import Future, History, category_history
 
 __all__ = [
+    "ENSEMBLE_METHOD",
     "FALLBACK_SD",
     "MIN_SD",
     "Combination",
@@ -29,9 +31,12 @@ __all__ = [
     "FittedCutoffModel",
     "FittedModel",
     "Naive",
+    "NaiveEmpirical",
     "NaiveFallback",
     "WindowMean",
     "diff_sd",
+    "naive_errors",
+    "ensemble_of",
     "fit_model",
     "forecast_model",
     "level_fit",
@@ -56,6 +61,13 @@ class FittedCutoffModel(Protocol):
         ...  # pragma: no cover
 
 
+#: A fitted model may also give its predictive distribution as draws, with a method
+#: ``ensemble(future) -> list of 1-D arrays`` (one array of equally likely cutoffs per step)
+#: [CRS points]. :func:`eeforecast.forecast.calibrate` then reads its intervals from the
+#: draws' quantiles and scores it by the exact ensemble CRPS instead of a Gaussian.
+ENSEMBLE_METHOD = "ensemble"
+
+
 @runtime_checkable
 class CutoffModel(Protocol):
     """The contract of a cutoff model: what ``forecast``, ``cross_validation`` and ``calibrate``
@@ -78,6 +90,9 @@ class CutoffModel(Protocol):
 
     Notes
     -----
+    A fitted model with an ``ensemble(future)`` method (:data:`ENSEMBLE_METHOD`) gives its
+    predictive distribution as draws: its intervals are their quantiles and its CRPS is exact.
+
     Models other than the package's own are forecast, calibrated and scored like the others,
     but the ``auto`` choice considers them only when named in ``auto_from`` (of
     :func:`eeforecast.forecast.forecast` and :func:`eeforecast.evaluation.cross_validation`).
@@ -127,6 +142,22 @@ def forecast_model(
             f"(means {mean.tolist()}, sds {sd.tolist()})"
         )
     return mean, sd
+
+
+def ensemble_of(fitted: FittedCutoffModel, future: Future, name: str) -> list | None:
+    """``fitted.ensemble(future)`` checked (one finite 1-D array per step), or None for a model
+    without the method (:data:`ENSEMBLE_METHOD`) or whose method returns None."""
+    method = getattr(fitted, ENSEMBLE_METHOD, None)
+    draws = method(future) if callable(method) else None
+    if draws is None:  # no ensemble (or none for this future): the model's mean and sd
+        return None
+    out = [np.asarray(d, dtype=float).reshape(-1) for d in draws]
+    if len(out) != future.steps or not all(len(d) and np.isfinite(d).all() for d in out):
+        raise ParameterError(
+            f"model {name!r}: ensemble() must give one non-empty array of finite cutoffs per "
+            f"round ({future.steps} rounds)"
+        )
+    return out
 
 
 class FittedModel:
@@ -218,6 +249,107 @@ class Naive:
         fitted = _Const(self, history, lambda h: np.full(len(h), y[-1]), lambda h: sd * np.sqrt(h))
         fitted.params = {"last": y[-1], "sd": sd}
         return fitted
+
+
+def naive_errors(
+    dates: np.ndarray, cutoff: np.ndarray, step: int, max_gap_days: float, max_errors: int
+) -> np.ndarray:
+    """The step-``step`` errors of the naive forecast over a series of rounds: ``cutoff[j] -
+    cutoff[j - step]`` for every round ``j`` whose ``step``-th predecessor is at most ``step *
+    max_gap_days`` days older (a restart after a pause is no step), the last ``max_errors``
+    of them [CRS points].
+
+    Examples
+    --------
+    >>> d = np.array(["2024-01-01", "2024-01-15", "2024-12-01", "2024-12-15"], "datetime64[D]")
+    >>> naive_errors(d, np.array([500.0, 505, 540, 530]), 1, 180, 40).tolist()
+    [5.0, -10.0]
+    """
+    dates = np.asarray(dates).astype("datetime64[D]")
+    cutoff = np.asarray(cutoff, dtype=float)
+    if len(cutoff) <= step:
+        return np.empty(0)
+    days = (dates[step:] - dates[:-step]).astype(float)
+    err = (cutoff[step:] - cutoff[:-step])[days <= step * max_gap_days]
+    return err[-max_errors:]
+
+
+@dataclass(frozen=True)
+class NaiveEmpirical:
+    """The previous cutoff, with the category's own past naive errors as its distribution.
+
+    The point forecast is :class:`Naive`'s. The predictive distribution of step ``h`` is the
+    previous cutoff plus each of the category's last ``max_errors`` step-``h`` naive errors
+    (:func:`naive_errors`) of rounds in the ``lookback_days`` before the origin: an ensemble
+    (:data:`ENSEMBLE_METHOD`), so it is scored by its exact CRPS. It is the baseline of the
+    backtest's CRPS skill.
+
+    Parameters
+    ----------
+    lookback_days : int
+        Rounds of the category in this many days before the origin give the errors [days]
+        (the regime cut of :func:`category_history` is not applied: errors are changes).
+    max_errors : int
+        At most this many most recent errors per step [errors].
+    max_gap_days : float
+        A pair of rounds ``h`` apart counts only within ``h * max_gap_days`` days [days].
+    min_errors : int
+        With fewer errors at a step, the ensemble is the :class:`Naive` Gaussian read at
+        ``max_errors`` evenly spaced quantiles.
+
+    Notes
+    -----
+    Assumes the coming change is exchangeable with the recent ones: no drift model, no size.
+    """
+
+    name: str = "naive_emp"
+    lookback_days: int = 1095
+    max_errors: int = 40
+    max_gap_days: float = 180.0
+    min_errors: int = 3
+    min_obs: int = 1
+
+    def fit(self, history: History) -> FittedModel:
+        dates, cutoff = history.dates, history.cutoff
+        if history.feed is not None:
+            long = category_history(
+                history.feed,
+                history.category,
+                as_of=history.as_of,
+                lookback_days=self.lookback_days,
+                regime_start=None,
+                max_obs=10_000,
+                thresholds=(),
+            )
+            dates, cutoff = long.dates, long.cutoff
+        return _EmpiricalFit(self, history, dates, cutoff)
+
+
+class _EmpiricalFit(FittedModel):
+    def __init__(self, spec, history, dates, cutoff):
+        super().__init__(spec, history)
+        self._naive = Naive().fit(history)
+        self._dates, self._cutoff = dates, cutoff
+        self.params = {"last": float(history.cutoff[-1])}
+
+    def ensemble(self, future: Future) -> list[np.ndarray]:
+        spec = self.spec
+        last = float(self.history.cutoff[-1])
+        _, naive_sd = self._naive.forecast(future)
+        grid = stats.norm.ppf((np.arange(spec.max_errors) + 0.5) / spec.max_errors)
+        out = []
+        for h in range(1, future.steps + 1):
+            err = naive_errors(self._dates, self._cutoff, h, spec.max_gap_days, spec.max_errors)
+            if len(err) < spec.min_errors:
+                err = naive_sd[h - 1] * grid
+            out.append(last + err)
+        return out
+
+    def forecast(self, future: Future) -> tuple[np.ndarray, np.ndarray]:
+        draws = self.ensemble(future)
+        mean = np.full(future.steps, float(self.history.cutoff[-1]))
+        sd = np.array([max(float(np.std(d)), MIN_SD) for d in draws])
+        return mean, sd
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ from ..progress import bar as progress_bar
 from .calibration import SCHEDULE_COLUMNS
 from .catalogue import check_models
 from .history import ACTIVE_DAYS, History, category_history
-from .models import Combination, fit_model, forecast_model
+from .models import Combination, ensemble_of, fit_model, forecast_model
 from .schedule import future_of, schedule_category
 
 __all__ = ["RAW_COLUMNS", "origins", "raw_backtest", "raw_forecasts"]
 
 #: Columns of :func:`raw_backtest`: the forecast's keys, the round it targets, the model's answer.
-RAW_COLUMNS = ["origin", "category", "step", *SCHEDULE_COLUMNS, "model", "mean", "sd"]
+#: ``draws`` holds the model's ensemble for the step (:data:`ENSEMBLE_METHOD`) or None.
+RAW_COLUMNS = ["origin", "category", "step", *SCHEDULE_COLUMNS, "model", "mean", "sd", "draws"]
 
 
 def _fit(model, history: History, cache: dict | None):
@@ -66,9 +67,9 @@ def raw_forecasts(
     it: general before its July 2022 restart, CEC before May 2024) is skipped, as
     :func:`forecast` refuses it: its stale level would be scored as if it had been forecast.
     Returns records ``origin, category, step, date, actual, invitations, expected_date,
-    actual_invitations, last_invitations, model, mean, sd`` (``invitations`` and
+    actual_invitations, last_invitations, model, mean, sd, draws`` (``invitations`` and
     ``expected_date`` are the schedule models' forecasts; ``actual_invitations`` is NaN outside a
-    backtest).
+    backtest); ``draws`` is the model's ensemble for the step, or None.
     """
     origin = as_day(origin, "origin")
     if known_schedule and actual is None:
@@ -102,6 +103,7 @@ def raw_forecasts(
                     [s if np.isfinite(s) else sizes[len(nxt) - 1] for s in sizes],
                 )
         done: dict = {}
+        draws: dict = {}
         for model in sorted(models, key=lambda m: isinstance(m, Combination)):
             if isinstance(model, Combination):
                 parts = [
@@ -112,10 +114,13 @@ def raw_forecasts(
                 ]
                 mean, sd = model.combine(parts)
             else:
-                mean, sd = forecast_model(_fit(model, hist, cache), fut, model.name)
+                fitted = _fit(model, hist, cache)
+                mean, sd = forecast_model(fitted, fut, model.name)
+                draws[model.name] = ensemble_of(fitted, fut, model.name)
             done[model.name] = (mean, sd)
         for model in models:
             mean, sd = done[model.name]
+            ens = draws.get(model.name)
             for i in range(horizon):
                 if actual is not None and pd.isna(dates[i]):
                     continue
@@ -133,6 +138,7 @@ def raw_forecasts(
                         "model": model.name,
                         "mean": float(mean[i]),
                         "sd": float(sd[i]),
+                        "draws": None if ens is None else ens[i],
                     }
                 )
     return records

@@ -40,7 +40,8 @@ class ForecastResult:
     backtest : pandas.DataFrame
         The rolling-origin backtest before ``as_of`` used to choose models and calibrate.
     selection : pandas.DataFrame
-        Per category: the chosen model and each model's recent backtest MAE [CRS points].
+        Per category: the chosen model and each model's recent backtest MAE (``mae_<m>``) and
+        CRPS (``crps_<m>``, what ``auto`` is chosen by) [CRS points].
     """
 
     as_of: pd.Timestamp
@@ -85,8 +86,8 @@ class ForecastResult:
 
 
 def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.DataFrame:
-    """Per category, each model's MAE over its last ``select_window`` step-1 forecasts (the
-    errors :func:`calibrate` chooses ``auto`` by) [CRS points]."""
+    """Per category, each model's MAE and CRPS over its last ``select_window`` step-1 forecasts
+    (:func:`calibrate` chooses ``auto`` by the CRPS) [CRS points]."""
     rows = []
     if cv.empty:  # no evaluated forecast yet (e.g. a category without rounds in the window)
         return pd.DataFrame()
@@ -96,6 +97,8 @@ def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.
         row = {"category": cat, "n": len(part)}
         for m in models:
             row[f"mae_{m}"] = float(np.mean(np.abs(part["actual"] - part[m])))
+        for m in models:
+            row[f"crps_{m}"] = float(np.mean(part[f"{m}_crps"]))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -164,7 +167,8 @@ def forecast(
     ``calibration_days``: not on ``horizon`` (as long as it reaches ``k``) nor on the other
     requested categories. The calibration backtest runs over all active categories, intervals
     are calibrated per step on the residuals of steps up to it (pooling categories only for one
-    with fewer than 8 of them) and ``auto`` is chosen per category from step-1 errors (:func:`calibrate`).
+    with fewer than 8 of them) and ``auto`` is chosen per category by the CRPS of its step-1
+    forecasts (:func:`calibrate`).
 
     Examples
     --------

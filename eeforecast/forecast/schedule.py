@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_levels, as_whole
+from ..checks import LEVELS, as_day, as_levels, as_whole
 from ..data import Feed, as_feed
 from ..errors import ParameterError
+from ..simulate import Invitations, Round, Schedule
 from .history import ACTIVE_DAYS, Future, History, active_categories, category_history
 
 __all__ = [
+    "K_SIZES",
     "MIN_GAPS",
     "MIN_GAP_DAYS",
     "MIN_PACE_DAYS",
@@ -21,8 +24,10 @@ __all__ = [
     "future_of",
     "gap_days",
     "next_round_day",
+    "recent_rounds",
     "schedule_category",
     "size_quantiles",
+    "with_recent_pace",
 ]
 
 #: A category's own median gap is trusted only with at least this many gaps [gaps].
@@ -255,3 +260,125 @@ def next_round_day(
     feed = as_feed(source, as_of=as_of)
     history = category_history(feed, category, as_of=feed.day, thresholds=())
     return schedule_category(history, 1).dates[0]
+
+
+#: Each round at a category's recent pace draws its size from the category's last this many
+#: round sizes [rounds].
+K_SIZES = 12
+
+
+def recent_rounds(
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    as_of: object = None,
+    end: object,
+    categories: Sequence[str] | None = None,
+    k_sizes: int = K_SIZES,
+) -> list[Round]:
+    """The rounds of :func:`forecast_schedule` from ``as_of`` to ``end``, as engine rounds.
+
+    Parameters
+    ----------
+    source : Feed, path or None
+        The feed (cut at ``as_of``).
+    as_of : date-like, optional
+        Origin day (default: the feed's day).
+    end : date-like
+        Last day of the rounds.
+    categories : sequence of str, optional
+        Categories to schedule (default: the active ones; an empty list gives no round).
+    k_sizes : int
+        Each round's size is drawn, with equal probabilities, from the category's last
+        ``k_sizes`` round sizes [rounds] (the expected path uses their mean).
+
+    Returns
+    -------
+    list of Round
+        In date order, after ``as_of`` and up to ``end``.
+    """
+    feed = as_feed(source, as_of=as_of)
+    day, last = feed.day, as_day(end, "end")
+    if categories is not None and not len(categories):
+        return []
+    days = max((last - day).days, 1)
+    plan = forecast_schedule(feed, as_of=day, days=days, categories=categories, levels=())
+    plan = plan[(plan["date"] > day) & (plan["date"] <= last)]
+    k = as_whole(k_sizes, "k_sizes")
+    sizes = {
+        c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-k:]
+        for c in plan["category"].unique()
+    }
+    rounds = []
+    for row in plan.itertuples(index=False):
+        recent = tuple(float(max(1, int(v))) for v in np.atleast_1d(sizes[row.category]))
+        equal = tuple(1 / len(recent) for _ in recent)
+        spec = Invitations("choice", (("values", recent), ("p", equal)))
+        rounds.append(Round(pd.Timestamp(row.date), row.category, spec))
+    return rounds
+
+
+def with_recent_pace(
+    schedule: Schedule,
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    as_of: object = None,
+    end: object = None,
+    known: Sequence[str] | None = None,
+) -> tuple[Schedule, tuple[str, ...]]:
+    """A schedule with ``fill="recent"`` made explicit: the categories it leaves out keep their
+    recent pace.
+
+    Parameters
+    ----------
+    schedule : Schedule
+        The scenario. Without ``fill`` it is returned as it is.
+    source : Feed, path or None
+        The feed (cut at ``as_of``).
+    as_of : date-like, optional
+        The day of the question (default: the feed's day).
+    end : date-like, optional
+        Last day of the filled rounds (default: the schedule's last day, ``Schedule.end``).
+    known : sequence of str, optional
+        Categories the pool model has an estimate for (``PoolState.eligible``); others are not
+        filled (a :class:`UserWarning` names them).
+
+    Returns
+    -------
+    schedule : Schedule
+        The scenario plus the filled rounds (explicit rounds marked ``filled``), ``fill=None``.
+    filled : tuple of str
+        The categories filled in.
+
+    Notes
+    -----
+    Filled: every category with a round in the year before ``as_of``
+    (:func:`eeforecast.forecast.active_categories`) that the scenario mentions in no round,
+    rule or budget. Their rounds are those of :func:`recent_rounds`: the forecast schedule's
+    dates (their recent gap) and sizes drawn from their last :data:`K_SIZES` sizes, the same
+    rounds the forecast projection (:func:`eeforecast.projection.project`) simulates.
+    """
+    if not isinstance(schedule, Schedule):
+        raise ParameterError(f"schedule: expected a Schedule, got {type(schedule).__name__}")
+    if schedule.fill is None:
+        return schedule, ()
+    feed = as_feed(source, as_of=as_of)
+    last = schedule.end if end is None else as_day(end, "end")
+    if last is None:
+        raise ParameterError("schedule: fill='recent' needs an end day (the schedule has no round)")
+    left = [c for c in active_categories(feed, as_of=feed.day) if c not in schedule.categories]
+    if known is not None:
+        unknown = [c for c in left if c != "general" and c not in set(known)]
+        if unknown:
+            warnings.warn(
+                f"fill: no pool estimate for {', '.join(unknown)}: their recent rounds are not "
+                "simulated",
+                UserWarning,
+                stacklevel=2,
+            )
+        left = [c for c in left if c not in unknown]
+    filled = [
+        Round(r.date, r.category, r.invitations, filled=True)
+        for r in recent_rounds(feed, as_of=feed.day, end=last, categories=left)
+    ]
+    out = Schedule(schedule.rounds + tuple(filled), schedule.rules, schedule.budgets, None)
+    return out, tuple(dict.fromkeys(r.category for r in filled))

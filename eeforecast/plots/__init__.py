@@ -9,12 +9,16 @@ notebook can show them and a script can save them.
 ``history``            cutoff history, invitations by period, records
 ``pool``               the pool's score distribution; its size and backlog over time
 ``forecast``           forecast fan charts, the backtest, a candidate's odds
+``crs``                CRS profiles: a change of rules, a candidate's score and odds over time
+``scenarios``          a scenario grid's heat map, one scenario's fan chart
 =====================  ===================================================================
 """
 
+from .crs import odds_path, rules_change
 from .forecast import backtest_summary, forecast_fans, odds_curves
 from .history import cutoff_history, invitations_by_period, records
 from .pool import pool_backlog, pool_distribution
+from .scenarios import scenario_fan, scenario_heatmap
 from .style import (
     MODEL_COLOURS,
     PALETTE,
@@ -44,9 +48,13 @@ __all__ = [
     "label",
     "main_categories",
     "odds_curves",
+    "odds_path",
     "pool_backlog",
     "pool_distribution",
     "records",
     "records_frame",
+    "rules_change",
+    "scenario_fan",
+    "scenario_heatmap",
     "short_label",
 ]

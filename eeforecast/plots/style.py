@@ -180,8 +180,9 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def finish(fig: Figure, title: str, caption: str, as_of) -> Figure:
-    """Add the title, the one-line caption and the source/as-of footer to ``fig``."""
+def finish(fig: Figure, title: str, caption: str, as_of, source: str | None = None) -> Figure:
+    """Add the title, the one-line caption and the source/as-of footer to ``fig``
+    (``source`` replaces the whole footer, for figures that do not read the rounds)."""
     height = fig.get_figheight()
     fig.suptitle(title, fontsize=13, fontweight="bold", x=0.01, ha="left")
     fig.text(
@@ -190,7 +191,7 @@ def finish(fig: Figure, title: str, caption: str, as_of) -> Figure:
     fig.text(
         0.01,
         0.08 / height,
-        f"{SOURCE}  \u00b7  {as_of_text(as_of)}",
+        source or f"{SOURCE}  \u00b7  {as_of_text(as_of)}",
         fontsize=8,
         color="#555555",
         ha="left",

@@ -33,7 +33,13 @@ from .density import (
 from .fit import fit_pool
 from .flows import allocate_round, band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
-from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .nominees import (
+    NomineeTail,
+    fit_nominee_shape,
+    fit_nominee_tail,
+    nominee_cutoff_shape,
+    nominee_residuals,
+)
 from .state import PoolState, take_top
 from .subpools import (
     MIN_CATEGORY_ROUNDS,
@@ -52,6 +58,7 @@ from .subpools import (
 __all__ = [
     "DEFAULT_NOMINEE_SHAPE",
     "MIN_CATEGORY_ROUNDS",
+    "NomineeTail",
     "STRUCTURAL",
     "CategoryFit",
     "PoolConfig",
@@ -68,6 +75,7 @@ __all__ = [
     "depletion_age",
     "fit_category",
     "fit_nominee_shape",
+    "fit_nominee_tail",
     "fit_pool",
     "invitation_rate",
     "level_errors",

@@ -2,12 +2,139 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..scores import SCORES
 from .density import DEFAULT_NOMINEE_SHAPE, nominee_shape
 
-__all__ = ["fit_nominee_shape", "nominee_cutoff_shape", "nominee_residuals"]
+__all__ = [
+    "NomineeTail",
+    "fit_nominee_shape",
+    "fit_nominee_tail",
+    "nominee_cutoff_shape",
+    "nominee_residuals",
+]
+
+
+@dataclass(frozen=True)
+class NomineeTail:
+    """The lowest of ``N`` nominees' scores, from an exponential lower tail of their scores.
+
+    If the nominees' scores have the lower tail :math:`F(x) \\propto e^{x / \\sigma}`, the lowest
+    of :math:`N` of them is Gumbel-min distributed:
+    :math:`\\min = \\mu - \\sigma \\ln N + \\sigma \\ln E` with :math:`E` standard exponential.
+    A PNP round that invites every nominee it draws from cuts at that minimum.
+
+    Attributes
+    ----------
+    location : float
+        :math:`\\mu`: the lowest score of one nominee (:math:`N = 1`) at :math:`E = 1`
+        [CRS points].
+    log_scale : float
+        :math:`\\ln \\sigma` [ln CRS points].
+    cov : numpy.ndarray, shape (2, 2)
+        Covariance of the estimates of ``(location, log_scale)``.
+    """
+
+    location: float
+    log_scale: float
+    cov: np.ndarray
+
+    def min_cdf(self, scores, n, *, rng=None, n_draws: int = 400) -> np.ndarray:
+        """Probability that the lowest of ``n`` nominees scores at most each of ``scores``.
+
+        Parameters
+        ----------
+        scores : array_like
+            CRS scores [CRS points]; a cutoff is a whole number, so ``P(min <= s)`` is read
+            at ``s + 0.5``.
+        n : float or array_like
+            Nominees [candidates]; an array is a sample of plausible numbers (equally likely).
+        rng : int, numpy.random.Generator or None
+            With a generator or seed, the answer is averaged over ``n_draws`` draws of the
+            parameters from their estimated normal (parameter uncertainty); None: the estimate.
+        n_draws : int
+            Parameter draws [draws].
+
+        Returns
+        -------
+        numpy.ndarray, shape ``scores.shape``
+            [fraction 0..1]
+        """
+        scores = np.asarray(scores, dtype=float)
+        log_n = np.log(np.maximum(np.atleast_1d(np.asarray(n, dtype=float)), 1.0))
+        if rng is None:
+            theta = np.array([[self.location, self.log_scale]])
+        else:
+            gen = np.random.default_rng(rng)
+            theta = gen.multivariate_normal([self.location, self.log_scale], self.cov, n_draws)
+        scale = np.exp(theta[:, 1])[:, None]
+        loc = theta[:, 0][:, None] - scale * log_n[None, :]  # (draws, sizes)
+        z = (scores.reshape(-1)[None, None, :] + 0.5 - loc[..., None]) / scale[..., None]
+        p = -np.expm1(-np.exp(np.clip(z, -50, 50)))
+        return p.mean(axis=(0, 1)).reshape(scores.shape)
+
+
+def fit_nominee_tail(cutoffs, invitations, weights=None) -> NomineeTail:
+    """Fit :class:`NomineeTail` to past PNP rounds, each the lowest of the nominees it invited.
+
+    Parameters
+    ----------
+    cutoffs : array_like, shape (R,)
+        Cutoffs of past PNP rounds [CRS points].
+    invitations : array_like, shape (R,)
+        Their sizes [candidates].
+    weights : array_like, shape (R,), optional
+        Weight of each round (recency) [-]; rescaled to sum to ``R``.
+
+    Returns
+    -------
+    NomineeTail
+
+    Notes
+    -----
+    Weighted maximum likelihood of ``cutoff = mu - sigma ln N + sigma g`` with ``g = ln E`` of
+    density ``exp(g - e^g)``; the covariance is the inverse of the numerical Hessian (a small
+    diagonal when it is not positive definite). Assumes each round invited every nominee
+    in the pool it drew from (the invite-all regime of 2025); a round that left nominees behind
+    cut above the minimum.
+    """
+    from scipy import optimize  # scipy is heavy: imported where used
+
+    y = np.asarray(cutoffs, dtype=float)
+    ln_n = np.log(np.maximum(np.asarray(invitations, dtype=float), 1.0))
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum() * len(w)
+
+    def nll(theta):
+        mu, ls = theta
+        scale = np.exp(ls)
+        z = (y - mu + scale * ln_n) / scale
+        return -float(np.sum(w * (z - np.exp(z) - ls)))
+
+    start = np.array([y.mean() + 30 * ln_n.mean() + 0.577 * 30, np.log(30.0)])
+    res = optimize.minimize(
+        nll, start, method="Nelder-Mead", options={"maxiter": 5000, "xatol": 1e-5, "fatol": 1e-8}
+    )
+    theta = res.x
+    h = 1e-3 * np.maximum(np.abs(theta), 1)
+    hess = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h[i], np.eye(2)[j] * h[j]
+            hess[i, j] = (
+                nll(theta + ei + ej) - nll(theta + ei - ej) - nll(theta - ei + ej)
+                + nll(theta - ei - ej)
+            ) / (4 * h[i] * h[j])  # fmt: skip
+    try:
+        cov = np.linalg.inv(hess)
+        if not np.all(np.linalg.eigvalsh(cov) > 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        cov = np.diag([1e-4, 1e-4])
+    return NomineeTail(location=float(theta[0]), log_scale=float(theta[1]), cov=cov)
 
 
 def nominee_cutoff_shape(mean: float, sd: float, lower_z: float = 2.0) -> np.ndarray:

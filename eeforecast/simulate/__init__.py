@@ -6,7 +6,9 @@ score reached (the cutoff), as IRCC breaks ties there by profile submission time
 pool receives its net inflow (new profiles and nominations, less expiries).
 
 =====================  ===================================================================
-``schedule``           :class:`Invitations`, :class:`Round`, :class:`Rule`, :class:`Schedule`
+``calendar``           :class:`Cadence` (round days by calendar), Canada's federal holidays
+``rounds``             :class:`Invitations`, :class:`Round`, :func:`parse_draw`
+``schedule``           :class:`Rule`, :class:`Budget`, :class:`Schedule`
 ``engine``             the numpy specification of the engine, on arrays over scores
 ``kernel``             the same arithmetic compiled with numba
 ``run``                :func:`simulate`: one expected path or Monte Carlo paths on a state
@@ -16,6 +18,7 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 =====================  ===================================================================
 """
 
+from .calendar import Cadence, federal_holidays
 from .engine import NOISE_BANDS
 from .from_feed import (
     ACTIVE_DAYS,
@@ -32,21 +35,35 @@ from .from_feed import (
 from .result import SimulationResult
 from .run import simulate
 from .scenarios import run_scenarios
-from .schedule import Invitations, Round, Rule, Schedule, parse_draw
+from .schedule import (
+    MAX_ROUND_SIZE,
+    Budget,
+    Invitations,
+    Round,
+    Rule,
+    Schedule,
+    ScheduleWarning,
+    parse_draw,
+)
 
 __all__ = [
     "ACTIVE_DAYS",
+    "MAX_ROUND_SIZE",
     "MAX_TAKE",
     "NOISE_BANDS",
     "SIZE_QUANTILES",
+    "Budget",
+    "Cadence",
     "Invitations",
     "Round",
     "Rule",
     "Schedule",
+    "ScheduleWarning",
     "SimulationResult",
     "Start",
     "conditional_cutoff",
     "cutoff_by_size",
+    "federal_holidays",
     "parse_draw",
     "prepare",
     "replayed_rounds",

@@ -112,9 +112,12 @@ class SimulationResult:
         Columns: ``date, category, invitations`` (asked), ``cutoff`` with ``cutoff_lo_<L>,
         cutoff_hi_<L>`` [CRS points]; ``pool`` and each ``above_<T>`` (candidates left with a
         score >= T after the round) with their ``_lo_<L>``/``_hi_<L>`` [candidates];
-        ``invited`` (median) [candidates] and ``dry_share``, the share of paths on which the
-        round ran dry [fraction]. ``replayed=True`` keeps the replayed past rounds (column
-        ``replayed``); by default only the rounds asked for are returned.
+        ``invited`` (less than asked when the round ran dry) with its ``_lo_<L>``/``_hi_<L>``
+        [candidates] and ``dry_share``, the share of paths on which the round ran dry
+        [fraction]. When a schedule filled categories in at their recent pace, ``filled`` (after
+        ``invitations``) marks their rounds. ``replayed=True`` keeps the replayed past rounds
+        (column ``replayed``); by default only the rounds asked for are returned, in the order
+        held, so row ``i`` is the ``i``-th round asked for.
         """
         cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
         frame = pd.DataFrame(
@@ -130,13 +133,15 @@ class SimulationResult:
             frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
             frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
         quantities = {"pool": self.pool, **{f"above_{t}": arr for t, arr in self.above.items()}}
+        quantities["invited"] = self.invited
         for name, arr in quantities.items():
             frame[name] = np.median(arr, axis=0)
             for level, a in bounds:
                 frame[f"{name}_lo_{level}"] = np.quantile(arr, a, axis=0, method="inverted_cdf")
                 frame[f"{name}_hi_{level}"] = np.quantile(arr, 1 - a, axis=0, method="inverted_cdf")
-        frame["invited"] = np.median(self.invited, axis=0)
         frame["dry_share"] = self.dry.mean(axis=0)
+        if any(r.filled for r in self.rounds):
+            frame.insert(3, "filled", [r.filled for r in self.rounds])
         frame["invitations"] = frame["invitations"].round().astype("int64")
         for col in [c for c in frame if c.startswith("cutoff")]:
             # whole CRS points; missing (nobody invited in most paths) stays missing

@@ -61,7 +61,15 @@ def _chunk_task(
 
 
 def as_rounds(schedule: Schedule | Iterable[Round], start: pd.Timestamp) -> list[Round]:
+    """The rounds of a schedule expanded from ``start`` (warning once about weekend days and
+    dropped rounds), or a list of rounds as given."""
     if isinstance(schedule, Schedule):
+        if schedule.fill is not None:
+            raise ParameterError(
+                "schedule: fill='recent' needs the categories' recent pace, which the simulation "
+                "does not forecast: resolve it with eeforecast.forecast.with_recent_pace(schedule, "
+                "feed) first (eeforecast.project, the scenario functions and the CLI do)"
+            )
         return schedule.expand(start)
     rounds = list(schedule)
     if not all(isinstance(r, Round) for r in rounds):

@@ -35,6 +35,7 @@ def run_scenarios(
     n_paths: int | None = None,
     rng: int | np.random.Generator | None = None,
     executor: Executor | None = None,
+    common_random_numbers: bool = False,
     **kwargs,
 ) -> list[SimulationResult] | dict[str, SimulationResult]:
     """Simulate many schedules on one pool, optionally spread over an executor.
@@ -61,6 +62,9 @@ def run_scenarios(
         are the same with any executor or none.
     executor : concurrent.futures.Executor or None
         E.g. ``ProcessPoolExecutor(2)`` or ``dask.distributed.Client(...).get_executor()``.
+    common_random_numbers : bool
+        Give every scenario the same seed (the first child seed), so that two scenarios differ
+        by their schedules, not by their draws (a scenario grid's comparisons).
     """
     keys = list(scenarios) if isinstance(scenarios, Mapping) else None
     items = [scenarios[k] for k in keys] if keys is not None else list(scenarios)
@@ -74,6 +78,8 @@ def run_scenarios(
         starts, items = [p[0] for p in prepared], [p[1] for p in prepared]
     gen = as_generator(rng)
     seeds = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist()).spawn(len(items))
+    if common_random_numbers and seeds:
+        seeds = [seeds[0]] * len(items)
     kwargs = dict(kwargs, n_paths=n_paths)
     if executor is None:
         results = [

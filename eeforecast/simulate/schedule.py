@@ -1,198 +1,55 @@
-"""Schedules: which rounds to simulate, as explicit rounds and repeating rules.
+"""Schedules: which rounds to simulate, as explicit rounds, repeating rules and budgets.
 
-:class:`Invitations` is a round's size (a number or a distribution), :class:`Round` one round,
-:class:`Rule` a repeating round and :class:`Schedule` a set of both, loadable from a mapping or a
-TOML file; :func:`parse_draw` reads the command line's ``CATEGORY:N[@YYYY-MM-DD]``.
+:class:`Invitations` (a round's size) and :class:`Round` live in :mod:`.rounds`;
+:class:`Rule` is a repeating round on a calendar (:class:`~eeforecast.simulate.calendar.Cadence`),
+:class:`Budget` a total of invitations spread over the rounds of a cadence, and :class:`Schedule`
+a set of them, loadable from a mapping or a TOML file.
 """
 
 from __future__ import annotations
 
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ..checks import MAX_EVERY, MAX_INVITATIONS, as_day, as_positive, as_slug
+from ..checks import as_day, as_positive, as_slug
 from ..errors import ParameterError
 from ..files import read_file
+from .calendar import Cadence, weekend_days
+from .rounds import Invitations, Round, parse_draw
 
-__all__ = ["Invitations", "Round", "Rule", "Schedule", "parse_draw"]
+__all__ = [
+    "FILLS",
+    "MAX_ROUND_SIZE",
+    "Budget",
+    "Invitations",
+    "Round",
+    "Rule",
+    "Schedule",
+    "ScheduleWarning",
+    "parse_draw",
+]
 
-_DISTS = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "choice": ("values", "p")}
+#: Largest round a budget may plan [candidates]: IRCC's largest round so far invited 27,332
+#: (#176, CEC, 2021-02-13).
+MAX_ROUND_SIZE = 30_000
 
-
-@dataclass(frozen=True)
-class Invitations:
-    """How many candidates a round invites: a fixed number or a distribution.
-
-    Parameters
-    ----------
-    dist : {"fixed", "normal", "uniform", "choice"}
-        ``fixed``: always ``value``; ``normal``: ``mean``, ``sd``, rounded to the nearest integer
-        and floored at 1; ``uniform``: integers ``low..high`` inclusive; ``choice``: one of
-        ``values`` with probabilities ``p`` (equal if omitted).
-    params : tuple of (name, value)
-        The distribution's parameters [candidates].
-
-    Notes
-    -----
-    The deterministic (expected-path) mode uses :meth:`expected`: the fixed value, the mean, the
-    midpoint, or the probability-weighted mean of the choices.
-    """
-
-    dist: str
-    params: tuple
-
-    @classmethod
-    def parse(cls, spec: object, where: str = "invitations") -> Invitations:
-        """From an ``int`` (fixed) or a mapping such as ``{dist="normal", mean=3000, sd=500}``."""
-        if isinstance(spec, Invitations):
-            return spec
-        if not isinstance(spec, Mapping):
-            return cls("fixed", (("value", _size(spec, where)),))
-        spec = dict(spec)
-        dist = spec.pop("dist", None)
-        if dist not in _DISTS:
-            raise ParameterError(f"{where}.dist: expected one of {', '.join(_DISTS)}, got {dist!r}")
-        names = _DISTS[dist]
-        unknown = set(spec) - set(names)
-        if unknown:
-            raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)} for dist={dist!r}")
-        if dist == "normal":
-            for key in ("mean", "sd"):
-                if key not in spec:
-                    raise ParameterError(f"{where}.{key}: missing (dist='normal')")
-            mean = _size(spec["mean"], f"{where}.mean", integer=False)
-            sd = spec["sd"]
-            if (
-                isinstance(sd, bool)
-                or not isinstance(sd, (int, float))
-                or not 0 <= sd <= MAX_INVITATIONS
-            ):
-                raise ParameterError(
-                    f"{where}.sd: must be a number from 0 to {MAX_INVITATIONS:,}, got {sd!r}"
-                )
-            return cls(dist, (("mean", mean), ("sd", float(sd))))
-        if dist == "uniform":
-            for key in ("low", "high"):
-                if key not in spec:
-                    raise ParameterError(f"{where}.{key}: missing (dist='uniform')")
-            low = _size(spec["low"], f"{where}.low")
-            high = _size(spec["high"], f"{where}.high")
-            if high < low:
-                raise ParameterError(f"{where}.high: must be >= low ({low:g}), got {high:g}")
-            return cls(dist, (("low", low), ("high", high)))
-        values = spec.get("values")
-        if not isinstance(values, (list, tuple)) or not values:
-            raise ParameterError(f"{where}.values: expected a non-empty list of counts")
-        vals = tuple(_size(v, f"{where}.values[{i}]") for i, v in enumerate(values))
-        p = spec.get("p")
-        if p is None:
-            probs = tuple(1.0 / len(vals) for _ in vals)
-        else:
-            if not isinstance(p, (list, tuple)) or len(p) != len(vals):
-                raise ParameterError(f"{where}.p: expected {len(vals)} probabilities")
-            for i, x in enumerate(p):
-                if isinstance(x, bool) or not isinstance(x, (int, float)):
-                    raise ParameterError(f"{where}.p[{i}]: expected a probability, got {x!r}")
-            probs = tuple(float(x) for x in p)
-            if any(not (0 <= x <= 1) for x in probs) or abs(sum(probs) - 1) > 1e-9:
-                raise ParameterError(f"{where}.p: probabilities must be >= 0 and add to 1")
-        return cls(dist, (("values", vals), ("p", probs)))
-
-    @property
-    def _p(self) -> dict:
-        return dict(self.params)
-
-    @property
-    def random(self) -> bool:
-        """Whether the count is drawn (not fixed)."""
-        p = self._p
-        if self.dist == "fixed":
-            return False
-        if self.dist == "normal":
-            return p["sd"] > 0
-        if self.dist == "uniform":
-            return p["high"] > p["low"]
-        return len(set(p["values"])) > 1
-
-    def expected(self) -> float:
-        """The expected count [candidates]."""
-        p = self._p
-        if self.dist == "fixed":
-            return p["value"]
-        if self.dist == "normal":
-            return p["mean"]
-        if self.dist == "uniform":
-            return (p["low"] + p["high"]) / 2
-        return float(np.dot(p["values"], p["p"]))
-
-    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` draws as float64 whole numbers >= 1 [candidates]."""
-        p = self._p
-        if self.dist == "fixed":
-            return np.full(size, p["value"])
-        if self.dist == "normal":
-            return np.maximum(np.rint(rng.normal(p["mean"], p["sd"], size)), 1.0)
-        if self.dist == "uniform":
-            return rng.integers(int(p["low"]), int(p["high"]) + 1, size).astype(float)
-        return rng.choice(np.asarray(p["values"]), size=size, p=np.asarray(p["p"]))
-
-    def __str__(self) -> str:
-        p = self._p
-        if self.dist == "fixed":
-            return f"{p['value']:.0f}"
-        if self.dist == "choice":
-            return f"choice{list(int(v) for v in p['values'])}"
-        return f"{self.dist}(" + ", ".join(f"{k}={v:g}" for k, v in self.params) + ")"
+#: How categories a schedule leaves out are treated: ``None`` (no rounds) or ``"recent"`` (their
+#: recent pace, see :func:`eeforecast.forecast.with_recent_pace`).
+FILLS = (None, "recent")
 
 
-@dataclass(frozen=True)
-class Round:
-    """One round of invitations.
-
-    Parameters
-    ----------
-    date : pandas.Timestamp
-        Day of the round.
-    category : str
-        Category slug (:data:`eeforecast.data.CATEGORIES`); ``general`` draws from everybody.
-    invitations : Invitations
-        Invitations issued [candidates].
-    replayed : bool
-        True for a past round replayed with its actual size (see :func:`conditional_cutoff`).
-    """
-
-    date: pd.Timestamp
-    category: str
-    invitations: Invitations
-    replayed: bool = False
-
-    @classmethod
-    def make(
-        cls,
-        date: object,
-        category: object,
-        invitations: object,
-        *,
-        where: str = "round",
-        replayed: bool = False,
-    ) -> Round:
-        """Validated constructor (raises :class:`~eeforecast.errors.ParameterError` naming ``where``)."""
-        return cls(
-            as_day(date, f"{where}.date"),
-            as_slug(category, f"{where}.category"),
-            Invitations.parse(invitations, f"{where}.invitations"),
-            replayed,
-        )
+class ScheduleWarning(UserWarning):
+    """Rounds of a schedule fall on a weekend, or before the as-of day (and are dropped)."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A repeating round: ``category`` invites ``invitations`` every ``every`` days.
+    """A repeating round: ``category`` invites ``invitations`` at every day of a cadence.
 
     Parameters
     ----------
@@ -200,37 +57,193 @@ class Rule:
         Category slug.
     invitations : Invitations
         Invitations per round [candidates].
-    every : int
-        Days between rounds [days].
+    every : int or Cadence
+        Days between rounds [days], or a calendar cadence (weekly on a weekday, monthly, business
+        days only, holidays skipped: :class:`~eeforecast.simulate.calendar.Cadence`).
     start : pandas.Timestamp or None
-        First round; ``None`` means the schedule's start (e.g. the ``--as-of`` day).
+        First day; ``None`` means the schedule's start (e.g. the ``--as-of`` day).
     end : pandas.Timestamp
         No round after this day.
     """
 
     category: str
     invitations: Invitations
-    every: int
+    every: int | Cadence
     start: pd.Timestamp | None
     end: pd.Timestamp
+
+    @classmethod
+    def make(
+        cls,
+        category: str,
+        invitations: object,
+        *,
+        end: object,
+        start: object = None,
+        where: str = "rule",
+        **cadence,
+    ) -> Rule:
+        """Validated constructor; ``cadence`` takes the schedule file's keys (``every``,
+        ``weekday``, ``monthly``, ``business_days``, ``skip_holidays``).
+
+        Examples
+        --------
+        >>> r = Rule.make("cec", 3000, every="2w", weekday="wed", end="2026-02-28")
+        >>> [f"{d:%m-%d}" for d in r.dates("2026-01-01")]
+        ['01-07', '01-21', '02-04', '02-18']
+        """
+        first, last = _span(start, end, where)
+        return cls(
+            as_slug(category, f"{where}.category"),
+            Invitations.parse(invitations, f"{where}.invitations"),
+            Cadence.parse(cadence, where),
+            first,
+            last,
+        )
+
+    @property
+    def cadence(self) -> Cadence:
+        """The cadence (``every`` in days as a :class:`Cadence`)."""
+        return Cadence.parse(self.every, "rule.every")
 
     def dates(self, default_start: pd.Timestamp | None = None) -> list[pd.Timestamp]:
         """The days of the rounds the rule generates."""
         start = self.start if self.start is not None else default_start
         if start is None:
             raise ParameterError(f"rule {self.category}: 'from' is missing and no start was given")
-        if self.end < start:
-            return []
-        return list(pd.date_range(start, self.end, freq=f"{self.every}D"))
+        return list(self.cadence.dates(start, self.end))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A total of invitations spread evenly over the rounds of a cadence.
+
+    A levels-plan target turned into rounds: ``total`` invitations of ``category`` from
+    ``start`` to ``end``, one round at every day of ``every``, each inviting ``total / n`` (whole
+    numbers differing by at most one, the larger ones first, adding up to ``total``).
+
+    Parameters
+    ----------
+    category : str
+        Category slug.
+    total : int
+        Invitations over the span [candidates].
+    every : Cadence
+        When the rounds are held.
+    start : pandas.Timestamp or None
+        First day (``None``: the schedule's start, e.g. the as-of day).
+    end : pandas.Timestamp
+        Last day.
+    max_size : float
+        Largest round the budget may need (:data:`~eeforecast.simulate.MAX_ROUND_SIZE`) [candidates].
+
+    Raises
+    ------
+    ParameterError
+        From :meth:`rounds`: no round day in the span, or a round size below 1 or above
+        ``max_size`` (the budget cannot be met at this cadence).
+
+    Examples
+    --------
+    >>> b = Budget.make("cec", 40000, start="2026-01-01", end="2026-12-31", every="2w-wed")
+    >>> rounds = b.rounds()
+    >>> len(rounds), int(rounds[0].invitations.expected()), int(rounds[-1].invitations.expected())
+    (26, 1539, 1538)
+    """
+
+    category: str
+    total: int
+    every: Cadence
+    start: pd.Timestamp | None
+    end: pd.Timestamp
+    max_size: float = MAX_ROUND_SIZE
+
+    @classmethod
+    def make(
+        cls,
+        category: str,
+        total: object,
+        *,
+        end: object,
+        start: object = None,
+        max_size: object = MAX_ROUND_SIZE,
+        where: str = "budget",
+        **cadence,
+    ) -> Budget:
+        """Validated constructor; ``cadence`` as for :meth:`Rule.make`."""
+        first, last = _span(start, end, where)
+        return cls(
+            as_slug(category, f"{where}.category"),
+            int(as_positive(total, f"{where}.total", integer=True)),
+            Cadence.parse(cadence, where),
+            first,
+            last,
+            as_positive(max_size, f"{where}.max_size"),
+        )
+
+    def rounds(self, default_start: pd.Timestamp | None = None) -> list[Round]:
+        """The budget's rounds, each with its share of the total."""
+        where = f"budget {self.category} {self.total:,}"
+        start = self.start if self.start is not None else default_start
+        if start is None:
+            raise ParameterError(f"{where}: 'from' is missing and no start was given")
+        days = self.every.dates(start, self.end)
+        span = f"{start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+        if not len(days):
+            raise ParameterError(
+                f"{where}: no round day {self.every.describe()} in {span}; the budget cannot be "
+                "met at this cadence"
+            )
+        n = len(days)
+        base, extra = divmod(self.total, n)
+        if base < 1:
+            raise ParameterError(
+                f"{where}: {n} rounds {self.every.describe()} in {span} would invite less than "
+                f"one candidate each; use a sparser cadence"
+            )
+        if base + (extra > 0) > self.max_size:
+            raise ParameterError(
+                f"{where}: {n} rounds {self.every.describe()} in {span} would invite "
+                f"{self.total / n:,.0f} each, more than the largest plausible round "
+                f"({self.max_size:,.0f}); the budget cannot be met at this cadence (use a denser "
+                "cadence or raise max_size)"
+            )
+        return [
+            Round(day, self.category, Invitations("fixed", (("value", float(base + (i < extra))),)))
+            for i, day in enumerate(days)
+        ]
+
+
+def _span(start: object, end: object, where: str) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    first = None if start is None else as_day(start, f"{where}.from")
+    last = as_day(end, f"{where}.to")
+    if first is not None and last < first:
+        raise ParameterError(f"{where}.to: {last:%Y-%m-%d} is before from {first:%Y-%m-%d}")
+    return first, last
+
+
+_CADENCE_KEYS = ("every", "weekday", "monthly", "business_days", "skip_holidays")
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Rounds to simulate: an explicit list plus repeating rules.
+    """Rounds to simulate: explicit rounds, repeating rules and budgets.
 
-    Build one with :meth:`from_dict`, :meth:`from_toml` or directly from :class:`Round` objects.
-    :meth:`expand` returns the rounds in the order they are held (by date; on one day, explicit
-    rounds first in their given order, then rule rounds in rule order).
+    Build one with :meth:`from_dict`, :meth:`from_toml`, :meth:`from_budget` or directly from
+    :class:`Round`, :class:`Rule` and :class:`Budget` objects. :meth:`expand` returns the rounds
+    in the order they are held (by date; on one day, explicit rounds first in their given order,
+    then rule rounds in rule order, then budget rounds).
+
+    Parameters
+    ----------
+    rounds, rules, budgets : tuple
+        The explicit rounds, the repeating rules and the budgets.
+    fill : {None, "recent"}
+        ``"recent"``: the categories active in the year before the as-of day that the schedule
+        does not mention keep their recent pace (applied by
+        :func:`eeforecast.forecast.with_recent_pace`, which :func:`eeforecast.projection.project` and the
+        scenario functions call; their rounds are marked ``filled``). ``None``: they hold no
+        round.
 
     Examples
     --------
@@ -244,17 +257,27 @@ class Schedule:
 
     rounds: tuple[Round, ...] = ()
     rules: tuple[Rule, ...] = ()
+    budgets: tuple[Budget, ...] = ()
+    fill: str | None = None
+
+    def __post_init__(self):
+        if self.fill not in FILLS:
+            raise ParameterError(f"fill: expected None or 'recent', got {self.fill!r}")
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Schedule:
-        """From a mapping with lists ``round`` (``date, category, invitations``) and ``rule``
-        (``category, invitations, every, from, to``), as in the TOML file."""
+        """From a mapping with lists ``round`` (``date, category, invitations``), ``rule``
+        (``category, invitations, to``, optional ``from``, and a cadence: ``every`` with an
+        optional ``weekday``, or ``monthly``; optional ``business_days``, ``skip_holidays``),
+        ``budget`` (``category, total, to``, optional ``from``, ``max_size``, and a cadence) and
+        a table ``defaults`` (``fill``), as in the TOML file."""
         if not isinstance(data, Mapping):
             raise ParameterError("schedule: expected a table with 'round' and/or 'rule' lists")
-        unknown = set(data) - {"round", "rule"}
+        unknown = set(data) - {"round", "rule", "budget", "defaults"}
         if unknown:
             raise ParameterError(
-                f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]] and [[rule]]"
+                f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]], [[rule]], "
+                "[[budget]] and [defaults]"
             )
         rounds = []
         for i, item in enumerate(_as_list(data.get("round", []), "round")):
@@ -267,34 +290,61 @@ class Schedule:
         for i, item in enumerate(_as_list(data.get("rule", []), "rule")):
             where = f"rule[{i}]"
             _check_keys(
-                item, where, required=("category", "invitations", "every", "to"), optional=("from",)
+                item,
+                where,
+                required=("category", "invitations", "to"),
+                optional=("from", *_CADENCE_KEYS),
             )
-            every = item["every"]
-            if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= MAX_EVERY:
-                raise ParameterError(
-                    f"{where}.every: must be a whole number of days from 1 to {MAX_EVERY:,}, "
-                    f"got {every!r}"
-                )
-            start = as_day(item["from"], f"{where}.from") if "from" in item else None
-            end = as_day(item["to"], f"{where}.to")
-            if start is not None and end < start:
-                raise ParameterError(f"{where}.to: {end:%Y-%m-%d} is before from {start:%Y-%m-%d}")
             rules.append(
-                Rule(
-                    as_slug(item["category"], f"{where}.category"),
-                    Invitations.parse(item["invitations"], f"{where}.invitations"),
-                    every,
-                    start,
-                    end,
+                Rule.make(
+                    item["category"],
+                    item["invitations"],
+                    start=item.get("from"),
+                    end=item["to"],
+                    where=where,
+                    **{k: item[k] for k in _CADENCE_KEYS if k in item},
                 )
             )
-        return cls(tuple(rounds), tuple(rules))
+        budgets = []
+        for i, item in enumerate(_as_list(data.get("budget", []), "budget")):
+            where = f"budget[{i}]"
+            _check_keys(
+                item,
+                where,
+                required=("category", "total", "to"),
+                optional=("from", "max_size", *_CADENCE_KEYS),
+            )
+            budgets.append(
+                Budget.make(
+                    item["category"],
+                    item["total"],
+                    start=item.get("from"),
+                    end=item["to"],
+                    max_size=item.get("max_size", MAX_ROUND_SIZE),
+                    where=where,
+                    **{k: item[k] for k in _CADENCE_KEYS if k in item},
+                )
+            )
+        defaults = data.get("defaults", {})
+        if not isinstance(defaults, Mapping):
+            raise ParameterError("schedule: 'defaults' must be a table ([defaults])")
+        _check_keys(defaults, "defaults", required=(), optional=("fill",))
+        fill = defaults.get("fill")
+        if fill not in FILLS:
+            raise ParameterError(
+                f'defaults.fill: expected "recent" (left-out categories keep their recent '
+                f"pace), got {fill!r}"
+            )
+        return cls(tuple(rounds), tuple(rules), tuple(budgets), fill)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Schedule:
         """Read a schedule file.
 
         Example file::
+
+            [defaults]
+            fill = "recent"   # categories not below keep their recent pace
 
             [[round]]
             date = "2026-01-07"
@@ -304,9 +354,25 @@ class Schedule:
             [[rule]]
             category = "general"
             invitations = {dist = "normal", mean = 2500, sd = 400}
-            every = 14        # [days]
+            every = "2w"        # or 14 [days]
+            weekday = "wed"
             from = "2026-01-14"
             to = "2026-06-30"
+
+            [[rule]]
+            category = "french"
+            invitations = 5000
+            monthly = {weekday = "thu", week = 1}   # or {day = 15}
+            business_days = true
+            skip_holidays = true
+            to = "2026-12-31"
+
+            [[budget]]
+            category = "healthcare"
+            total = 20000     # [candidates], spread over the rounds
+            monthly = {day = 15}
+            from = "2026-01-01"
+            to = "2026-12-31"
         """
         path = Path(path)
         data = read_file(path, what="a TOML schedule", noun="schedule", error=ParameterError)
@@ -330,24 +396,96 @@ class Schedule:
         except ParameterError as exc:
             raise ParameterError(f"schedule {path}: {exc}") from None
 
-    def __add__(self, other: Schedule) -> Schedule:
-        return Schedule(self.rounds + other.rounds, self.rules + other.rules)
+    @classmethod
+    def from_budget(
+        cls,
+        category: str,
+        total: int,
+        *,
+        end: object,
+        start: object = None,
+        max_size: float = MAX_ROUND_SIZE,
+        fill: str | None = None,
+        **cadence,
+    ) -> Schedule:
+        """A schedule of one budget (:class:`Budget`): ``total`` invitations [candidates] of
+        ``category`` from ``start`` to ``end`` at a cadence (``every=``, ``weekday=``,
+        ``monthly=``, ``business_days=``, ``skip_holidays=``)."""
+        budget = Budget.make(category, total, start=start, end=end, max_size=max_size, **cadence)
+        return cls(budgets=(budget,), fill=fill)
 
-    def expand(self, start: object = None) -> list[Round]:
-        """Every round, in the order held; rules without ``from`` start on ``start``."""
+    def __add__(self, other: Schedule) -> Schedule:
+        return Schedule(
+            self.rounds + other.rounds,
+            self.rules + other.rules,
+            self.budgets + other.budgets,
+            self.fill or other.fill,
+        )
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories the schedule mentions, in order of first mention."""
+        items = [*self.rounds, *self.rules, *self.budgets]
+        return tuple(dict.fromkeys(item.category for item in items))
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        """The last day the schedule covers (its last round, rule or budget end), or None."""
+        days = [r.date for r in self.rounds] + [r.end for r in (*self.rules, *self.budgets)]
+        return max(days) if days else None
+
+    def expand(self, start: object = None, *, warn: bool = True) -> list[Round]:
+        """Every round, in the order held.
+
+        Rules and budgets without ``from`` start on ``start``. With ``start`` (the as-of day),
+        rule rounds dated before it are dropped, a budget starting before it is an error, and
+        one :class:`ScheduleWarning` (with ``warn``) says how many rounds were dropped and how
+        many fall on a Saturday or Sunday.
+        """
         start = None if start is None else as_day(start, "start")
         items = [(r.date, 0, i, r) for i, r in enumerate(self.rounds)]
+        early = []
         for j, rule in enumerate(self.rules):
-            items += [
-                (d, 1 + j, 0, Round(d, rule.category, rule.invitations)) for d in rule.dates(start)
-            ]
+            for d in rule.dates(start):
+                rnd = Round(d, rule.category, rule.invitations)
+                if start is not None and d < start:
+                    early.append(rnd)
+                else:
+                    items.append((d, 1 + j, 0, rnd))
+        for j, budget in enumerate(self.budgets):
+            if start is not None and budget.start is not None and budget.start < start:
+                raise ParameterError(
+                    f"budget {budget.category} {budget.total:,}: from {budget.start:%Y-%m-%d} is "
+                    f"before the as-of day {start:%Y-%m-%d}; a budget is spread over future "
+                    "rounds only (give what is left of it from the as-of day)"
+                )
+            offset = 1 + len(self.rules) + j
+            items += [(r.date, offset, 0, r) for r in budget.rounds(start)]
         items.sort(key=lambda t: t[:3])
-        return [t[3] for t in items]
+        rounds = [t[3] for t in items]
+        if warn:
+            _warn_days(rounds, early, start)
+        return rounds
 
 
-def _size(value: object, where: str, *, integer: bool = True) -> float:
-    """A round size: a number from 1 to :data:`eeforecast.checks.MAX_INVITATIONS` [candidates]."""
-    return as_positive(value, where, integer=integer, maximum=MAX_INVITATIONS)
+def _warn_days(rounds: list[Round], early: list[Round], start: pd.Timestamp | None) -> None:
+    """One :class:`ScheduleWarning` for the whole schedule: rounds on weekends, dropped rounds."""
+    parts = []
+    weekend = [r for r, w in zip(rounds, weekend_days([r.date for r in rounds]), strict=True) if w]
+    if weekend:
+        first = weekend[0]
+        parts.append(
+            f"{len(weekend)} of {len(rounds)} rounds fall on a Saturday or Sunday (first: "
+            f"{first.category} on {first.date:%a %Y-%m-%d}); IRCC holds rounds on weekdays "
+            "(business_days = true moves them to the Monday)"
+        )
+    if early:
+        parts.append(
+            f"{len(early)} rule round(s) dated before the as-of day {start:%Y-%m-%d} are "
+            f"dropped (first: {early[0].category} on {early[0].date:%Y-%m-%d})"
+        )
+    if parts:
+        warnings.warn("schedule: " + "; ".join(parts), ScheduleWarning, stacklevel=3)
 
 
 def _as_list(value: object, name: str) -> list:
@@ -365,38 +503,3 @@ def _check_keys(item: Mapping, where: str, *, required: tuple, optional: tuple) 
     unknown = set(item) - set(required) - set(optional)
     if unknown:
         raise ParameterError(f"{where}: unknown field(s) {sorted(unknown)}")
-
-
-def parse_draw(text: str, default_date: object = None) -> Round:
-    """Parse the CLI's ``CATEGORY:N[@YYYY-MM-DD]`` into a :class:`Round`.
-
-    Examples
-    --------
-    >>> r = parse_draw("cec:3000@2026-01-07")
-    >>> r.category, r.invitations.expected(), f"{r.date:%Y-%m-%d}"
-    ('cec', 3000.0, '2026-01-07')
-    """
-    where = f"--draw {text!r}"
-    body, _, day = text.partition("@")
-    category, sep, count = body.partition(":")
-    if not sep or not count.strip():
-        raise ParameterError(f"{where}: expected CATEGORY:N[@YYYY-MM-DD]")
-    digits = count.strip().replace(",", "").replace("_", "")
-    if len(digits) > 30:
-        raise ParameterError(
-            f"{where[:40]}...: N must be a whole number up to {MAX_INVITATIONS:,}, got "
-            f"{len(digits):,} digits"
-        )
-    try:
-        n = int(digits)
-    except ValueError:
-        raise ParameterError(f"{where}: N must be a whole number, got {count!r}") from None
-    if n <= 0:
-        raise ParameterError(f"{where}: N must be > 0, got {n}")
-    if day:
-        date = day
-    elif default_date is not None:
-        date = default_date
-    else:
-        raise ParameterError(f"{where}: no date and no default day")
-    return Round.make(date, category.strip().lower(), n, where=where)
