@@ -7,6 +7,7 @@ with the same words.
 
 ================  ==========================================================================
 ``as_day``        a day: ``YYYY-MM-DD`` strings or date objects, never a guess
+``as_model_day``  a day the models run on: ``as_day`` within FIRST_DAY..LAST_DAY
 ``as_generator``  ``rng``: a seed, a numpy Generator, a SeedSequence or None
 ``as_whole``      a whole number with a lower bound (``horizon``, ``weeks``, ``calibration_days``)
 ``as_n_paths``    ``n_paths``: None (the deterministic path) or a number of Monte Carlo paths
@@ -71,6 +72,7 @@ __all__ = [
     "as_bounded",
     "as_day",
     "as_generator",
+    "as_model_day",
     "as_levels",
     "as_months",
     "as_n_paths",
@@ -152,15 +154,33 @@ def as_day(value: object, name: str) -> pd.Timestamp:
         except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
             if isinstance(value, str | _dt.date) and _year(value) is not None:
                 raise ParameterError(
-                    f"{name}: {value!r} is outside the days eeforecast handles "
-                    f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})"
+                    f"{name}: {value!r} is outside the days pandas can hold (1677-09-22 to "
+                    "2262-04-11)"
                 ) from None
             day = pd.NaT
     if pd.isna(day):
         raise ParameterError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
     if day.tzinfo is not None:
         day = day.tz_convert(None)
-    day = day.normalize()
+    return day.normalize()
+
+
+def as_model_day(value: object, name: str) -> pd.Timestamp:
+    """A day the models run on (an as-of day, a round's day, a schedule's days): :func:`as_day`
+    within :data:`FIRST_DAY` .. :data:`LAST_DAY`.
+
+    A day far outside the feed's years is refused here, naming the argument, rather than left
+    to overflow pandas' timestamps in a forecast or a schedule, or to be blamed on a missing
+    pool snapshot. Other days (a date of birth) are read by :func:`as_day`.
+
+    Examples
+    --------
+    >>> as_model_day("9999-12-31", "as_of")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: as_of: 9999-12-31 is outside the days eeforecast handles (2000-01-01 to 2100-12-31)
+    """
+    day = as_day(value, name)
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ParameterError(
             f"{name}: {day:%Y-%m-%d} is outside the days eeforecast handles "
@@ -241,9 +261,10 @@ def short_number(value: object) -> str:
 
 
 def paths_memory(n_paths: int, n_rounds: int = 52) -> float:
-    """Rough memory of a Monte Carlo run [bytes]: a few float64 arrays of (paths x rounds)
-    (cutoffs, sizes, pools, draws) and the engine's per-chunk score arrays (1,201 scores)."""
-    return 8.0 * n_paths * (6 * max(n_rounds, 1) + 2 * 1_201)
+    """Rough memory of a Monte Carlo run [bytes]: six float64 arrays of (paths x rounds)
+    (cutoffs, sizes, pools, invited, ties, thresholds) and the engine's per-chunk arrays of
+    (500 paths x 1,201 scores)."""
+    return 8.0 * n_paths * 6 * max(n_rounds, 1) + 8.0 * min(n_paths, 500) * 1_201 * 4
 
 
 def as_n_paths(value: object, name: str = "n_paths") -> int | None:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..checks import as_day
+from ..checks import as_day, as_model_day
 from ..errors import FeedError
 from ..scores import BANDS
 
@@ -213,7 +213,7 @@ class Feed:
         """
         if as_of is None:
             return self
-        day = as_day(as_of, "as_of")
+        day = as_model_day(as_of, "as_of")
         rounds = self.rounds[self.rounds["date"] <= day].reset_index(drop=True)
         carried = rounds["distribution_as_of"].dropna().unique()
         known = self.snapshots["as_of"].isin(carried) & (self.snapshots["as_of"] <= day)

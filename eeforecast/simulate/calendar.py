@@ -218,8 +218,8 @@ class Cadence:
         weeks = bool(match) and match.group(2).lower() == "w"
         if not 1 <= n * (7 if weeks else 1) <= MAX_EVERY:
             raise ParameterError(
-                f"{where}: must be a whole number of days from 1 to {MAX_EVERY:,} or a span like "
-                f'"2w" or "14d" (monthly rounds are written monthly = {{...}}), got '
+                f"{where}: must be a whole number of days >= 1 (at most {MAX_EVERY:,}) or a span "
+                f'like "2w" or "14d" (monthly rounds are written monthly = {{...}}), got '
                 f"{short_number(every)}"
             )
         return (None, n) if weeks else (n, None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..checks import MAX_INVITATIONS, as_day, as_positive, as_slug
+from ..checks import MAX_INVITATIONS, as_model_day, as_positive, as_slug
 from ..errors import ParameterError
 
 __all__ = ["Invitations", "Round", "parse_draw"]
@@ -180,7 +180,7 @@ class Round:
     ) -> Round:
         """Validated constructor (raises :class:`~eeforecast.errors.ParameterError` naming ``where``)."""
         return cls(
-            as_day(date, f"{where}.date"),
+            as_model_day(date, f"{where}.date"),
             as_slug(category, f"{where}.category"),
             Invitations.parse(invitations, f"{where}.invitations"),
             replayed,

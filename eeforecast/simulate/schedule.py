@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..checks import as_day, as_positive, as_slug
+from ..checks import as_day, as_model_day, as_positive, as_slug
 from ..errors import ParameterError
 from ..files import read_file
 from .calendar import Cadence, weekend_days
@@ -215,8 +215,8 @@ class Budget:
 
 
 def _span(start: object, end: object, where: str) -> tuple[pd.Timestamp | None, pd.Timestamp]:
-    first = None if start is None else as_day(start, f"{where}.from")
-    last = as_day(end, f"{where}.to")
+    first = None if start is None else as_model_day(start, f"{where}.from")
+    last = as_model_day(end, f"{where}.to")
     if first is not None and last < first:
         raise ParameterError(f"{where}.to: {last:%Y-%m-%d} is before from {first:%Y-%m-%d}")
     return first, last
@@ -375,7 +375,11 @@ class Schedule:
             to = "2026-12-31"
         """
         path = Path(path)
-        data = read_file(path, what="a TOML schedule", noun="schedule", error=ParameterError)
+        try:
+            data = read_file(path, what="a TOML schedule", noun="schedule", error=ParameterError)
+        except ParameterError as exc:
+            reason = str(exc).removeprefix(f"{path}: ")
+            raise ParameterError(f"schedule {path}: cannot read: {reason}") from None
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
