@@ -142,7 +142,9 @@ def test_feeds(ws, group, command):
 def test_feeds_expensive(ws, command):
     """A sample of the feeds through the commands that fit a pool and simulate (full feed)."""
     failed = []
-    for cid in EXPENSIVE_SAMPLE:
+    # a forecast takes 5-10 s: the shuffle (reading order) is judged by the cheap commands
+    sample = [c for c in EXPENSIVE_SAMPLE if command != "forecast" or not c.startswith("order/")]
+    for cid in sample:
         verdict, res = plan.run_feed(ws, _BY_ID[cid], command, mode="inprocess", timeout=240)
         if not verdict.passed:
             failed.append((cid, verdict))

@@ -269,8 +269,11 @@ def results_page(records: list[dict], elapsed: float, opts) -> str:
         "",
         "Written by `python tests/fuzz/explore.py --write-results` (do not edit by hand). The",
         "rule for every run: a valid result (`ok`) or one clear error line with exit status 2",
-        "(`clean-error`); anything else is a failure (see the robustness page,",
-        "{doc}`../methods/robustness`).",
+        "(`clean-error`); anything else is a failure (see {doc}`/methods/robustness`).",
+        "",
+        f"Run of {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, the bundled feed of "
+        f"{feeds.bundled_path().name.removeprefix('ee_rounds_snapshot_').removesuffix('.json')} "
+        "as the base of every mutation.",
         "",
         f"{len(records):,} runs: {n_feeds:,} mutated feeds (seed {opts.seed}, "
         f"{opts.random} random variants) through the reading commands (`rounds`, `pool`, "
