@@ -97,11 +97,12 @@ def parse_count(text: object, *, where: str) -> int:
     ...
     eeforecast.errors.FeedError: round #388, field 'drawSize': expected a whole number, got '1,5'
     """
-    if isinstance(text, bool) or not isinstance(text, str | int | float):
+    if isinstance(text, bool) or not isinstance(text, str | int | float | np.integer | np.floating):
         raise FeedError(f"{where}: expected a count, got {_kind(text)}")
-    if isinstance(text, int):
-        value = text
-    elif isinstance(text, float):
+    if isinstance(text, int | np.integer):
+        value = int(text)
+    elif isinstance(text, float | np.floating):
+        text = float(text)
         if not (math.isfinite(text) and text == int(text)):
             raise FeedError(f"{where}: expected a whole number, got {text!r}")
         value = int(text)
