@@ -70,8 +70,8 @@ def catalogue() -> list[WriteCase]:
                   fsize=500_000, mention=r"\.(png|svg|html)",
                   note="writes past 500 kB fail: every figure fits, the 1.6 MB HTML does not"),
         WriteCase("writing/report/folder-vanishes", "report", "written-or-refused", "folder",
-                  vanish=True, note="the output folder is removed once the first figure is "
-                  "written (timing-dependent: the removal may also hit a temporary file)"),
+                  vanish=True, note="the output folder is removed once the first file is "
+                  "written under it (a figure or a file of a temporary folder)"),
         WriteCase("writing/data/baseline", "data", "written", "old-data"),
         WriteCase("writing/data/read-only", "data", "refused", "readonly-data",
                   unprivileged=True, fail_within=5),
@@ -162,11 +162,19 @@ def run_case(case: WriteCase, work: Path) -> tuple[Verdict, Result]:
 
 
 def _vanisher(out: Path) -> Callable:
+    """Remove ``out`` once the first file is written under it (a figure, or a file in a
+    temporary folder the command writes the report into before swapping it in): the folder
+    vanishes while the report is written, whatever the way of writing. (A folder removed after
+    the command has written and checked every file is not this case: no command can see it.)"""
+
     def during(proc):
         deadline = time.monotonic() + 280
-        figures = out / "figures"
         while proc.poll() is None and time.monotonic() < deadline:
-            if figures.is_dir() and any(not p.name.startswith(".") for p in figures.iterdir()):
+            try:
+                written = out.is_dir() and any(p.is_file() for p in out.rglob("*"))
+            except OSError:  # a temporary file renamed or removed while listing
+                written = False
+            if written:
                 shutil.rmtree(out, ignore_errors=True)
                 return
             time.sleep(0.005)
