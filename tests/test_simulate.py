@@ -531,7 +531,7 @@ to = "2026-01-20"
         ),
         (
             {"rule": [{"category": "cec", "invitations": 5, "every": 0, "to": "2026-02-01"}]},
-            "rule[0].every: must be a whole number of days from 1 to 3,660",
+            "rule[0].every: must be a whole number of days >= 1",
         ),
         (
             {
