@@ -1,4 +1,4 @@
-"""The whole ``eeforecast simulate`` process, as a user runs it, against the issue's target.
+"""The whole ``eeforecast simulate`` process, as a user runs it, against its target.
 
 The command: ``eeforecast simulate --as-of 2025-12-31`` with 52 weekly ``--draw cec:3000@...``
 rounds and ``--paths 10000``, on the bundled feed. It is timed as a whole process (imports, the

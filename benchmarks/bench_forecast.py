@@ -1,4 +1,4 @@
-"""Timings of the forecast and the rolling-origin backtest against the issue's targets.
+"""Timings of the forecast and the rolling-origin backtest against their targets.
 
 * one :func:`eeforecast.forecast.forecast` call for every active category (default models, the
   two-year calibration backtest inside it): target "seconds", taken as 15 s;

@@ -11,7 +11,7 @@ The scenario is built so that both must agree exactly in deterministic mode: an 
 eligibility that is 0 or 1 at each score (so which individuals are taken at a tie does not change
 any count). 52 rounds: PNP, CEC and French/healthcare/general rounds every week.
 
-Targets (issue #3): a 52-round deterministic path < 10 ms; 10,000 paths x 52 rounds on a
+Targets: a 52-round deterministic path < 10 ms; 10,000 paths x 52 rounds on a
 250,000-candidate pool < 2 s on 2 cores; >= 100x the reference.
 """
 

@@ -16,6 +16,7 @@ Usage: ``python benchmarks/run.py [PATTERN]`` (``make bench``); ``PATTERN`` filt
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -104,13 +105,19 @@ def results_page(summary: list[tuple[str, int, list[dict], float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    write = "--write-results" in argv
-    argv = [a for a in argv if a != "--write-results"]
-    scripts = discover(argv[0] if argv else "")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "pattern", nargs="?", default="", help="run only the benchmarks whose file name has it"
+    )
+    parser.add_argument(
+        "--write-results", action="store_true", help="write docs/results/benchmarks.md"
+    )
+    args = parser.parse_args(argv)
+    write = args.write_results
+    scripts = discover(args.pattern)
     if not scripts:
-        print("no benchmarks found")
-        return 1
+        print(f"no benchmark file name contains {args.pattern!r}", file=sys.stderr)
+        return 2
     summary: list[tuple[str, int, list[dict], float]] = []
     for path in scripts:
         print(f"=== {path.name} " + "=" * max(0, 70 - len(path.name)), flush=True)

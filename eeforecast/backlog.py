@@ -47,6 +47,9 @@ class BacklogResult:
         (:func:`eeforecast.forecast.forecast_schedule`), or the scenario's.
     notes : tuple of str
         The projection's notes (e.g. a scenario's categories filled at their recent pace).
+    assumptions : pandas.DataFrame or None
+        What the simulation assumed about each simulated category's sub-pool, one row per
+        category (:meth:`eeforecast.pool.PoolModel.assumptions`).
     """
 
     as_of: pd.Timestamp
@@ -54,6 +57,7 @@ class BacklogResult:
     clearance: pd.DataFrame
     schedule: pd.DataFrame
     notes: tuple[str, ...] = ()
+    assumptions: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """Readable summary: the schedule size and the time to clear each threshold."""
@@ -233,4 +237,5 @@ def backlog(
         clearance=pd.DataFrame(clear),
         schedule=schedule.reset_index(drop=True),
         notes=tuple(projection.notes),
+        assumptions=projection.assumptions,
     )

@@ -30,6 +30,7 @@ from .simulate import Schedule
 
 __all__ = [
     "ASSUMPTIONS",
+    "INVITE_ALL_NOTE",
     "SCENARIO_ASSUMPTIONS",
     "OddsResult",
     "as_projection",
@@ -46,7 +47,16 @@ ASSUMPTIONS = (
     "the profile stays active over the horizon; general rounds always count; at a cutoff tie the "
     "candidate is invited with the share of tied candidates invited (one half where the engine "
     "does not report it), as IRCC breaks ties by profile submission time; a round that runs out "
-    "of eligible candidates invites everybody eligible."
+    "of eligible candidates invites everybody eligible; a category's eligible share below the "
+    "lowest cutoff of its last 12 months is an assumption drawn within a range."
+)
+
+#: Added to the note of a nominee's odds when PNP rounds invite every nominee.
+INVITE_ALL_NOTE = (
+    "PNP rounds invite every nominee in the pool (the invite-all regime): a nominee in the pool "
+    "is invited at the next PNP round whatever the score, as long as the regime holds; the "
+    "probability above is that of a PNP cutoff (the lowest score among the nominees of a round) "
+    "at or below the score, the question a backtest of cutoffs can check."
 )
 
 
@@ -85,6 +95,9 @@ class OddsResult:
         Monte Carlo paths [paths].
     note : str
         The assumptions behind the number.
+    assumptions : pandas.DataFrame or None
+        What the simulation assumed about each simulated category's sub-pool, one row per
+        category (:meth:`eeforecast.pool.PoolModel.assumptions`).
     """
 
     score: int
@@ -96,6 +109,7 @@ class OddsResult:
     rounds: int
     n_paths: int
     note: str = ASSUMPTIONS
+    assumptions: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``as_of, score, categories, within, rounds, probability, se``."""
@@ -252,6 +266,8 @@ def odds(
     se = float(np.sqrt(p * (1 - p) / paths.n_paths))
     note = SCENARIO_ASSUMPTIONS if paths.scenario else ASSUMPTIONS
     note += " " + " ".join(paths.notes) if paths.notes else ""
+    if "pnp" in cats and paths.invite_all("pnp"):
+        note += " " + INVITE_ALL_NOTE
     return OddsResult(
         score=int(score),
         categories=cats,
@@ -262,4 +278,5 @@ def odds(
         rounds=int(mask.sum()),
         n_paths=paths.n_paths,
         note=note,
+        assumptions=paths.assumptions,
     )

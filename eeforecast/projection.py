@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ TIE_SHARE = 0.5
 #: Lowest score a category's eligible candidates can have [CRS points]: provincial nominees hold
 #: 600 nomination points plus a core score.
 ELIGIBLE_FLOOR = {"pnp": NOMINEE_FLOOR}
+
+#: A category whose rounds run dry on more than this share of the paths is reported [fraction].
+DRY_SHARE = 0.05
 
 
 def eligible_categories(categories: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -160,11 +163,20 @@ class Projection:
     span_end : pandas.Timestamp or None
         End of the simulated span; a longer ``within`` is refused.
     exhausted : numpy.ndarray of bool, shape (n_paths, n_rounds), or None
-        Rounds that ran out of eligible candidates (invited fewer than asked): everybody eligible
-        was invited, so their ``cutoffs`` are set to the bottom of the category's range
-        (:data:`ELIGIBLE_FLOOR`) and ``tie`` to 1.
+        Rounds that ran dry (asked for more than were eligible): everybody eligible was invited,
+        and their cutoff is the score of the lowest whole candidate on that path (``tie`` 1).
+        Rounds that invite everybody by design (``invites_all``) are not counted.
     simulated : numpy.ndarray of int, shape (n_paths, n_rounds), or None
-        The engine's cutoffs before that adjustment (lowest score invited) [CRS points].
+        The engine's cutoffs (the same as ``cutoffs``) [CRS points].
+    invites_all : numpy.ndarray of bool, shape (n_rounds,), or None
+        Rounds that invite their category's whole stock by design (PNP in the invite-all
+        regime: its size is the nominations since the previous round on the path).
+    assumptions : pandas.DataFrame or None
+        What the simulation assumed about each simulated category's sub-pool
+        (:meth:`eeforecast.pool.PoolModel.assumptions`).
+    left_out : tuple of str
+        Stale categories left out of the schedule (no round in the last 12 months; see
+        ``include_stale``).
     unsimulated : tuple of str
         Categories with forecast rounds that were left out: the pool model has no eligibility
         estimate for them (no round of theirs with a published snapshot).
@@ -198,6 +210,9 @@ class Projection:
     state: PoolState | None = None
     pool_notes: tuple[str, ...] = ()
     scenario: bool = False
+    invites_all: np.ndarray | None = None
+    assumptions: pd.DataFrame | None = None
+    left_out: tuple[str, ...] = ()
 
     @property
     def n_paths(self) -> int:
@@ -210,8 +225,9 @@ class Projection:
         return self.dates.max() if len(self.dates) else self.as_of
 
     def known_categories(self, categories) -> tuple[str, ...]:
-        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a slug that is
-        neither a known category nor one with forecast rounds here is a ParameterError."""
+        """``categories`` validated as :func:`eeforecast.odds.odds` does, ``general`` first; a
+        slug that is neither a known category nor one with forecast rounds here is a
+        ParameterError."""
         cats = eligible_categories(categories)
         for cat in cats:
             if cat not in CATEGORIES and cat not in self.unsimulated and cat not in self.categories:
@@ -223,7 +239,8 @@ class Projection:
 
     def exhausted_share(self, category: str, within: str | None = None) -> float:
         """Share of paths in which a round of ``category`` (within ``within``, default all)
-        ran out of eligible candidates [fraction]."""
+        ran dry: it was asked for more than were eligible [fraction]. Rounds that invite
+        everybody by design (``invites_all``) never count."""
         if self.exhausted is None:
             return 0.0
         mask = self.categories == category
@@ -232,6 +249,33 @@ class Projection:
         if not mask.any():
             return 0.0
         return float(self.exhausted[:, mask].any(axis=1).mean())
+
+    def invite_all(self, category: str) -> bool:
+        """Whether ``category``'s rounds invite its whole stock by design (PNP in the
+        invite-all regime)."""
+        if self.invites_all is None:
+            return False
+        mask = self.categories == category
+        return bool(mask.any() and self.invites_all[mask].all())
+
+    def dry_frame(self) -> pd.DataFrame:
+        """Per simulated category: ``category, rounds, invites_all, dry_share`` (share of paths
+        in which one of its rounds ran dry over the span) and ``max_round_dry_share`` (the
+        largest share for a single round) [fraction]."""
+        rows = []
+        for cat in dict.fromkeys(self.categories):
+            mask = self.categories == cat
+            per_round = self.exhausted[:, mask].mean(axis=0) if self.exhausted is not None else [0]
+            rows.append(
+                {
+                    "category": cat,
+                    "rounds": int(mask.sum()),
+                    "invites_all": self.invite_all(cat),
+                    "dry_share": self.exhausted_share(cat),
+                    "max_round_dry_share": float(np.max(per_round)),
+                }
+            )
+        return pd.DataFrame(rows)
 
     def eligible_rounds(self, categories=(), within="6m") -> np.ndarray:
         """Boolean mask of the rounds a candidate in ``categories`` can be invited in."""
@@ -288,13 +332,18 @@ class Projection:
         )
 
 
-def _round_specs(schedule: pd.DataFrame, sizes: dict[str, np.ndarray]) -> list:
+def _round_specs(
+    schedule: pd.DataFrame, sizes: dict[str, np.ndarray], invite_all: frozenset = frozenset()
+) -> list:
     """Engine rounds from the forecast schedule; each size drawn from the category's recent
-    sizes (equal probabilities), or the scheduled size when the category has none."""
+    sizes (equal probabilities), or the scheduled size when the category has none; a category
+    in ``invite_all`` invites its whole stock on the path (``"all"``)."""
     rounds = []
     for row in schedule.itertuples(index=False):
         recent = sizes.get(row.category, ())
-        if len(recent):
+        if row.category in invite_all:
+            spec = Invitations("all", ())
+        elif len(recent):
             vals = tuple(float(max(1, int(v))) for v in recent)
             spec = Invitations(
                 "choice", (("values", vals), ("p", tuple(1 / len(vals) for _ in vals)))
@@ -305,9 +354,32 @@ def _round_specs(schedule: pd.DataFrame, sizes: dict[str, np.ndarray]) -> list:
     return rounds
 
 
+def _forecast_rounds(feed: Feed, model: PoolModel, day, end, include_stale: bool):
+    """The forecast schedule frame to ``end`` (stale categories added when asked or set
+    ``include``), the notes, and the stale categories left out."""
+    days = (end - day).days
+    schedule = forecast_schedule(feed, as_of=day, days=days)
+    extra = [c for c, fit in model.categories.items() if fit.include and fit.stale]
+    if include_stale or extra:
+        stale = forecast_schedule(feed, as_of=day, days=days, include_stale=True)
+        wanted = set(schedule["category"]) | set(extra)
+        if include_stale:
+            wanted |= set(stale["category"])
+        schedule = stale[stale["category"].isin(wanted)].reset_index(drop=True)
+    left_out = sorted(c for c in model.excluded() if c not in set(schedule["category"]))
+    notes = []
+    if left_out:
+        notes.append(
+            f"stale (no round in the last 12 months), left out of the schedule: "
+            f"{', '.join(left_out)}"
+        )
+    return schedule, notes, left_out
+
+
 def _scenario_rounds(start: Start, plan: Schedule, end: pd.Timestamp):
     """A scenario's rounds up to ``end`` (left-out categories filled when it asks), its
-    schedule frame (``date, category, invitations, filled``), notes, and thin sub-pools."""
+    schedule frame (``date, category, invitations, filled``; ``invitations`` missing for a
+    round that invites everybody eligible), notes, and thin sub-pools."""
     if not isinstance(plan, Schedule):
         raise ParameterError(f"schedule: expected a Schedule, got {type(plan).__name__}")
     known = set(start.state.eligible) | {"general"}
@@ -330,7 +402,10 @@ def _scenario_rounds(start: Start, plan: Schedule, end: pd.Timestamp):
         {
             "date": pd.DatetimeIndex([r.date for r in rounds]),
             "category": [r.category for r in rounds],
-            "invitations": [r.invitations.expected() for r in rounds],
+            # a round that invites everybody eligible has no size before it is run
+            "invitations": [
+                np.nan if r.invitations.dist == "all" else r.invitations.expected() for r in rounds
+            ],
             "filled": [r.filled for r in rounds],
         }
     )
@@ -350,6 +425,8 @@ def project(
     thresholds: Sequence[int] = (501,),
     room: bool = True,
     schedule: Schedule | None = None,
+    include_stale: bool = False,
+    subpools: dict[str, dict] | None = None,
 ) -> Projection:
     """Simulate the forecast round schedule (or a scenario's) over ``span`` and keep every
     round's cutoffs.
@@ -379,6 +456,13 @@ def project(
         end; with ``fill="recent"`` the categories it leaves out keep their recent pace,
         :func:`eeforecast.forecast.with_recent_pace`, and ``notes`` names them). Then
         :func:`eeforecast.odds.odds` and :func:`eeforecast.backlog.backlog` read the scenario.
+    include_stale : bool
+        Also schedule the stale categories (no round in the last 12 months), left out by
+        default (a category set ``include=True`` in ``subpools`` is scheduled either way).
+    subpools : dict of str to dict, optional
+        A researcher's settings per category (:meth:`eeforecast.pool.PoolModel.with_subpool`:
+        ``include``, ``share``, ``share_below``, ``stock_ge``, ``refill``), shown in
+        ``assumptions``; they override the scenario's own ``[subpool]`` tables.
 
     Returns
     -------
@@ -389,22 +473,29 @@ def project(
     The engine starts from the latest snapshot on or before ``as_of`` and replays the rounds
     recorded since with their actual sizes; then the forecast schedule
     (:func:`eeforecast.forecast.forecast_schedule`) runs with each round's size drawn from the
-    category's last :data:`~eeforecast.forecast.K_SIZES` round sizes. Categories the pool model has no eligibility
-    estimate for are left out (listed in ``notes``). A round that runs out of eligible
-    candidates invites all of them: for the odds its cutoff becomes the bottom of the
-    category's range with every tie invited (``exhausted``).
+    category's last :data:`~eeforecast.forecast.K_SIZES` round sizes; PNP in the invite-all
+    regime invites its whole stock on each path (the nominations since the previous round).
+    Categories the pool model has no eligibility estimate for, and stale ones, are left out
+    (listed in ``notes``). A round that runs out of eligible candidates invites all of them: its
+    cutoff is the score of the lowest whole candidate on that path, with every tie invited
+    (``exhausted``).
     """
     n_paths = as_n_paths(n_paths)
     offset = as_span(span, "span")
     start = start_from(source, pool=pool, as_of=as_of)
+    if getattr(schedule, "subpools", None):  # the scenario's [subpool] tables
+        subpools = {**schedule.subpools, **(subpools or {})}
+    model = start.pool.with_subpools(subpools)
+    if model is not start.pool:
+        start = replace(start, pool=model, state=model.state(as_of=start.state.as_of))
     feed, day, state = start.pool.feed, start.day, start.state
     end = day + offset
     plan = schedule
+    left_out = []
     if schedule is not None:
         future, schedule, notes, dropped, thin = _scenario_rounds(start, schedule, end)
     else:
-        schedule = forecast_schedule(feed, as_of=day, days=(end - day).days)
-        notes = []
+        schedule, notes, left_out = _forecast_rounds(feed, model, day, end, include_stale)
         known = set(state.eligible) | {"general"}
         dropped = sorted(set(schedule["category"]) - known)
         if dropped:
@@ -419,7 +510,9 @@ def project(
             c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-K_SIZES:]
             for c in schedule["category"].unique()
         }
-        future = _round_specs(schedule, sizes)
+        nominees = start.pool.nominees
+        invite_all = frozenset({"pnp"} if nominees is not None and nominees.invite_all else ())
+        future = _round_specs(schedule, sizes, invite_all)
     if not future:
         raise ParameterError(
             f"as_of {day:%Y-%m-%d}: no round is expected in the next {span}; nothing to project"
@@ -439,13 +532,11 @@ def project(
     categories = np.array([r.category for r in result.rounds], dtype=object)[keep]
     cutoffs = np.asarray(result.cutoff)[:, keep].astype(np.int64)
     tie = np.asarray(result.tie, dtype=float)[:, keep]
-    # A round that could not fill its invitations invited everybody eligible: whatever their
-    # score, down to the bottom of the category's range.
-    exhausted = np.asarray(result.invited)[:, keep] < np.asarray(result.requested)[:, keep] - 0.5
-    floor = np.array([ELIGIBLE_FLOOR.get(c, 0) for c in categories], dtype=np.int64)
-    simulated = cutoffs
-    cutoffs = np.where(exhausted, floor[None, :], cutoffs)
+    # A round that could not fill its invitations invited everybody eligible: its cutoff is the
+    # score of its lowest whole candidate on the path (what the engine reports), every tie invited.
+    exhausted = result.dry[:, keep]
     tie = np.where(exhausted, 1.0, tie)
+    cats_all = [*dict.fromkeys(categories)]
     return Projection(
         as_of=day,
         dates=pd.DatetimeIndex([r.date for r in result.rounds])[keep],
@@ -453,7 +544,10 @@ def project(
         cutoffs=cutoffs,
         tie=tie,
         exhausted=exhausted,
-        simulated=simulated,
+        simulated=cutoffs,
+        invites_all=np.asarray(result.invites_all)[keep],
+        assumptions=model.assumptions(cats_all),
+        left_out=tuple(left_out),
         schedule=schedule,
         simulation=result,
         notes=notes,

@@ -255,7 +255,7 @@ def test_one_warning_per_schedule_with_counts():
          "budget[0].total: must be > 0"),
         ({"budget": [{"category": "cec", "invitations": 5, "every": 14, "to": "2026-02-01"}]},
          "budget[0]: missing field(s) ['total']"),
-        ({"subpool": {}}, "schedule: unknown key(s) ['subpool']"),
+        ({"subpools": {}}, "schedule: unknown key(s) ['subpools']"),
     ],
 )  # fmt: skip
 def test_new_schedule_fields_name_the_field(data, message):

@@ -62,6 +62,28 @@ def test_pool_before_any_snapshot_is_a_clear_error(capsys):
     assert errors == ["eeforecast pool: error: no pool snapshot was published"]
 
 
+def test_subpools_prints_the_plausibility_report(capsys):
+    status, out, _ = run(["subpools", "--as-of", "2025-06-30", "--format", "csv"], capsys)
+    assert status == 0
+    frame = pd.read_csv(io.StringIO(out)).set_index("category")
+    # STEM's last round was on 2024-04-11: stale and left out; PNP invited every nominee in 2025
+    assert frame.loc["stem", "stale"] and not frame.loc["stem", "included"]
+    assert frame.loc["pnp", "regime"] == "invite_all"
+    assert (frame["eligible_ge_500"] <= frame["eligible_ge_450"] + 1e-9).all()
+    assert (frame["eligible_ge_450_lo_80"] <= frame["eligible_ge_450_hi_80"]).all()
+    # the table is the report's text: one line per category under its header
+    status, out, _ = run(["subpools", "--as-of", "2025-06-30"], capsys)
+    assert status == 0 and out.startswith("Category sub-pools on 2025-06-30")
+    assert len(out.splitlines()) == 2 + len(frame)
+
+
+def test_subpools_before_any_snapshot_is_a_clear_error(capsys):
+    status, out, err = run(["subpools", "--as-of", "2020-01-01"], capsys)
+    assert status == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("eeforecast subpools: error:")
+
+
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
@@ -184,11 +206,26 @@ def test_feed_without_rounds_is_one_line_error(tmp_path, capsys, command):
 
 
 def test_simulate_warns_when_a_round_runs_out_of_candidates(capsys):
-    # about 100 provincial nominees are left after round #386: a PNP round of 5,000 cannot fill
-    status, out, err = run(["simulate", "--draw", "pnp:5000@2025-12-18"], capsys)
-    assert status == 0 and "5000" in out
+    # the room rule makes the first French round of 60,000 fit (IRCC sizes a round inside its
+    # pool), but the second one, a day later, finds about 28,000 left
+    draws = ["--draw", "french:60000@2025-12-18", "--draw", "french:60000@2025-12-19"]
+    status, out, err = run(["simulate", *draws, "--format", "csv"], capsys)
+    rows = pd.read_csv(io.StringIO(out))
+    assert status == 0 and rows["dry_share"].tolist() == [0, 1]
+    assert rows["invited"].iloc[1] < 60000 and not rows["invites_all"].any()
     short = [line for line in err.splitlines() if "eligible candidates were left" in line]
-    assert len(short) == 1 and short[0].startswith("eeforecast: warning: round pnp:5000@2025-12-18")
+    assert len(short) == 1
+    assert short[0].startswith("eeforecast: warning: round french:60000@2025-12-19")
+
+
+def test_simulate_an_invite_all_pnp_round_is_not_a_shortfall(capsys):
+    # PNP invites every nominee (the invite-all regime): a round of 5,000 is a stock of 5,000
+    status, out, err = run(["simulate", "--draw", "pnp:5000@2025-12-18", "--format", "csv"], capsys)
+    row = pd.read_csv(io.StringIO(out)).iloc[0]
+    assert status == 0 and "ran dry" not in err
+    assert row["invited"] == 5000 and bool(row["invites_all"]) and row["dry_share"] == 0
+    status, out, _ = run(["simulate", "--draw", "pnp:5000@2025-12-18"], capsys)
+    assert "Sub-pool assumptions" in out and "invite_all" in out.split("Sub-pool assumptions")[1]
 
 
 def test_json_writes_infinity_as_a_string_and_missing_as_null():

@@ -904,3 +904,22 @@ def test_size_mixture_ordering(feed):
     assert np.median(runs[sizes[-1]]) <= np.median(mix) <= np.median(runs[sizes[0]])
     mean, sd = fitted.forecast(fut)
     assert mean[0] == np.median(mix) and sd[0] > 1
+
+
+def test_pnp_sizes_in_the_invite_all_regime_are_the_nominations_since(feed):
+    from eeforecast.forecast import forecast_schedule
+    from eeforecast.pool import nominee_model
+
+    nominees = nominee_model(feed)
+    assert nominees.invite_all
+    sched = forecast_schedule(feed, days=60)
+    pnp = sched[sched["category"] == "pnp"].reset_index(drop=True)
+    last = feed.rounds[feed.rounds["category"] == "pnp"]["date"].max()
+    gaps = np.diff(np.concatenate([[last.value], pnp["date"].to_numpy().astype("int64")]))
+    expected = np.round(nominees.inflow_rate * gaps / 86_400e9)
+    np.testing.assert_allclose(pnp["invitations"], expected)
+    spread = np.exp(1.2815515655446004 * nominees.inflow_log_sd)
+    np.testing.assert_allclose(pnp["invitations_hi_80"], pnp["invitations"] * spread)
+    # stale categories (no round in 12 months) are left out unless asked for
+    assert "stem" not in set(sched["category"])
+    assert "stem" in set(forecast_schedule(feed, days=60, include_stale=True)["category"])

@@ -482,7 +482,9 @@ def test_fit_pool_estimates_parameter_sds_into_the_state(model):
     state = model.state()
     assert 5 < model.nominee_shift_sd < 120
     assert state.nominee_shift_sd == model.nominee_shift_sd
-    assert state.refill_sd["pnp"] == model.nominee_rate_sd
+    # invite-all regime: the nominees' inflow sd is that of the stock forecast
+    assert model.nominees.regime == "invite_all"
+    assert state.refill_sd["pnp"] == model.nominees.inflow_log_sd != model.nominee_rate_sd
     for slug, fit in model.categories.items():
         assert 0 < fit.level_sd < 3 and 0 < fit.refill_sd < 5
         assert state.level_sd[slug] == fit.level_sd and state.refill_sd[slug] == fit.refill_sd

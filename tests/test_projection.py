@@ -94,16 +94,43 @@ def test_same_seed_same_paths(feed, paths):
     np.testing.assert_array_equal(again.cutoffs, paths.cutoffs)
 
 
-def test_exhausted_rounds_invite_everybody_eligible(paths):
+def test_dry_rounds_keep_the_lowest_eligible_score_and_pnp_invites_all(paths):
     assert paths.exhausted is not None and paths.exhausted.shape == paths.cutoffs.shape
-    floors = np.array([ELIGIBLE_FLOOR.get(c, 0) for c in paths.categories])
+    # a dry round's cutoff is what the engine reports (its lowest whole candidate's score),
+    # never replaced by a floor; its tie is 1 (everybody eligible was invited)
+    np.testing.assert_array_equal(paths.cutoffs, paths.simulated)
     rows, cols = np.nonzero(paths.exhausted)
-    np.testing.assert_array_equal(paths.cutoffs[rows, cols], floors[cols])
     np.testing.assert_array_equal(np.asarray(paths.tie)[rows, cols], 1.0)
-    for cat in set(paths.categories):
-        share = paths.exhausted_share(cat, "3m")
-        first = paths.probability([ELIGIBLE_FLOOR.get(cat, 0)], (cat,), "3m")[0]
-        assert first >= share - 1e-12  # everybody eligible is invited on those paths
+    sim = paths.simulation
+    keep = np.array([not r.replayed for r in sim.rounds])
+    np.testing.assert_array_equal(paths.exhausted, sim.dry[:, keep])
+    # PNP invites every nominee (the invite-all regime of 2025): by design, never dry, its
+    # size the stock on the path, its cutoff a nominee's score
+    pnp = paths.categories == "pnp"
+    assert paths.invite_all("pnp") and paths.invites_all[pnp].all()
+    assert not paths.exhausted[:, pnp].any() and paths.exhausted_share("pnp") == 0
+    assert (paths.cutoffs[:, pnp] >= ELIGIBLE_FLOOR["pnp"]).all()
+    sizes = sim.requested[:, keep][:, pnp]
+    # the stock, less under half a candidate left in the tail below the lowest whole one
+    invited = sim.invited[:, keep][:, pnp]
+    assert (invited <= sizes + 1e-9).all() and (invited > sizes - 0.5).all() and sizes.std() > 0
+    frame = paths.dry_frame().set_index("category")
+    assert frame.loc["pnp", "invites_all"] and frame.loc["pnp", "dry_share"] == 0
+    for cat in frame.index:
+        assert frame.loc[cat, "dry_share"] == paths.exhausted_share(cat)
+
+
+def test_stale_categories_are_left_out_unless_asked(feed, paths):
+    assert set(paths.left_out) == {"agriculture", "stem", "transport"}
+    assert not set(paths.left_out) & set(paths.categories)
+    assert any("stale" in n and "stem" in n for n in paths.notes)
+    assert set(paths.assumptions["category"]) == set(paths.categories)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        asked = project(feed, span="3m", n_paths=20, rng=1, subpools={"stem": {"include": True}})
+    assert "stem" in set(asked.categories) and "stem" not in asked.left_out
+    row = asked.assumptions.set_index("category").loc["stem"]
+    assert row["stale"] and row["included"] and row["source"] == "user: include=True"
 
 
 def test_curves_refuse_an_unknown_category_as_odds_does(paths):

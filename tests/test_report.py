@@ -233,3 +233,20 @@ def test_before_any_pool_snapshot_the_report_says_what_is_missing(tmp_path):
     assert all((tmp_path / "figures" / f"{s}.png").stat().st_size > 10_000 for s in report.FIGURES)
     text = path.read_text(encoding="utf-8")
     assert "pool model not available" in text and "Data as of 2021-06-30" in text
+
+
+def test_subpools_and_assumptions_are_shown(built):
+    _, path, rep, *_ = built
+    text = path.read_text(encoding="utf-8")
+    assert "id='subpools'" in text and "id='assumptions'" in text
+    frame = rep.subpools.set_index("category")
+    assert frame.loc["stem", "stale"] and "stale, left out" in text
+    # every simulated category's run-dry share is in the notes, and which ones the data support
+    dry = rep.dry.set_index("category")
+    assert dry.loc["pnp", "invites_all"] and dry.loc["pnp", "supported"]
+    assert any("invite every nominee" in n for n in rep.notes)
+    for cat, row in dry.iterrows():
+        assert any(row["why"] in n for n in rep.notes), cat
+        if row["dry_share"] >= 0.05 and not row["invites_all"]:
+            assert not row["supported"] and "not supported by the data" in row["why"]
+    assert set(rep.projection.assumptions["category"]) == set(dry.index)

@@ -397,11 +397,35 @@ def test_cli_by_size_target_odds_and_backlog_with_a_schedule(capsys, tmp_path):
     )
     status, out, err = run(["odds", "--score", "505", "--category", "cec", "--within", "6m",
                             "--paths", "100", "--schedule", str(plan)], capsys)  # fmt: skip
-    assert status == 0, err and "filled at their recent pace" in out
+    assert status == 0, err
+    assert "filled at their recent pace" in out and "Sub-pool assumptions" in out
     status, out, err = run(["backlog", "--weeks", "26", "--paths", "50", "--schedule",
                             str(plan)], capsys)  # fmt: skip
     assert status == 0, err
     assert "note: scenario: categories filled at their recent pace:" in out
+    assert "Sub-pool assumptions" in out
+
+
+def test_a_scenarios_subpool_tables_reach_every_output(pool, capsys, tmp_path):
+    table = {"french": {"share_below": {"low": 0.1, "high": 0.5}}}
+    plan = Schedule.from_dict({**PLAN, "subpool": table})
+    assert plan.subpools == {"french": {"share_below": (0.1, 0.5)}}
+    with quiet():
+        result = run_grid({"plan": plan}, pool=pool, n_paths=20, rng=1)
+        proj = project(pool=pool, span="6m", n_paths=20, rng=1, schedule=plan)
+    for frame in (result.results["plan"].assumptions, proj.assumptions):
+        row = frame.set_index("category").loc["french"]
+        assert row["source"].startswith("user: share_below=0.1-0.5")
+        assert (row["share_below_lo"], row["share_below_hi"]) == (0.1, 0.5)
+        assert frame.set_index("category").loc["cec", "source"] == "fitted"
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        '[[rule]]\ncategory = "french"\ninvitations = 5000\nevery = "4w"\nto = "2026-03-31"\n\n'
+        "[subpool.french]\nshare_below = {low = 0.1, high = 0.5}\n"
+    )
+    status, out, err = run(["scenarios", "--schedule", str(path), "--paths", "20"], capsys)
+    assert status == 0, err
+    assert "Sub-pool assumptions" in out and "user: share_below=0.1-0.5" in out
 
 
 # --- a dask cluster --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from eeforecast.cli import main
 from eeforecast.errors import ParameterError
-from eeforecast.pool import PoolState, take_top
+from eeforecast.pool import PoolConfig, PoolState, fit_pool, take_top
 from eeforecast.simulate import (
     Invitations,
     Round,
@@ -429,6 +429,8 @@ def test_frame_summary_and_plot():
         "above_500",
         "above_450",
         "invited",
+        "invites_all",
+        "exhausted_share",
         "dry_share",
     ]
     assert frame["cutoff"].dtype == "int64" and frame["invitations"].tolist() == [1500, 2500]
@@ -452,6 +454,8 @@ def test_frame_summary_and_plot():
         "invited_hi_80",
         "invited_lo_95",
         "invited_hi_95",
+        "invites_all",
+        "exhausted_share",
         "dry_share",
     ]
     mf = mc.to_frame()
@@ -752,7 +756,11 @@ def test_cli_simulate_table_and_json(capsys):
     assert code == 0, err
     rows = json.loads(out)
     assert [r["category"] for r in rows] == ["cec", "french"]
-    assert set(rows[0]) == {"date", "category", "invitations", "cutoff", "pool"}
+    assert set(rows[0]) == {
+        *("date", "category", "invitations", "cutoff", "pool"),
+        *("invited", "invites_all", "dry_share"),
+    }
+    assert rows[0]["invited"] == 5000 and rows[0]["invites_all"] is False
     assert rows[0]["date"] == "2025-12-16" and rows[1]["invitations"] == 6000
 
 
@@ -779,7 +787,8 @@ def test_cli_simulate_paths_and_schedule(capsys, tmp_path):
     assert code == 0, err
     lines = out.strip().splitlines()
     assert lines[0] == (
-        "date,category,invitations,cutoff,cutoff_lo_80,cutoff_hi_80,cutoff_lo_95,cutoff_hi_95,pool"
+        "date,category,invitations,cutoff,cutoff_lo_80,cutoff_hi_80,cutoff_lo_95,cutoff_hi_95,pool,"
+        "invited,invites_all,dry_share"
     )
     assert lines[1].startswith("2025-12-17,cec,3000,") or lines[1].startswith("2025-12-17,pnp")
     assert len(lines) == 1 + 1 + 4  # cec + pnp on 12-17, 12-31, 01-14, 01-28
@@ -1234,6 +1243,7 @@ def test_cutoff_by_size_levels_and_the_deterministic_path(feed):
         "cutoff",
         "invited",
         "exhausted_share",
+        "dry_share",
     ]
     again = cutoff_by_size(feed, "cec", [1000, 3000], rng=99)  # no draws: no seed
     pd.testing.assert_frame_equal(det, again)
@@ -1244,12 +1254,19 @@ def test_by_size_warns_on_thin_pools_extrapolation_and_shortfalls(feed):
 
     with pytest.warns(ThinPoolWarning, match="education sub-pool is estimated from 2 past round"):
         cutoff_by_size(feed, "education", [500])
+    with pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"):
+        everybody = cutoff_by_size(feed, "pnp", [10_000])
+    # invite-all regime: the size is the stock, every nominee is invited, nothing ran dry
+    assert everybody["invited"].item() == pytest.approx(10_000)
+    assert everybody["exhausted_share"].item() == 1 and everybody["dry_share"].item() == 0
+    top_n = fit_pool(feed, config=PoolConfig(nominee_regime="top_n"))
     with (
         pytest.warns(UserWarning, match="pnp size 10,000 is above the category's largest round"),
         pytest.warns(UserWarning, match=r"round pnp:10000@.*only [\d,]+ eligible candidates"),
     ):
-        short = cutoff_by_size(feed, "pnp", [10_000])
+        short = cutoff_by_size(None, "pnp", [10_000], pool=top_n)
     assert short["invited"].item() < 10_000  # the row says the round ran out
+    assert short["dry_share"].item() == 1
     assert short["exhausted_share"].item() == 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a size seen before, a well-estimated category: silent
@@ -1282,3 +1299,168 @@ def test_running_dry_is_counted_per_round_and_warned_above_five_percent():
     with pytest.warns(UserWarning, match=r"ran dry \(invited everybody eligible\) on \d+% of"):
         res.warn_shortfalls()
     assert res.shortfalls(share=0.99).empty  # below the bar: nothing to say
+
+
+# --- invite-all rounds, extreme-value cutoffs, revealed floors (sub-pools) ------------------
+
+
+def nominee_state(**extra) -> PoolState:
+    """100 nominees (50 at 700, 50 at 650), 1000 candidates at 500, 50 CEC-eligible at 510-520."""
+    pool = state({700: 50, 650: 50, 520: 30, 510: 20, 500: 1000})
+    elig = {"pnp": pool.total * (SCORES >= 601), "cec": np.where(SCORES >= 510, pool.total, 0)}
+    elig["cec"][601:] = 0.0
+    return PoolState(**{**pool.__dict__, "eligible": elig, **extra})
+
+
+SCORES = np.arange(S)
+TAIL = {"pnp": (900.0, 30.0, 601)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("n", "cutoff", "invited", "inflow", "outflow"),
+    [
+        # 900 - 30 ln 100 + 30 ln ln 2 = 750.85: the median lowest score of 100 nominees
+        (100, 751, 100, 0, 0),
+        # a given size of an invite-all round is the stock: 40 (60 modelled ones leave) ...
+        (40, 778, 40, 0, 60),  # 900 - 30 ln 40 - 11.00 = 778.34
+        # ... or 300 (200 more arrived than modelled)
+        (300, 718, 300, 200, 0),  # 900 - 30 ln 300 - 11.00 = 717.89
+    ],
+)
+def test_invite_all_round_cuts_at_the_lowest_of_n_by_hand(
+    engine, n, cutoff, invited, inflow, outflow
+):
+    pool = nominee_state(tails=TAIL)
+    res = simulate(pool, [rnd("pnp", n)], engine=engine)
+    assert res.cutoff[0, 0] == cutoff and res.tie[0, 0] == 1.0
+    assert res.invited[0, 0] == pytest.approx(invited)
+    assert res.inflow[0, 0] == pytest.approx(inflow) and res.outflow[0, 0] == pytest.approx(outflow)
+    # the ledger holds: start + inflow - outflow - invited = pool
+    assert 1150 + inflow - outflow - invited == pytest.approx(res.pool[0, 0])
+    assert bool(res.invites_all[0]) and not res.dry.any() and res.exhausted.all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_all_rounds_invite_the_stock_and_tails_clip_at_the_lowest_score(engine):
+    pool = nominee_state(tails={"pnp": (650.0, 30.0, 601)})
+    every = Invitations.parse("all")
+    assert str(every) == "all" and not every.random
+    res = simulate(pool, [Round(DAY, "cec", every), Round(DAY, "pnp", every)], engine=engine)
+    # CEC (no tail): everybody eligible, the cutoff is the lowest eligible score, not a shortfall
+    assert res.cutoff[0, 0] == 510 and res.invited[0, 0] == res.requested[0, 0] == 50
+    # PNP: its stock of 100; 650 - 30 ln 100 - 11 = 501 is below any nominee: clipped at 601
+    assert res.requested[0, 1] == 100 and res.cutoff[0, 1] == 601
+    assert res.invites_all.tolist() == [True, True] and not res.dry.any()
+    frame = res.to_frame()
+    assert frame["invites_all"].tolist() == [True, True]
+    assert frame["invitations"].tolist() == [50, 100] and frame["dry_share"].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_round_taking_the_whole_stock_cuts_at_its_lowest_whole_candidate(engine):
+    # 40 CEC-eligible at 510 and a thin expected tail below (0.3 at 200, 0.1 at 0): a round
+    # that takes everybody cuts at 510, not at 0; less than half a candidate stays below
+    pool = state({510: 40, 200: 30, 0: 10})
+    elig = {"cec": pool.total * np.where(SCORES == 510, 1.0, 0.01)}
+    pool = PoolState(**{**pool.__dict__, "eligible": elig})
+    every = Round(DAY, "cec", Invitations.parse("all"))
+    res = simulate(pool, [rnd("cec", 100), every], engine=engine)
+    assert res.cutoff[0].tolist() == [510, S]  # nothing whole is left for the second round
+    assert res.invited[0, 0] == pytest.approx(40.0) and bool(res.dry[0, 0])
+    assert res.invited[0, 1] == 0 and not res.dry[0, 1]
+    # with less than half a candidate eligible, nobody is invited: the cutoff is missing
+    thin = PoolState(**{**pool.__dict__, "eligible": {"cec": pool.total * 0.01 * (SCORES < 300)}})
+    res = simulate(thin, [rnd("cec", 10)], engine=engine)
+    assert res.cutoff[0, 0] == S and res.invited[0, 0] == 0
+    assert pd.isna(res.to_frame()["cutoff"].iloc[0])
+
+
+def test_invite_all_cutoffs_follow_the_gumbel_law_on_paths():
+    # no parameter uncertainty: the cutoffs of rounds of 100 are 900 - 30 ln 100 + 30 ln E
+    pool = nominee_state(tails=TAIL)
+    res = simulate(pool, [rnd("pnp", 100)], n_paths=4000, rng=1, parameter_uncertainty=False)
+    q = np.quantile(res.cutoff[:, 0], [0.1, 0.5, 0.9])
+    expected = 900 - 30 * np.log(100) + 30 * np.log(-np.log1p(-np.array([0.1, 0.5, 0.9])))
+    np.testing.assert_allclose(q, expected, atol=2.5)  # 651.6, 750.8, 784.9
+
+
+def test_engines_agree_with_tails_floors_and_caps():
+    rng = np.random.default_rng(5)
+    total = np.zeros(S)
+    total[300:700] = rng.uniform(0, 50, 400)
+    total[601:] *= 0.1
+    elig = {"french": total * 0.1, "pnp": total * (SCORES >= 601)}
+    elig["french"][601:] = 0
+    inflow = np.where(total > 0, rng.normal(0.2, 0.5, S), 0.0)
+    cap = np.full(S, np.nan)
+    cap[:450] = 0.2
+    cap[601:] = 0.0
+    pool = PoolState(
+        DAY,
+        total,
+        elig,
+        inflow,
+        np.abs(inflow),
+        {"french": np.where(SCORES < 601, 0.05, 0.0)},
+        {"french": 0.002},
+        365.0,
+        level_sd={"french": 0.3},
+        refill_sd={"french": 0.4, "pnp": 0.3},
+        eligible_cap={"french": cap},
+        floor={"french": 450},
+        below_range={"french": (1 / 3, 3.0)},
+        tails=TAIL,
+        tail_cov={"pnp": np.array([[100.0, 0.5], [0.5, 0.01]])},
+    )
+    rounds = [
+        Round.make(DAY + pd.Timedelta(days=7 * i + 7), c, n)
+        for i, (c, n) in enumerate([("french", 900), ("pnp", "all"), ("pnp", 80)] * 4)
+    ]
+    det = [simulate(pool, rounds, engine=e) for e in ENGINES]
+    np.testing.assert_array_equal(det[0].cutoff, det[1].cutoff)
+    mc = [simulate(pool, rounds, n_paths=40, rng=9, engine=e) for e in ENGINES]
+    np.testing.assert_array_equal(mc[0].cutoff, mc[1].cutoff)
+    np.testing.assert_allclose(mc[0].invited, mc[1].invited, rtol=1e-9)
+    np.testing.assert_allclose(mc[0].pool, mc[1].pool, rtol=1e-9)
+    np.testing.assert_allclose(mc[0].requested, mc[1].requested, rtol=1e-9)
+    again = simulate(pool, rounds, n_paths=40, rng=9, engine="numba")
+    assert again.cutoff.tobytes() == mc[1].cutoff.tobytes()
+    pnp = np.array([r.category == "pnp" for r in rounds])
+    assert (mc[0].cutoff[:, pnp] >= 601).all() and mc[0].cutoff[:, pnp].std() > 10
+    ledger = mc[0].start_pool + mc[0].inflow.sum(1) - mc[0].outflow.sum(1) - mc[0].invited.sum(1)
+    np.testing.assert_allclose(ledger, mc[0].pool[:, -1], rtol=1e-9)
+
+
+def test_below_floor_draws_stay_in_their_range_and_under_the_total():
+    from eeforecast.simulate.engine import PathParams, _path_arrays
+    from eeforecast.simulate.inputs import engine_input
+
+    pool = nominee_state(
+        eligible_cap={"cec": np.where(SCORES < 515, 0.3, np.nan)},
+        floor={"cec": 515},
+        below_range={"cec": (0.5, 4.0)},
+    )
+    eng, tracked = engine_input(pool, [rnd("cec", 10)], ())
+    par = PathParams.none(500, len(tracked)).with_subpools(eng, np.random.default_rng(2))
+    c = tracked.index("cec")
+    assert (par.below[:, c] >= 0.5).all() and (par.below[:, c] <= 4.0).all()
+    assert par.below[:, c].min() < 0.6 and par.below[:, c].max() > 3.5  # log-uniform spread
+    arrays = _path_arrays(eng, par)
+    elig, cap, total = arrays["elig"][c], arrays["cap"][c], arrays["total"]
+    assert (elig <= total + 1e-12).all()
+    at_510 = 1200 - 510  # reversed index: below the floor
+    np.testing.assert_allclose(elig[:, at_510], np.minimum(20 * par.below[:, c], 20))
+    np.testing.assert_allclose(cap[:, at_510], np.minimum(0.3 * par.below[:, c], 1.0))
+    assert np.isclose(elig[:, 1200 - 520], 30).all()  # above the floor: untouched
+
+
+def test_a_pnp_tail_changes_only_pnp_rounds():
+    # the invite-all draws come from a fourth stream: CEC's cutoffs on the same seed are unchanged
+    plain = nominee_state(level_sd={"cec": 0.3}, refill_sd={"cec": 0.3})
+    tailed = PoolState(**{**plain.__dict__, "tails": TAIL})
+    rounds = [rnd("cec", 20, days=3), rnd("pnp", 60, days=5), rnd("cec", 20, days=10)]
+    a = simulate(plain, rounds, n_paths=50, rng=4)
+    b = simulate(tailed, rounds, n_paths=50, rng=4)
+    np.testing.assert_array_equal(a.cutoff[:, [0, 2]], b.cutoff[:, [0, 2]])
+    assert not np.array_equal(a.cutoff[:, 1], b.cutoff[:, 1])

@@ -116,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(sub)
     sub.set_defaults(func=commands.pool_command)
 
+    sub = subparsers.add_parser(
+        "subpools",
+        help="print what past rounds revealed about each category sub-pool and what the pool "
+        "model assumes beyond it (eligible stock, floor, share below it, status)",
+    )
+    common(sub)
+    sub.set_defaults(func=commands.subpools_command)
+
     sub = subparsers.add_parser("data", help="build data/processed/ from the raw feed")
     common(sub, prints_data=False)
     sub.set_defaults(func=commands.data_command)

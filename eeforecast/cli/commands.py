@@ -69,6 +69,18 @@ def pool_command(args) -> int:
     return 0
 
 
+def subpools_command(args) -> int:
+    from ..pool import cached_fit  # heavy: imported where used
+
+    feed = load(args)
+    report = cached_fit(feed, as_of=feed.day).subpools()
+    if args.format == "table":
+        print(report)
+    else:
+        emit(rounded(report.to_frame(), 3), args.format)
+    return 0
+
+
 def data_command(args) -> int:
     with warnings.catch_warnings():  # the findings go to issues.txt and are listed below
         warnings.simplefilter("ignore", FeedWarning)
@@ -113,16 +125,33 @@ def simulate_command(args) -> int:
         n_paths=args.n_paths,
         rng=args.seed,
         parameter_uncertainty=args.parameter_uncertainty,
+        subpools=schedule.subpools,
     )
     result.warn_shortfalls()
     frame = result.to_frame()
     cols = ["date", "category", "invitations", "cutoff"]
     if args.n_paths:
         cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]
-    frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + ["pool"]].copy()
-    frame["pool"] = frame["pool"].round().astype("int64")
+    extra = ["pool", "invited", "invites_all", "dry_share"]
+    frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + extra].copy()
+    for col in ("pool", "invited"):
+        frame[col] = frame[col].round().astype("int64")
+    frame["dry_share"] = frame["dry_share"].round(3)
     emit(frame, args.format)
+    if args.format == "table":
+        _print_assumptions(result.assumptions)
     return 0
+
+
+def _print_assumptions(frame, title: str | None = None) -> None:
+    """The sub-pool assumptions of a simulation under the table (nothing when there are none)."""
+    from ..simulate.result import assumptions_text  # heavy: imported where used
+
+    if frame is None or not len(frame):
+        return
+    print()
+    text = assumptions_text(rounded(frame, 3))
+    print(text if title is None else text.replace("Sub-pool assumptions", title, 1))
 
 
 def _with_recent_pace(schedule, feed):
@@ -216,6 +245,7 @@ def backlog_command(args) -> int:
     if args.format == "table":
         for note in result.notes:
             print(f"note: {note}")
+        _print_assumptions(result.assumptions)
     return 0
 
 
@@ -248,6 +278,7 @@ def by_size_command(args) -> int:
             "\nEach row: the cutoff if the category's next round (no other round before it) "
             "invites that many; median and intervals over the Monte Carlo paths."
         )
+        _print_assumptions(pool.assumptions(list(args.category)))
     return 0
 
 
@@ -329,6 +360,14 @@ def scenarios_command(args) -> int:
     filled = sorted({c for cats in result.filled.values() for c in cats})
     if args.format == "table" and filled:
         print(f"\nfilled at their recent pace: {', '.join(filled)}")
+    if args.format == "table":
+        frames = {name: r.assumptions for name, r in result.results.items()}
+        distinct = {f.to_json() for f in frames.values() if f is not None}
+        for name, frame in frames.items():  # once when every scenario assumed the same
+            title = None if len(distinct) == 1 else f"Sub-pool assumptions, {name}"
+            _print_assumptions(frame, title)
+            if len(distinct) == 1:
+                break
     if args.figures:
         _write_figures(result, Path(args.figures))
     return 0
@@ -390,6 +429,7 @@ def odds_command(args) -> int:
     if args.format == "table":
         print()
         print(result.note)
+        _print_assumptions(result.assumptions)
     return 0
 
 

@@ -111,7 +111,7 @@ def summarize(
 
 
 def targets(cv: pd.DataFrame, model: str = "auto", min_rounds: int = 8) -> pd.DataFrame:
-    """Check the issue's targets for ``model`` per category at step 1.
+    """Check the project's accuracy targets for ``model`` per category at step 1.
 
     Returns one row per category with at least ``min_rounds`` step-1 rounds: ``n, mae, mae_naive,
     skill, flat`` (the actual cutoffs' standard deviation below 5 points), ``coverage_<L>``,
@@ -155,7 +155,7 @@ def crps_table(
     min_rounds: int = 8,
     by: Sequence[str] = ("category", "step"),
 ) -> pd.DataFrame:
-    """CRPS of ``model`` against ``baseline`` per category and step (the issue's target: skill
+    """CRPS of ``model`` against ``baseline`` per category and step (the project's target: skill
     above 0 in every category with at least ``min_rounds`` step-1 rounds).
 
     Returns

@@ -42,7 +42,8 @@ __all__ = [
     "reliability",
 ]
 
-#: The categories backtested by default: those of the issue's target, and healthcare.
+#: The categories backtested by default: CEC, French and PNP (the categories the odds target
+#: names) and healthcare.
 ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
 
 

@@ -185,7 +185,7 @@ def odds_markdown(
         "invite-all regime of 2025 a nominee *in* the pool is invited at the next PNP round "
         "whatever her score (her presence moves the cutoff to her score), so for a real "
         "nominee the odds are those of a PNP round in the window. The PNP rows score the "
-        "distribution of the window's lowest PNP cutoff, as the issue defines the check.",
+        "distribution of the window's lowest PNP cutoff, the check defined above.",
     ]
     return "\n".join(lines) + "\n"
 

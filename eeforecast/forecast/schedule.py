@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -188,6 +189,7 @@ def forecast_schedule(
     days: int = 91,
     categories: Sequence[str] | None = None,
     levels: Sequence[int] = LEVELS,
+    include_stale: bool = False,
 ) -> pd.DataFrame:
     """The expected rounds of every active category in the ``days`` after ``as_of``.
 
@@ -203,6 +205,9 @@ def forecast_schedule(
         Categories to schedule (default: the active ones).
     levels : sequence of int
         Interval levels for the sizes [%].
+    include_stale : bool
+        Also schedule the stale categories (with past rounds but none in the last
+        :data:`ACTIVE_DAYS` days), which are left out by default.
 
     Returns
     -------
@@ -216,7 +221,10 @@ def forecast_schedule(
     gap that is the median of its last 6 gaps, or, for a category with fewer than
     :data:`MIN_GAPS` gaps, the median gap of every category's rounds in the past year; never less
     than :data:`MIN_GAP_DAYS` days, so a span of ``D`` days holds at most ``D / 7 + 1`` rounds of
-    a category. Sizes: the category's last size, with empirical intervals from its last 12.
+    a category. Sizes: the category's last size, with empirical intervals from its last 12;
+    PNP in the invite-all regime (:func:`eeforecast.pool.nominee_model`): the nominations
+    accumulated since the previous round, the nominee inflow per day times the gap, with the
+    inflow's log error for the intervals.
 
     Examples
     --------
@@ -229,6 +237,9 @@ def forecast_schedule(
     feed = as_feed(source, as_of=as_of)
     day = feed.day
     cats = list(categories) if categories else active_categories(feed, as_of=day)
+    if include_stale and not categories:
+        known = feed.rounds[feed.rounds["date"] <= day]["category"].unique()
+        cats = sorted(set(cats) | set(known))
     end = day + pd.Timedelta(days=days)
     rows = []
     for cat in cats:
@@ -237,14 +248,47 @@ def forecast_schedule(
         steps = max(1, int(days / g) + 2)
         fut = schedule_category(hist, steps)
         q = size_quantiles(hist, levels)
-        for date, inv in zip(fut.dates, fut.invitations, strict=True):
+        sizes = fut.invitations
+        nominees = _invite_all(feed, day) if cat == "pnp" else None
+        if nominees is not None:  # the stock: nominations since the previous round
+            prev = np.concatenate([[pd.Timestamp(hist.dates[-1]).value], fut.dates.asi8[:-1]])
+            gaps = (fut.dates.asi8 - prev) / 86_400e9
+            sizes = np.maximum(np.round(nominees.inflow_rate * gaps), 1.0)
+        for date, inv in zip(fut.dates, sizes, strict=True):
             if date <= end:
+                if nominees is not None:
+                    sd = nominees.inflow_log_sd
+                    q = {
+                        f"invitations_{side}_{lv}": float(inv * np.exp(sign * _z(lv) * sd))
+                        for lv in levels
+                        for side, sign in (("lo", -1), ("hi", 1))
+                    }
                 rows.append({"date": date, "category": cat, "invitations": inv, **q})
     cols = ["date", "category", "invitations"] + [
         f"invitations_{side}_{lv}" for lv in levels for side in ("lo", "hi")
     ]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["date", "category"], kind="stable").reset_index(drop=True)
+
+
+def _z(level: int) -> float:
+    """The standard normal quantile of a central interval of ``level`` % [-]."""
+    from scipy.special import ndtri  # scipy is heavy: imported where used
+
+    return float(ndtri(0.5 + level / 200))
+
+
+def _invite_all(feed: Feed, day: pd.Timestamp):
+    """The nominee model when PNP rounds invite every nominee (with an inflow estimate), else
+    None."""
+    from ..pool import nominee_model  # the pool stage: imported where used
+
+    try:
+        model = nominee_model(feed, as_of=day)
+    except ParameterError:  # no snapshot published: no regime evidence
+        return None
+    ok = model.invite_all and np.isfinite(model.inflow_rate) and np.isfinite(model.inflow_log_sd)
+    return model if ok else None
 
 
 def next_round_day(
@@ -289,7 +333,8 @@ def recent_rounds(
         Categories to schedule (default: the active ones; an empty list gives no round).
     k_sizes : int
         Each round's size is drawn, with equal probabilities, from the category's last
-        ``k_sizes`` round sizes [rounds] (the expected path uses their mean).
+        ``k_sizes`` round sizes [rounds] (the expected path uses their mean); PNP rounds in the
+        invite-all regime invite every nominee on the path (``"all"``).
 
     Returns
     -------
@@ -308,11 +353,15 @@ def recent_rounds(
         c: category_history(feed, c, as_of=day, thresholds=()).sizes_all[-k:]
         for c in plan["category"].unique()
     }
+    invite_all = "pnp" in sizes and _invite_all(feed, day) is not None
     rounds = []
     for row in plan.itertuples(index=False):
-        recent = tuple(float(max(1, int(v))) for v in np.atleast_1d(sizes[row.category]))
-        equal = tuple(1 / len(recent) for _ in recent)
-        spec = Invitations("choice", (("values", recent), ("p", equal)))
+        if invite_all and row.category == "pnp":  # every nominee in the pool on the path
+            spec = Invitations("all", ())
+        else:
+            recent = tuple(float(max(1, int(v))) for v in np.atleast_1d(sizes[row.category]))
+            equal = tuple(1 / len(recent) for _ in recent)
+            spec = Invitations("choice", (("values", recent), ("p", equal)))
         rounds.append(Round(pd.Timestamp(row.date), row.category, spec))
     return rounds
 
@@ -380,5 +429,5 @@ def with_recent_pace(
         Round(r.date, r.category, r.invitations, filled=True)
         for r in recent_rounds(feed, as_of=feed.day, end=last, categories=left)
     ]
-    out = Schedule(schedule.rounds + tuple(filled), schedule.rules, schedule.budgets, None)
+    out = replace(schedule, rounds=schedule.rounds + tuple(filled), fill=None)
     return out, tuple(dict.fromkeys(r.category for r in filled))

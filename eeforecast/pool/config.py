@@ -22,6 +22,9 @@ _POSITIVE = (
     "drift_half_life_days",
     "rate_window_days",
     "rate_half_life_days",
+    "regime_max_lag",
+    "stale_days",
+    "rate_min_days",
 )
 
 
@@ -66,6 +69,26 @@ class PoolConfig:
         [days].
     cap_nominee_inflow : bool
         Apply assumption 8 (the nominees' net inflow is at most the PNP rounds' pace).
+    nominee_regime : {"auto", "invite_all", "top_n"}
+        How PNP rounds invite (assumption 10): detected from the data (``auto``), or forced.
+    regime_window : int
+        Latest PNP rounds whose median invitations / nominees ratio decides the regime
+        [rounds].
+    regime_share : float
+        That median at or above which every nominee is invited [-].
+    regime_max_lag : float
+        A ratio counts only if the snapshot published with the round is at most this old
+        [days].
+    stale_days : float
+        A category without a round in this many days is stale: left out of forecasts and
+        scenarios unless asked for [days].
+    rate_min_days : float
+        A category seen in one round gathered its candidates over this many days
+        (assumption 13, as :func:`eeforecast.pool.invitation_rate`'s shortest span) [days].
+    below_spread : float
+        Without a round below its revealed floor, a category's steady-state share there is drawn
+        per path between the share above the floor divided and multiplied by this (capped at 1,
+        assumption 11) [-]; 1: no spread.
 
     Raises
     ------
@@ -97,10 +120,31 @@ class PoolConfig:
     rate_window_days: float = 365.0
     rate_half_life_days: float = 180.0
     cap_nominee_inflow: bool = True
+    nominee_regime: str = "auto"
+    regime_window: int = 4
+    regime_share: float = 0.97
+    regime_max_lag: float = 3.0
+    stale_days: float = 365.0
+    rate_min_days: float = 90.0
+    below_spread: float = 3.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "nominee_regime":
+                if value not in ("auto", "invite_all", "top_n"):
+                    raise ParameterError(
+                        f"{f.name}: expected 'auto', 'invite_all' or 'top_n', got {value!r}"
+                    )
+                continue
+            if f.name == "regime_window" and not (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            ):
+                raise ParameterError(f"{f.name}: expected a whole number >= 1, got {value!r}")
+            if f.name == "below_spread" and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and value >= 1
+            ):
+                raise ParameterError(f"{f.name}: expected a number >= 1, got {value!r}")
             if f.name == "cap_nominee_inflow":
                 if not isinstance(value, bool):
                     raise ParameterError(f"{f.name}: expected True or False, got {value!r}")

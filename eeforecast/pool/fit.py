@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -25,28 +25,40 @@ from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..scores import SCORES
 from .config import PoolConfig
-from .density import band_tilt, density_from_bands, score_inflow
-from .flows import allocate_round, band_flows, summarize_flows
+from .density import band_tilt, density_from_bands
+from .flows import band_flows, summarize_flows
 from .model import STRUCTURAL, PoolModel
-from .nominees import fit_nominee_shape, nominee_cutoff_shape, nominee_residuals
+from .nominees import (
+    NomineeModel,
+    detect_regime,
+    fit_nominee_shape,
+    fit_nominee_tail,
+    nominee_cutoff_shape,
+    nominee_inflow,
+    nominee_residuals,
+)
+from .past import PastRounds
 from .subpools import (
     CategoryFit,
+    below_range,
     depletion_age,
     fit_category,
     invitation_rate,
-    level_errors,
-    pace_changes,
-    rms,
+    revealed_floor,
+    seen_once,
 )
+from .uncertainty import ahead_errors, pace_changes, rms
 
 __all__ = [
     "PastRounds",
     "fit_inflow",
+    "fit_nominee_model",
     "fit_nominees",
     "fit_pool",
     "fit_subpools",
     "fit_tilt",
     "fit_uncertainty",
+    "nominee_model",
 ]
 
 
@@ -98,92 +110,6 @@ def fit_inflow(
     return flows, inflow, inflow_sd
 
 
-@dataclass
-class PastRounds:
-    """The rounds up to the fit's day, as the calibrations read them.
-
-    Attributes
-    ----------
-    dates, category, invitations, cutoff : numpy.ndarray, shape (R,)
-        The rounds [datetime64], [slug], [candidates], [CRS points].
-    snapshot : numpy.ndarray of int, shape (R,)
-        Index of the latest snapshot on or before each round (-1: none).
-    gap : numpy.ndarray, shape (R,)
-        Days from that snapshot to the round (``inf`` without one) [days].
-    usable : numpy.ndarray of bool, shape (R,)
-        Rounds that calibrate the model: within ``lookback_days`` of the fit's day, with a
-        snapshot at most ``max_gap_days`` before them.
-    weight : numpy.ndarray, shape (R,)
-        Recency weight, halving every ``half_life_days`` [-].
-    """
-
-    dates: np.ndarray
-    category: np.ndarray
-    invitations: np.ndarray
-    cutoff: np.ndarray
-    snapshot: np.ndarray
-    gap: np.ndarray
-    usable: np.ndarray
-    weight: np.ndarray
-    snapshot_dates: np.ndarray
-    counts: np.ndarray
-    densities: np.ndarray
-    inflow: np.ndarray
-    _before: dict = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def of(cls, rounds, dates, counts, densities, inflow, day, config: PoolConfig) -> PastRounds:
-        r_dates = rounds["date"].to_numpy(dtype="datetime64[ns]")
-        day64 = np.datetime64(day, "ns")
-        lookback = np.timedelta64(int(config.lookback_days), "D")
-        recent = (r_dates > day64 - lookback) & (r_dates <= day64)
-        snap_of = np.searchsorted(dates, r_dates, side="right") - 1
-        gap = np.where(
-            snap_of >= 0,
-            (r_dates - dates[np.maximum(snap_of, 0)]) / np.timedelta64(1, "D"),
-            np.inf,
-        )
-        return cls(
-            dates=r_dates,
-            category=rounds["category"].to_numpy(),
-            invitations=rounds["invitations"].to_numpy(dtype=float),
-            cutoff=rounds["cutoff"].to_numpy(),
-            snapshot=snap_of,
-            gap=gap,
-            usable=recent & (snap_of >= 0) & (gap <= config.max_gap_days),
-            weight=0.5 ** ((day64 - r_dates) / np.timedelta64(1, "D") / config.half_life_days),
-            snapshot_dates=dates,
-            counts=counts,
-            densities=densities,
-            inflow=inflow,
-        )
-
-    def inflow_at(self, j: int) -> np.ndarray:
-        """Net inflow per score in snapshot ``j``'s shape [candidates/day]."""
-        return score_inflow(self.inflow, self.densities[j], self.counts[j])
-
-    def before(self, i: int) -> np.ndarray:
-        """Candidates at each score just before round ``i``: its snapshot, minus the rounds
-        held since, plus the net inflow since (as :meth:`PoolModel.pool_on`) [candidates]."""
-        if i not in self._before:
-            j = self.snapshot[i]
-            total = self.densities[j].copy()
-            between = np.flatnonzero(
-                (self.dates >= self.snapshot_dates[j]) & (self.dates < self.dates[i])
-            )
-            for k in between:
-                total -= allocate_round(
-                    total, self.category[k], self.invitations[k], self.cutoff[k]
-                )
-            total += self.inflow_at(j) * self.gap[i]
-            self._before[i] = np.maximum(total, 0.0)
-        return self._before[i]
-
-    def forget(self) -> None:
-        """Drop the cached pools (after the densities changed)."""
-        self._before.clear()
-
-
 def fit_nominees(past: PastRounds, config: PoolConfig) -> tuple[float, float, float]:
     """Mean and sd of the nominees' core score and the sd of a per-path shift (assumptions 2, 9).
 
@@ -205,6 +131,100 @@ def fit_nominees(past: PastRounds, config: PoolConfig) -> tuple[float, float, fl
         resid = nominee_residuals(past.cutoff[pnp], fractions, mean, sd, config.lower_z)
         shift_sd = rms(resid, weights) * np.sqrt(n_eff / max(n_eff - 2.0, 1.0))
     return mean, sd, float(shift_sd)
+
+
+def fit_nominee_model(
+    rounds: pd.DataFrame,
+    dates: np.ndarray,
+    counts: np.ndarray,
+    day: pd.Timestamp,
+    config: PoolConfig,
+) -> NomineeModel:
+    """The PNP regime, the nominees' lower tail and their inflow (assumption 10).
+
+    Parameters
+    ----------
+    rounds : pandas.DataFrame
+        Rounds up to ``day`` (``date, category, invitations, cutoff, distribution_as_of``).
+    dates, counts : numpy.ndarray
+        Published snapshots: days (T,) and band counts (T, 15) [candidates].
+    day : pandas.Timestamp
+        The fit's day.
+    config : PoolConfig
+        ``nominee_regime``, ``regime_window``, ``regime_share``, ``regime_max_lag``,
+        ``lookback_days``, ``half_life_days``.
+    """
+    pnp = rounds[rounds["category"] == "pnp"].sort_values("date", kind="stable")
+    snap = pd.DatetimeIndex(dates)
+    rows = []
+    for row in pnp.itertuples(index=False):
+        published = pd.notna(row.distribution_as_of) and row.distribution_as_of in snap
+        j = snap.get_loc(row.distribution_as_of) if published else -1
+        lag = (row.date - row.distribution_as_of).days if published else np.nan
+        nominees = float(counts[j, -1]) if published else np.nan
+        used = published and lag <= config.regime_max_lag and nominees > 0
+        rows.append(
+            {
+                "date": row.date,
+                "invitations": int(row.invitations),
+                "cutoff": int(row.cutoff),
+                "snapshot": row.distribution_as_of if published else pd.NaT,
+                "lag": lag,
+                "nominees": nominees,
+                "ratio": row.invitations / nominees if used else np.nan,
+                "used": bool(used),
+            }
+        )
+    evidence = pd.DataFrame(
+        rows,
+        columns=["date", "invitations", "cutoff", "snapshot", "lag", "nominees", "ratio", "used"],
+    )
+    regime, share = detect_regime(
+        evidence["ratio"].to_numpy(dtype=float),
+        window=config.regime_window,
+        threshold=config.regime_share,
+    )
+    if config.nominee_regime != "auto":
+        regime = config.nominee_regime
+    age = (day - pnp["date"]).dt.days.to_numpy(dtype=float)
+    recent = pnp[age < config.lookback_days]
+    weights = 0.5 ** (age[age < config.lookback_days] / config.half_life_days)
+    loc, scale, cov = np.nan, np.nan, np.full((2, 2), np.nan)
+    if len(recent) >= 3:
+        tail = fit_nominee_tail(
+            recent["cutoff"].to_numpy(dtype=float),
+            recent["invitations"].to_numpy(dtype=float),
+            weights,
+        )
+        loc, scale, cov = tail.location, tail.scale, tail.cov
+    rate, log_sd = nominee_inflow(
+        recent["date"].to_numpy(), recent["invitations"].to_numpy(dtype=float)
+    )
+    return NomineeModel(
+        regime=regime,
+        share=share,
+        tail_loc=loc,
+        tail_scale=scale,
+        tail_cov=cov,
+        n_rounds=len(recent),
+        inflow_rate=rate,
+        inflow_log_sd=log_sd,
+        evidence=evidence,
+    )
+
+
+def nominee_model(
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    as_of: object = None,
+    config: PoolConfig | None = None,
+) -> NomineeModel:
+    """``fit_nominee_model`` on a feed as it stood on ``as_of`` (the PNP regime, tail and
+    inflow without the rest of the pool fit)."""
+    config = PoolConfig() if config is None else config
+    feed = as_feed(source, as_of=as_of)
+    dates, counts = published_bands(feed)
+    return fit_nominee_model(feed.rounds, dates, counts, feed.day, config)
 
 
 def fit_tilt(past: PastRounds) -> float:
@@ -255,6 +275,19 @@ def fit_subpools(
         last = own[-1]
         if len(idx) == 0:
             continue
+        if len(own) == 1:  # seen once: its round invited everybody eligible (assumption 13)
+            fits[slug] = seen_once(
+                slug,
+                dates[last],
+                n[last],
+                int(cut[last]),
+                latest_total,
+                days=config.rate_min_days,
+                stale_days=config.stale_days,
+                at=day,
+            )
+            errors[slug], changes[slug] = (np.zeros(0), np.zeros(0)), np.zeros(0)
+            continue
         dep = (cat == slug) | (cat == "general")
         tot, ref, conv = [], [], []
         for i in idx:
@@ -277,15 +310,22 @@ def fit_subpools(
         age_days = (day64 - dates[idx]) / np.timedelta64(1, "D")
         recent_w = 0.5 ** (age_days / config.drift_half_life_days)
         drift = float((recent_w * resid).sum() / (recent_w.sum() + config.drift_shrink))
-        errors[slug] = (
-            level_errors(
-                (dates[idx] - day64) / np.timedelta64(1, "D"),
-                resid,
-                half_life=config.drift_half_life_days,
-                shrink=config.drift_shrink,
-            ),
+        ahead = ahead_errors(
+            np.array(tot),
+            np.array(ref),
+            np.array(conv),
+            cut[idx],
+            n[idx],
+            (dates[idx] - day64) / np.timedelta64(1, "D"),
             past.weight[idx],
+            half_life=config.drift_half_life_days,
+            shrink=config.drift_shrink,
+            prior_weight=config.prior_weight,
+            lifetime=config.lifetime_days,
+            start=(refill, conversion),
         )
+        known = np.isfinite(ahead)
+        errors[slug] = (ahead[known], past.weight[idx][known])
         changes[slug] = pace_changes(
             dates[own], n[own], day, n_spans=max(int(config.lookback_days // 91), 2)
         )
@@ -304,8 +344,17 @@ def fit_subpools(
             stock = latest_total[above].sum()
             if stock > 0:
                 flow_conv = float(min(max(rate - refilled.sum(), 0.0) / stock, 1.0))
+        floor, stale = revealed_floor(dates[own], cut[own], day, config.stale_days)
+        engine_conv = min(max(conversion * np.exp(drift), flow_conv), 1.0)  # PoolModel.state
+        lo, mid, hi = below_range(min(engine_conv * config.refill_days, 1.0), config.below_spread)
         fits[slug] = CategoryFit(
             category=slug,
+            floor=floor,
+            share_below=mid,
+            below_lo=lo,
+            below_hi=hi,
+            stale=stale,
+            include=not stale,
             share=min(conversion * config.refill_days, 1.0),
             refill=refill,
             conversion=conversion,
@@ -326,11 +375,17 @@ def fit_uncertainty(
     errors: dict[str, tuple],
     changes: dict[str, np.ndarray],
     pnp_changes: np.ndarray,
+    quarters: float = 4.0,
 ) -> tuple[dict[str, CategoryFit], float]:
     """The Monte Carlo sds of every sub-pool (assumption 9).
 
-    A category's ``level_sd`` is the weighted root mean square of its level errors (pooled over
-    all categories below 3 errors); its ``refill_sd`` that of its pace changes (pooled below 2).
+    A category's ``level_sd`` is the recency-weighted root mean square of its out-of-sample
+    one-round-ahead errors (:func:`eeforecast.pool.ahead_errors`; pooled over all categories
+    below 3 errors): the rounds are the evidence of how far the next round's eligible count
+    can be from the fit. Its ``refill_sd`` is the standard error of the mean log pace over
+    ``quarters`` quarters, ``rms(pace changes) / sqrt(2 quarters)`` (pooled below 2 changes):
+    the engine's refill is the mean pace of the window (assumption 6), and a change between
+    two quarters has twice a quarter's variance.
 
     Returns
     -------
@@ -349,6 +404,7 @@ def fit_uncertainty(
         err, w = errors[slug]
         level = rms(err, w) if len(err) >= 3 else pooled_level
         pace = rms(changes[slug]) if len(changes[slug]) >= 2 else pooled_pace
+        pace = pace / np.sqrt(2.0 * max(quarters, 1.0))
         out[slug] = replace(
             fit,
             level_sd=float(np.nan_to_num(level)),
@@ -432,9 +488,10 @@ def fit_pool(
        assumes IRCC's recent pace is sustainable (true when cutoffs are stable; when IRCC draws
        a stock down it overstates the refill) and that new eligibility is spread over scores
        like the candidates.
-    7. New nominees (601..1200) refill the PNP sub-pool only, not other categories': IRCC
-       invites nominees in PNP rounds held every two weeks, so few of them wait for a category
-       round. The eligible stock of a category at 601..1200 on the snapshot day is kept.
+    7. Nominees (601..1200) are eligible for PNP and general rounds only: IRCC invites them in
+       PNP rounds held every two weeks, so few of them wait for a category round (no category
+       round has cut above 600). A category's eligible stock, inflow and conversion at
+       601..1200 are 0.
     8. The nominees' net inflow (601-1200 band) is at most the PNP rounds' recent invitations
        per day (:func:`eeforecast.pool.invitation_rate` over ``rate_window_days``): IRCC
        invites nearly every nominee in each PNP round and the band has held a few hundred to a
@@ -443,10 +500,13 @@ def fit_pool(
        Not applied without a PNP round in the window.
     9. Parameter uncertainty (used by Monte Carlo; the deterministic path ignores it),
        estimated from the same past data, never from later rounds. ``level_sd`` of a category:
-       the recency-weighted root mean square of its one-round-ahead level errors
-       (:func:`eeforecast.pool.level_errors`). ``refill_sd``: the root mean square of the log
-       changes of its invitations per day from one quarter to the next over ``lookback_days``
-       (:func:`eeforecast.pool.pace_changes`), since the refill follows the pace. A category
+       the recency-weighted root mean square of its out-of-sample one-round-ahead errors, each
+       round predicted by the model fitted on the rounds before it
+       (:func:`eeforecast.pool.ahead_errors`). ``refill_sd``: the standard error of the mean
+       log pace over the ``rate_window_days`` the refill is estimated from, the root mean square
+       of the log changes of its invitations per day from one quarter to the next over
+       ``lookback_days`` (:func:`eeforecast.pool.pace_changes`) over ``sqrt(2 x quarters in
+       the window)``, since the refill follows the window's mean pace. A category
        with fewer than 3 errors (2 changes) takes the value pooled over all categories.
        ``nominee_shift_sd``: the weighted root mean square of the past PNP cutoffs around the
        fitted nominee shape (:func:`eeforecast.pool.nominee_residuals`, weights of assumption
@@ -457,8 +517,33 @@ def fit_pool(
        at or above it (its invitations minus the modelled nominees), from which
        :func:`eeforecast.pool.band_tilt` gives the tilt of the fitted density that matches it;
        ``tilt_sd`` is their recency-weighted root mean square (0 with fewer than 3 such
-       rounds). All are in-sample scatter of a fitted model, so they understate the error of a
-       model that is itself wrong.
+       rounds). Except ``level_sd``, all are in-sample scatter of a fitted model, so they
+       understate the error of a model that is itself wrong.
+    10. PNP regime (:func:`eeforecast.pool.nominee_model`): a PNP round's invitations over the
+        601-1200 count of the snapshot published with it (at most ``regime_max_lag`` days older) is near
+        1 when IRCC invites every nominee in the pool. With the median of the last
+        ``regime_window`` such ratios at or above ``regime_share`` the regime is ``invite_all``:
+        a round's size is the stock (the nominations since the last round, at the rate of
+        :func:`eeforecast.pool.nominee_inflow`, log-sd its one-round-ahead error, which replace
+        the nominees' net inflow and its sd), and its cutoff the lowest of the nominees' scores,
+        ``loc - scale ln N + scale ln E`` (:func:`eeforecast.pool.min_cutoff`), with ``(loc,
+        scale)`` fitted by weighted maximum likelihood on the PNP rounds of ``lookback_days``
+        (weights halving every ``half_life_days``; :func:`eeforecast.pool.fit_nominee_tail`).
+        Otherwise (``top_n``) a round invites the top N of the stock shaped as in assumption 2.
+    11. A category's rounds reveal its stock at or above its revealed floor, the lowest cutoff
+        of its rounds in the last ``stale_days`` (:func:`eeforecast.pool.revealed_floor`), and
+        nothing below it. Above the floor the sub-pool is fitted as in assumption 3. Below it,
+        the steady-state eligible share continues the one revealed at the floor (the engine's
+        ``min(1, conversion * refill_days)``), and each Monte Carlo path draws it log-uniformly
+        between that share divided and multiplied by ``below_spread``, capped at 1
+        (:func:`eeforecast.pool.below_range`).
+    12. A category without a round in the last ``stale_days`` is stale: its sub-pool is kept
+        (and shown, :meth:`PoolModel.subpools`) but left out of forecasts and scenarios unless
+        asked for.
+    13. A category seen in a single round is taken as a round that invited every eligible
+        candidate, not as a share of the whole pool: its stock is what accumulates after it,
+        the round's size per ``rate_min_days`` at or above its cutoff, none below
+        (:func:`eeforecast.pool.seen_once`).
 
     Everything uses only rounds and snapshots dated on or before ``as_of``.
 
@@ -505,7 +590,10 @@ def fit_pool(
     pnp_changes = pace_changes(
         past.dates[pnp], past.invitations[pnp], day, n_spans=max(int(config.lookback_days // 91), 2)
     )
-    fits, rate_sd = fit_uncertainty(fits, errors, changes, pnp_changes)
+    fits, rate_sd = fit_uncertainty(
+        fits, errors, changes, pnp_changes, quarters=config.rate_window_days / 91.0
+    )
+    nominees = fit_nominee_model(rounds, dates, counts, day, config)
     return PoolModel(
         as_of=day,
         snapshot_dates=dates,
@@ -524,4 +612,5 @@ def fit_pool(
         nominee_rate_sd=rate_sd,
         notes=tuple(notes),
         tilt_sd=float(np.nan_to_num(tilt_sd)),
+        nominees=nominees,
     )

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..scores import BAND_HI, BAND_LO, SCORES
+from ..scores import BAND_HI, BAND_LO, NOMINEE_FLOOR, SCORES
 from .config import PoolConfig
 from .density import score_inflow
+from .evidence import SubpoolReport, assumptions_frame, subpool_report, with_subpool
 from .flows import allocate_round
+from .nominees import NomineeModel
 from .state import PoolState
 from .subpools import (
     MIN_CATEGORY_ROUNDS,
@@ -70,6 +72,8 @@ class PoolModel:
     notes : tuple of str
         Caveats of the fit, also emitted as ``UserWarning`` by :func:`fit_pool` (e.g. the net
         inflow could not be estimated from a single snapshot).
+    nominees : NomineeModel or None
+        The PNP regime, the nominees' lower tail and inflow (assumption 10).
     """
 
     as_of: pd.Timestamp
@@ -89,6 +93,7 @@ class PoolModel:
     nominee_rate_sd: float = 0.0
     notes: tuple[str, ...] = ()
     tilt_sd: float = 0.0
+    nominees: NomineeModel | None = None
 
     # -- states ------------------------------------------------------------------------------
 
@@ -140,7 +145,9 @@ class PoolModel:
 
         ``inflow`` is the net inflow [candidates/day]. ``general`` is ``total``; ``pnp`` is
         ``total`` on 601..1200; other categories use :func:`category_eligible` with their
-        :class:`CategoryFit` and the rounds before ``at``.
+        :class:`CategoryFit` and the rounds before ``at``, at most their steady-state share
+        (:meth:`CategoryFit.cap_shares`: below the revealed floor, ``share_below``; none of
+        the nominees, assumption 7).
         """
         if category == "general":
             return np.array(total, dtype=float)
@@ -155,7 +162,9 @@ class PoolModel:
         eligible = category_eligible(
             total, inflow, age, fit.refill, fit.conversion, self.config.refill_days
         )
-        return np.minimum(eligible * scale, total)
+        eligible = np.minimum(eligible * scale, total)
+        cap = fit.cap_shares()
+        return np.where(np.isnan(cap), eligible, np.minimum(eligible, cap * total))
 
     def pool_on(self, day: object) -> tuple[np.ndarray, np.ndarray]:
         """Expected total density just before the rounds of ``day``, and the net inflow.
@@ -227,7 +236,14 @@ class PoolModel:
         if sized.sum() <= eligible.sum() or eligible.sum() <= 0:
             return self
         fit = self.categories[category]
-        bigger = replace(fit, drift=fit.drift + float(np.log(sized.sum() / eligible.sum())))
+        factor = float(sized.sum() / eligible.sum())
+        bigger = replace(
+            fit,
+            drift=fit.drift + float(np.log(factor)),
+            share_below=min(1.0, fit.share_below * factor),
+            below_lo=fit.below_lo * factor,
+            below_hi=fit.below_hi * factor,
+        )
         return replace(self, categories={**self.categories, category: bigger})
 
     def state(self, *, as_of: object = None) -> PoolState:
@@ -251,6 +267,16 @@ class PoolModel:
         inflow_eligible = {"pnp": (SCORES >= 601).astype(float)}
         conversion = {}
         level_sd, refill_sd = {}, {"pnp": float(self.nominee_rate_sd)}
+        caps, floors, ranges, tails, tail_cov = {}, {}, {}, {}, {}
+        nominees = self.nominees
+        if nominees is not None and nominees.invite_all:  # assumption 10
+            tails["pnp"] = (nominees.tail_loc, nominees.tail_scale, NOMINEE_FLOOR)
+            tail_cov["pnp"] = np.asarray(nominees.tail_cov, dtype=float)
+            band = inflow[601:].sum()
+            if np.isfinite(nominees.inflow_rate) and band > 0:
+                inflow[601:] *= nominees.inflow_rate / band
+            if np.isfinite(nominees.inflow_log_sd):
+                refill_sd["pnp"] = float(nominees.inflow_log_sd)
         for slug, fit in self.categories.items():
             level_sd[slug], refill_sd[slug] = float(fit.level_sd), float(fit.refill_sd)
             scale = np.exp(fit.drift)
@@ -260,6 +286,11 @@ class PoolModel:
             conversion[slug] = np.where(
                 below, min(max(fit.conversion * scale, fit.flow_conversion), 1.0), 0.0
             )
+            caps[slug] = fit.cap_shares()
+            if fit.floor is not None and fit.below_lo > 0:
+                floors[slug] = int(fit.floor)
+                mid = fit.share_below
+                ranges[slug] = (fit.below_lo / mid, fit.below_hi / mid)
         return PoolState(
             as_of=day,
             total=total,
@@ -273,7 +304,54 @@ class PoolModel:
             refill_sd=refill_sd,
             nominee_shift_sd=float(self.nominee_shift_sd),
             tilt_sd=float(self.tilt_sd),
+            eligible_cap=caps,
+            floor=floors,
+            below_range=ranges,
+            tails=tails,
+            tail_cov=tail_cov,
         )
+
+    # -- the sub-pools: evidence, assumptions, a researcher's settings ----------------------
+
+    def subpools(self, *, as_of: object = None) -> SubpoolReport:
+        """The plausibility report of the sub-pools
+        (:func:`eeforecast.pool.evidence.subpool_report`): eligible stock above 450 and 500 with
+        80% ranges, share of the pool, revealed floor and the bounds the rounds and snapshot put on it, rounds behind it, last
+        round, stale or not. ``str()`` of it is a readable table.
+
+        Examples
+        --------
+        >>> from eeforecast.pool import fit_pool
+        >>> report = fit_pool(as_of="2025-12-17").subpools()
+        >>> report.to_frame().set_index("category").loc["stem", "stale"]
+        np.True_
+        """
+        return subpool_report(self, as_of=as_of)
+
+    def with_subpool(self, category: str, **settings) -> PoolModel:
+        """A copy with ``category``'s sub-pool set or bounded for a sensitivity run
+        (:func:`eeforecast.pool.evidence.with_subpool`: ``include``, ``share``,
+        ``share_below``, ``stock_ge``, ``refill``); every output built on it shows the
+        settings (:meth:`assumptions`)."""
+        return with_subpool(self, category, **settings)
+
+    def with_subpools(self, settings: dict[str, dict] | None) -> PoolModel:
+        """:meth:`with_subpool` for every ``category -> settings`` of a mapping (as
+        :func:`eeforecast.pool.parse_subpool_table` returns); None: the model itself."""
+        model = self
+        for category, kwargs in (settings or {}).items():
+            model = model.with_subpool(category, **kwargs)
+        return model
+
+    def assumptions(self, categories=None) -> pd.DataFrame:
+        """What a simulation on this model assumes about each sub-pool, one row per category
+        (:func:`eeforecast.pool.evidence.assumptions_frame`)."""
+        return assumptions_frame(self, categories)
+
+    def excluded(self) -> list[str]:
+        """Fitted categories left out of forecasts and scenarios: stale ones not included by
+        :meth:`with_subpool` (``include=True``) [slugs]."""
+        return sorted(c for c, fit in self.categories.items() if not fit.include)
 
     # -- inspection --------------------------------------------------------------------------
 

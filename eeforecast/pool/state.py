@@ -69,6 +69,23 @@ class PoolState:
         total is published); each path multiplies the candidates and eligible counts at score
         ``s`` in 501..600 by ``exp(sd * w * (s - 550.5) / 100)``, ``w`` standard normal,
         rescaled so that the band's total is kept (:func:`tilt_factors`) [-].
+    eligible_cap : dict[str, numpy.ndarray]
+        Category slug -> steady-state eligible share at each score, shape (1201,): conversion
+        stops there [fraction 0..1]. Missing: ``min(1, conversion * refill_days)``.
+    floor : dict[str, int]
+        Category slug -> its revealed floor, the lowest cutoff of its recent rounds: no round
+        revealed its stock below it [CRS points].
+    below_range : dict[str, tuple of float]
+        Parameter uncertainty: category slug -> ``(low, high)``; each path multiplies the
+        eligible stock and the steady-state share below the floor by a log-uniform draw in
+        that range (capped at everybody) [-]. Missing: ``(1, 1)``.
+    tails : dict[str, tuple]
+        Invite-all categories (every round invites the whole stock): slug -> ``(loc, scale,
+        lowest)``; a round of ``n`` then cuts at the lowest of ``n`` draws,
+        ``loc - scale ln n + scale ln E``, ``E ~ Exp(1)``, at least ``lowest``
+        (:func:`eeforecast.pool.min_cutoff`) [CRS points].
+    tail_cov : dict[str, numpy.ndarray]
+        Parameter uncertainty: slug -> covariance (2, 2) of ``(loc, ln scale)`` [-].
     """
 
     as_of: pd.Timestamp
@@ -84,6 +101,11 @@ class PoolState:
     nominee_shift_sd: float = 0.0
     level_floor: dict[str, float] = field(default_factory=dict)
     tilt_sd: float = 0.0
+    eligible_cap: dict[str, np.ndarray] = field(default_factory=dict)
+    floor: dict[str, int] = field(default_factory=dict)
+    below_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    tails: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+    tail_cov: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +118,8 @@ def take_top(eligible: np.ndarray, n: float | np.ndarray) -> tuple[np.ndarray, n
     Parameters
     ----------
     eligible : numpy.ndarray, shape (..., S)
-        Eligible candidates at each CRS score ``0..S-1`` (``S`` = 1201 for :data:`eeforecast.scores.SCORES`), non
-        negative; counts may be fractional (expected values) [candidates]. Leading axes are a
+        Eligible candidates at each CRS score ``0..S-1`` (``S`` = 1201 for
+        :data:`eeforecast.scores.SCORES`), non negative; counts may be fractional (expected values) [candidates]. Leading axes are a
         batch (e.g. Monte Carlo paths).
     n : float or numpy.ndarray broadcastable to ``eligible.shape[:-1]``
         Invitations to issue, ``>= 0`` [candidates].

@@ -3,9 +3,10 @@ their cutoffs and refilled afterwards.
 
 Pure functions: :func:`depletion_age` (when each score was last emptied), :func:`category_eligible`
 (the eligible candidates at each score), :func:`fit_category` (refill and conversion from past
-rounds), :func:`invitation_rate` (a category's recent pace), :func:`room_for_round` (the assumption
-that IRCC sizes a round inside its sub-pool), and the Monte Carlo spreads :func:`level_errors` and
-:func:`pace_changes`. :class:`CategoryFit` holds one category's estimates.
+rounds), :func:`revealed_floor` and :func:`below_range` (what the rounds revealed and the range of
+what they did not), :func:`invitation_rate` (a category's recent pace) and :func:`room_for_round`
+(the assumption that IRCC sizes a round inside its sub-pool). :class:`CategoryFit` holds one
+category's estimates; the Monte Carlo spreads are in :mod:`.uncertainty`.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ __all__ = [
     "MIN_CATEGORY_ROUNDS",
     "CategoryFit",
     "ThinPoolWarning",
+    "below_range",
     "category_eligible",
     "depletion_age",
     "fit_category",
     "invitation_rate",
-    "level_errors",
-    "pace_changes",
-    "rms",
+    "revealed_floor",
     "room_for_round",
+    "seen_once",
     "thin_note",
 ]
 
@@ -214,6 +215,29 @@ class CategoryFit:
         [-].
     refill_sd : float
         sd of the log of the refill rate for Monte Carlo (assumption 9) [-].
+    floor : int or None
+        Revealed floor: the lowest cutoff of the category's rounds in the ``stale_days`` before
+        the fit's day (its last cutoff when stale). No round revealed its stock below it
+        (assumption 11) [CRS points].
+    share_below : float
+        Steady-state eligible share below the floor used by the expected path (the median of
+        the draws) [fraction].
+    below_lo, below_hi : float
+        Its range; each Monte Carlo path draws the share log-uniformly inside it, capped at 1
+        [fraction].
+    cap : float
+        Steady-state eligible share above the floor when set (by a user); NaN: the fitted
+        ``min(1, conversion * refill_days)`` [fraction].
+    stale : bool
+        No round in the ``stale_days`` before the fit's day: left out of forecasts and
+        scenarios unless asked for.
+    include : bool
+        Take part in forecasts and scenarios (default: not stale).
+    source : str
+        ``fitted``, or what a user set (:meth:`PoolModel.with_subpool`).
+    regime : {"top_n", "seen_once"}
+        ``top_n``: fitted to the category's rounds; ``seen_once``: a category with a single
+        round, taken as a round that invited every eligible candidate (:func:`seen_once`).
     """
 
     category: str
@@ -230,6 +254,176 @@ class CategoryFit:
     flow_conversion: float = 0.0
     level_sd: float = 0.0
     refill_sd: float = 0.0
+    floor: int | None = None
+    share_below: float = float("nan")
+    below_lo: float = float("nan")
+    below_hi: float = float("nan")
+    cap: float = float("nan")
+    stale: bool = False
+    include: bool = True
+    source: str = "fitted"
+    regime: str = "top_n"
+
+    def cap_shares(self) -> np.ndarray:
+        """Steady-state eligible share at each score, shape (1201,): ``cap`` (NaN when not set:
+        the engine's ``min(1, conversion * refill_days)``) at the floor and above,
+        ``share_below`` below it, 0 for the nominees (601..1200, assumption 7) [fraction]."""
+        cap = np.full(N_SCORES, self.cap, dtype=float)
+        if self.floor is not None and np.isfinite(self.share_below):
+            cap[: max(min(self.floor, 601), 0)] = self.share_below
+        cap[601:] = 0.0
+        return cap
+
+
+def seen_once(
+    category: str,
+    date: object,
+    invitations: float,
+    cutoff: int,
+    total: np.ndarray,
+    *,
+    days: float = 90.0,
+    stale_days: float = 365.0,
+    at: object = None,
+) -> CategoryFit:
+    """The sub-pool of a category seen in a single round (assumption 13).
+
+    One round cannot separate a stock from a share of the pool, so it is read as a round that
+    invited every eligible candidate: the stock is what accumulates after it, at the round's
+    size per ``days`` (the time a new category's candidates had to gather before its first
+    round), spread like the candidates over the scores at or above its cutoff, and nobody below
+    the cutoff is eligible. A next round larger than that stock invites everybody and cuts at
+    the cutoff of the first (the stock revealed nothing lower).
+
+    Parameters
+    ----------
+    category : str
+        Slug.
+    date : date-like
+        Day of its round.
+    invitations : float
+        Its invitations [candidates].
+    cutoff : int
+        Its cutoff [CRS points].
+    total : numpy.ndarray, shape (1201,)
+        Candidates at each score in the latest snapshot [candidates].
+    days : float
+        Days over which the round's candidates gathered [days].
+    stale_days : float
+        Stale when the round is older than this on ``at`` [days].
+    at : date-like, optional
+        The fit's day (default: ``date``).
+
+    Returns
+    -------
+    CategoryFit
+        ``regime="seen_once"``, ``conversion = invitations / days / candidates on
+        cutoff..600`` [1/day], no refill share, floor = the cutoff, no share below it.
+
+    Examples
+    --------
+    >>> total = np.zeros(1201); total[470:480] = 100.0; total[480:500] = 50.0
+    >>> fit = seen_once("new", "2025-05-01", 900, 480, total)
+    >>> round(fit.conversion, 6)  # 900 over 90 days: 10 a day among the 1,000 at 480..500
+    0.01
+    >>> fit.cap_shares()[[479, 480]].tolist()
+    [0.0, nan]
+    """
+    day = pd.Timestamp(date)
+    above = float(np.asarray(total, dtype=float)[int(cutoff) : 601].sum())
+    rate = float(invitations) / days
+    age = ((pd.Timestamp(at) if at is not None else day) - day) / pd.Timedelta(days=1)
+    stale = age >= stale_days
+    return CategoryFit(
+        category=category,
+        share=0.0,
+        refill=0.0,
+        conversion=rate / above if above > 0 else 0.0,
+        drift=0.0,
+        n_rounds=1,
+        last_date=day,
+        last_cutoff=int(cutoff),
+        flow_rate=rate,
+        flow_cutoff=float(cutoff),
+        floor=int(cutoff),
+        share_below=0.0,
+        below_lo=0.0,
+        below_hi=0.0,
+        stale=bool(stale),
+        include=not stale,
+        regime="seen_once",
+    )
+
+
+def below_range(share: float, spread: float) -> tuple[float, float, float]:
+    """The range of a steady-state share that no round revealed (assumption 11).
+
+    Parameters
+    ----------
+    share : float
+        The share revealed just above the floor [fraction].
+    spread : float
+        Factor down and up, >= 1 [-].
+
+    Returns
+    -------
+    lo, mid, hi : float
+        ``share / spread``, ``share`` and ``share * spread`` [fraction]: a path draws the
+        share log-uniformly in ``lo..hi`` and caps it at 1, so the median stays ``share``
+        (the revealed share continues below the floor) unless told otherwise.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in below_range(0.1, 3.0)]
+    [0.033, 0.1, 0.3]
+    """
+    share = float(np.clip(share, 1e-6, 1.0))
+    return share / spread, share, share * spread
+
+
+def revealed_floor(
+    dates: np.ndarray, cutoffs: np.ndarray, at: object, days: float = 365.0
+) -> tuple[int | None, bool]:
+    """A category's revealed floor and whether it is stale, seen on day ``at``.
+
+    Parameters
+    ----------
+    dates : numpy.ndarray of datetime64, shape (R,)
+        Days of the category's own rounds.
+    cutoffs : numpy.ndarray, shape (R,)
+        Their cutoffs [CRS points].
+    at : date-like
+        The day seen from (rounds on it count).
+    days : float
+        Window [days].
+
+    Returns
+    -------
+    floor : int or None
+        The lowest cutoff of the rounds in the window; when none is, the last cutoff (None
+        without rounds) [CRS points].
+    stale : bool
+        No round in the window.
+
+    Examples
+    --------
+    >>> d = np.array(["2024-03-01", "2025-02-01", "2025-05-01"], dtype="datetime64[ns]")
+    >>> revealed_floor(d, np.array([480, 505, 520]), "2025-06-30")
+    (505, False)
+    >>> revealed_floor(d, np.array([480, 505, 520]), "2026-06-30")
+    (520, True)
+    """
+    at = np.datetime64(pd.Timestamp(at), "ns")
+    dates = np.asarray(dates, dtype="datetime64[ns]")
+    cutoffs = np.asarray(cutoffs)
+    seen = dates <= at
+    if not seen.any():
+        return None, True
+    age = (at - dates[seen]) / np.timedelta64(1, "D")
+    recent = age < days
+    if not recent.any():
+        return int(cutoffs[seen][np.argmax(dates[seen])]), True
+    return int(cutoffs[seen][recent].min()), False
 
 
 def fit_category(
@@ -242,6 +436,7 @@ def fit_category(
     *,
     prior_weight: float = 0.3,
     lifetime: float = 365.0,
+    start: tuple[float, float] | None = None,
 ) -> tuple[float, float, float, np.ndarray]:
     """Fit a category's ``refill`` and ``conversion`` to its past rounds.
 
@@ -265,6 +460,10 @@ def fit_category(
         [-].
     lifetime : float
         Profile lifetime in the prior [days].
+    start : tuple of float, optional
+        ``(refill, conversion)`` to start a damped Gauss-Newton from, with the analytic
+        Jacobian (quick for many refits of nearby samples, :func:`eeforecast.pool.ahead_errors`)
+        [fraction], [1/day]. Default: scipy's trust-region fit from ``(0.1, 0.1 / lifetime)``.
 
     Returns
     -------
@@ -301,11 +500,38 @@ def fit_category(
         e = np.maximum(counts(theta), 1e-6)
         return np.append(w * (np.log(e) - log_n), prior * (theta[1] - theta[0]))
 
-    start = np.log([0.1, 0.1])
+    def resid_jac(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r, k = np.exp(theta)
+        grow_r, grow_k = r * net_days, (k / lifetime) * total_days
+        free = (grow_r + grow_k) < cap
+        e = np.maximum((half * np.where(free, grow_r + grow_k, cap)).sum(1), 1e-6)
+        f = np.append(w * (np.log(e) - log_n), prior * (theta[1] - theta[0]))
+        d_r = (half * free * grow_r).sum(1) / e
+        d_k = (half * free * grow_k).sum(1) / e
+        return f, np.vstack([np.column_stack([w * d_r, w * d_k]), [-prior, prior]])
+
     bounds = (np.log([1e-4, 1e-6 * lifetime]), np.log([1.0, 0.02 * lifetime]))
-    sol = least_squares(resid, start, bounds=bounds, method="trf")
-    r, k = np.exp(sol.x)
-    residuals = log_n - np.log(np.maximum(counts(sol.x), 1e-6))
+    if start is None:
+        x = least_squares(resid, np.log([0.1, 0.1]), bounds=bounds, method="trf").x
+    else:  # damped Gauss-Newton from a nearby solution, projected on the bounds
+        x = np.clip(np.log([start[0], start[1] * lifetime]), *bounds)
+        f, j = resid_jac(x)
+        value, damping = np.sum(f**2), 1e-3
+        for _ in range(20):
+            step = np.linalg.solve(j.T @ j + damping * np.eye(2), -j.T @ f)
+            trial = np.clip(x + step, *bounds)
+            f_new, j_new = resid_jac(trial)
+            if np.sum(f_new**2) <= value:
+                done = np.max(np.abs(trial - x)) < 1e-4  # 0.01% of refill or conversion
+                x, f, j, value, damping = trial, f_new, j_new, np.sum(f_new**2), damping / 10
+                if done:
+                    break
+            else:
+                damping *= 10
+                if damping > 1e8:
+                    break
+    r, k = np.exp(x)
+    residuals = log_n - np.log(np.maximum(counts(x), 1e-6))
     rmse = float(np.sqrt(np.sum((w * residuals) ** 2)))
     return float(r), float(k / lifetime), rmse, residuals
 
@@ -373,88 +599,3 @@ def invitation_rate(
     rate = float((w * n).sum() / exposure)
     cutoff = float((w * n * np.asarray(cutoffs, dtype=float)[keep]).sum() / (w * n).sum())
     return rate, cutoff
-
-
-def level_errors(
-    days: np.ndarray, residuals: np.ndarray, *, half_life: float = 45.0, shrink: float = 0.5
-) -> np.ndarray:
-    """One-round-ahead errors of a category's drift-corrected sub-pool level.
-
-    Parameters
-    ----------
-    days : numpy.ndarray, shape (R,)
-        Days of the category's calibration rounds, ascending (any origin) [days].
-    residuals : numpy.ndarray, shape (R,)
-        ``log N_i - log E_i`` of :func:`fit_category` [-].
-    half_life, shrink : float
-        The drift's recency half-life [days] and shrinkage pseudo-weight [-] (as in
-        :func:`fit_pool`, assumption 3).
-
-    Returns
-    -------
-    numpy.ndarray, shape (R,)
-        ``residuals_i - drift_i``, where ``drift_i`` is the drift computed from the rounds dated
-        before round ``i`` only (0 for the first): the log error the drift-corrected sub-pool
-        level would have made for round ``i`` [-].
-
-    Examples
-    --------
-    >>> level_errors(np.array([0.0, 10.0]), np.array([0.2, 0.2]), half_life=1e9, shrink=0.0)
-    array([0.2, 0. ])
-    """
-    t = np.asarray(days, dtype=float)
-    r = np.asarray(residuals, dtype=float)
-    out = r.copy()
-    for i in range(1, len(r)):
-        prev = t[:i] < t[i]
-        if prev.any():
-            w = 0.5 ** ((t[i] - t[:i][prev]) / half_life)
-            out[i] = r[i] - (w * r[:i][prev]).sum() / (w.sum() + shrink)
-    return out
-
-
-def pace_changes(
-    dates: np.ndarray, invitations: np.ndarray, at: object, *, span: float = 91.0, n_spans: int = 8
-) -> np.ndarray:
-    """Log changes of a category's invitations per day between consecutive quarters.
-
-    Parameters
-    ----------
-    dates : numpy.ndarray of datetime64, shape (R,)
-        Days of the category's rounds; rounds after ``at`` are ignored.
-    invitations : numpy.ndarray, shape (R,)
-        Their invitations [candidates].
-    at : date-like
-        The day seen from.
-    span : float
-        Length of a period [days].
-    n_spans : int
-        Periods counted back from ``at``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``log(N_k / N_{k+1})`` for consecutive periods ``k`` (0 = the latest) that both hold
-        invitations; periods without a round are skipped [-].
-
-    Examples
-    --------
-    >>> d = np.array(["2025-06-01", "2025-03-01"], dtype="datetime64[ns]")
-    >>> pace_changes(d, np.array([2000, 1000]), "2025-06-30", n_spans=2).round(3).tolist()
-    [0.693]
-    """
-    at = np.datetime64(pd.Timestamp(at), "ns")
-    age = (at - np.asarray(dates, dtype="datetime64[ns]")) / np.timedelta64(1, "D")
-    n = np.asarray(invitations, dtype=float)
-    counts = np.array([n[(age >= k * span) & (age < (k + 1) * span)].sum() for k in range(n_spans)])
-    both = (counts[:-1] > 0) & (counts[1:] > 0)
-    return np.log(counts[:-1][both] / counts[1:][both])
-
-
-def rms(errors: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Weighted root mean square (NaN when empty) [-]."""
-    e = np.asarray(errors, dtype=float)
-    if e.size == 0:
-        return float("nan")
-    w = np.ones_like(e) if weights is None else np.asarray(weights, dtype=float)
-    return float(np.sqrt((w * e**2).sum() / w.sum()))

@@ -224,6 +224,94 @@ def _backtest_html(report: Report) -> str:
     )
 
 
+def _subpools_html(report: Report) -> str:
+    """The plausibility table of the category sub-pools (:meth:`PoolModel.subpools`)."""
+    frame = report.subpools
+    if frame is None or frame.empty:
+        return ""
+    rows = []
+    for r in frame.itertuples(index=False):
+        status = r.regime.replace("_", "-")
+        if r.stale:
+            status = "stale" + (", included" if r.included else ", left out")
+        if not str(r.source).startswith("fitted"):
+            status += f"; {r.source}"
+        rows.append(
+            [
+                html.escape(label(r.category)),
+                f"{fmt_int(r.eligible_ge_450)} ({fmt_int(r.eligible_ge_450_lo_80)}\u2013"
+                f"{fmt_int(r.eligible_ge_450_hi_80)})",
+                f"{fmt_int(r.eligible_ge_500)} ({fmt_int(r.eligible_ge_500_lo_80)}\u2013"
+                f"{fmt_int(r.eligible_ge_500_hi_80)})",
+                f"{r.share_of_pool:.0%}",
+                fmt_int(r.floor),
+                (
+                    f"{r.share_below:.2f} ({r.share_below_lo:.2f}\u2013{r.share_below_hi:.2f})"
+                    if r.category != "pnp"
+                    else "\u2013"
+                ),
+                fmt_int(r.rounds_12m),
+                f"{fmt_date(r.last_round)} @ {fmt_int(r.last_cutoff)}",
+                html.escape(status),
+            ]
+        )
+    intro = (
+        "<h3 id='subpools'>Category sub-pools: what the rounds revealed</h3><p>Candidates "
+        "eligible for each category after the latest rounds (80% range of the simulation's "
+        "draws). A category's rounds reveal its stock only at or above their cutoffs: the "
+        "floor is the lowest cutoff of its last 12 months, and below it the eligible share is "
+        "an assumption, drawn per path in the range shown. Stale categories (no round in 12 "
+        "months) are left out of the simulation; PNP rounds invite every nominee in the pool "
+        "when the data show it (invite-all).</p>"
+    )
+    header = ["Category", "\u2265 450", "\u2265 500", "Of pool", "Floor", "Share below floor",
+              "Rounds (12 m)", "Last round", "Status"]  # fmt: skip
+    return intro + _table(header, rows, 1)
+
+
+def _assumptions_html(report: Report) -> str:
+    """What the schedule simulation assumed per category, and its run-dry shares."""
+    proj = report.projection
+    if proj is None or proj.assumptions is None or proj.assumptions.empty:
+        return ""
+    dry = report.dry.set_index("category") if report.dry is not None else None
+    rows = []
+    for r in proj.assumptions.itertuples(index=False):
+        share = (
+            dry.loc[r.category, "dry_share"] if dry is not None and r.category in dry.index else 0
+        )
+        rows.append(
+            [
+                html.escape(label(r.category)),
+                html.escape(r.regime.replace("_", "-")),
+                fmt_int(r.floor),
+                f"{r.share_above:.2f}",
+                (
+                    f"{r.share_below:.2f} ({r.share_below_lo:.2f}\u2013{r.share_below_hi:.2f})"
+                    if r.category != "pnp"
+                    else "\u2013"
+                ),
+                "\u2013" if np.isnan(r.level_sd) else f"{r.level_sd:.2f}",
+                f"{r.refill_sd:.2f}",
+                "by design" if r.regime == "invite_all" else f"{share:.0%}",
+                html.escape(str(r.source)),
+            ]
+        )
+    header = ["Category", "Regime", "Floor", "Share above", "Share below (range)", "Level sd",
+              "Refill sd", "Runs dry", "Source"]  # fmt: skip
+    left = (
+        f" Left out (stale): {html.escape(', '.join(label(c) for c in proj.left_out))}."
+        if proj.left_out
+        else ""
+    )
+    return (
+        "<h3 id='assumptions'>What the simulation assumed</h3><p>Per simulated category: the "
+        "revealed floor, the steady eligible share above it and the share assumed below it "
+        "(median and per-path range), the per-path spreads of its stock and refill, and the "
+        f"share of paths on which one of its rounds runs dry.{left}</p>" + _table(header, rows, 2)
+    )
+
+
 def _by_size_html(report: Report) -> str:
     table = report.by_size
     if table is None or table.empty:
@@ -239,8 +327,10 @@ def _by_size_html(report: Report) -> str:
                     f"<b>{fmt_int(r.cutoff)}</b>",
                     f"{fmt_int(r.cutoff_lo_80)}\u2013{fmt_int(r.cutoff_hi_80)}",
                     (
-                        f"runs out in {r.exhausted_share:.0%} of paths"
-                        if r.exhausted_share >= 0.05
+                        "invites every nominee (its size is the stock)"
+                        if r.exhausted_share >= 0.999 and r.dry_share == 0
+                        else f"runs dry in {r.dry_share:.0%} of paths"
+                        if r.dry_share >= 0.05
                         else ""
                     ),
                 ]
@@ -252,9 +342,9 @@ def _by_size_html(report: Report) -> str:
         "of each category's rounds of the past year (smallest, quartiles, largest), the "
         "simulated cutoff if that round comes next on its expected day: median and 80% "
         "interval. The summary's forecast does not know the size; these rows each assume one. "
-        "The last column gives the share of paths in which the round runs out of eligible "
-        "candidates (it then invites them all, and its cutoff on that path is the lowest "
-        "score among them).</p>"
+        "The last column gives the share of paths in which the round runs dry, asking for "
+        "more than are eligible (it then invites them all, and its cutoff on that path is the "
+        "lowest score among them).</p>"
     )
     header = ["Category", "Expected day", "Invitations", "Cutoff", "80% interval", "Note"]
     return intro + _table(header, rows, 2)
@@ -310,6 +400,7 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
         "<p>Latest round of each main active category and the forecast of its next round "
         "(median and 80% prediction interval); below, the pool's size and trend.</p>",
         _summary_html(report),
+        _subpools_html(report),
         _by_size_html(report),
         "<h2 id='figures'>Figures</h2>",
     ]
@@ -322,7 +413,7 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
             f"<a href='figures/{stem}.svg'>SVG</a>]</span></figcaption></figure>"
         )
     parts += ["<h2 id='backtest'>Backtest</h2>", _backtest_html(report)]
-    parts += ["<h2 id='methods'>Methods and assumptions</h2>", _METHODS]
+    parts += ["<h2 id='methods'>Methods and assumptions</h2>", _METHODS, _assumptions_html(report)]
     if report.notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
         parts.append(f"<h2 id='notes'>Data notes</h2><ul class='notes'>{items}</ul>")
@@ -341,7 +432,16 @@ and cutoff, and the pool's distribution by CRS band published with most rounds s
 after the as-of date is used.</li>
 <li><b>Pool.</b> The 15 published bands are turned into candidates at each CRS score (a smooth
 density that reproduces every band total); category sub-pools are estimated from past category
-rounds; net inflow per score from consecutive snapshots after adding back the invited.</li>
+rounds, which reveal a category's stock only at or above their cutoffs: below its revealed floor
+(the lowest cutoff of its last 12 months) the eligible share is an assumption with a range, drawn
+per simulated path; nominees count for PNP and general rounds only; a category without a round in
+12 months is stale and left out. Net inflow per score from consecutive snapshots after adding back
+the invited.</li>
+<li><b>PNP.</b> When the latest PNP rounds invited as many as the nominees in the snapshot
+published with them (median ratio at least 0.97), every nominee in the pool is invited: a round's
+size is the nominations since the previous one and its cutoff the lowest of their scores, which
+falls as the stock grows (the minimum of N draws from the nominees' lower tail, fitted on the
+past PNP rounds). Otherwise a round invites the top N of the nominees.</li>
 <li><b>Forecasts.</b> Baselines (naive = previous cutoff of the category) always run beside the
 statistical models; the model shown per category is chosen by its recent one-round-ahead
 backtest errors, not by in-sample fit, and stays on <i>combo</i> (the mean of naive, ETS, AR(1)

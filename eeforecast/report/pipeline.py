@@ -22,7 +22,7 @@ from ..evaluation import summarize
 from ..forecast import forecast, next_round_day
 from ..pool import cached_fit, density_from_bands
 from ..progress import bar as progress_bar
-from ..projection import project
+from ..projection import DRY_SHARE, project
 from ..scores import BAND_LO
 from ..simulate import cutoff_by_size
 from .html import fmt_date, fmt_int, fmt_signed
@@ -141,6 +141,13 @@ class Report:
         Pool size and trend (latest snapshot vs 4 and 12 weeks earlier).
     notes : list of str
         Data-quality findings and warnings raised while computing (shown in the report).
+    subpools : pandas.DataFrame or None
+        The pool model's plausibility report of its sub-pools
+        (:meth:`eeforecast.pool.PoolModel.subpools`), shown under the summary table.
+    dry : pandas.DataFrame or None
+        Per simulated category, the share of paths on which its rounds run dry and whether the
+        data support it (:meth:`eeforecast.projection.Projection.dry_frame` plus ``supported``
+        and ``why``).
     """
 
     feed: object
@@ -162,6 +169,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     flags: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    subpools: pd.DataFrame | None = None
+    dry: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (
@@ -293,10 +302,12 @@ def _missing(report: Report, what: str, exc: Exception) -> None:
 
 def _fit_pool(feed, report: Report):
     try:
-        return cached_fit(feed, as_of=report.as_of)
+        pool = cached_fit(feed, as_of=report.as_of)
     except EEForecastError as exc:  # e.g. no snapshot published by the as-of day
         _missing(report, "pool model", exc)
         return None
+    report.subpools = pool.subpools().to_frame()
+    return pool
 
 
 def _forecast(feed, report: Report, progress: bool | None) -> None:
@@ -348,28 +359,14 @@ def _simulate(report: Report, rng: np.random.Generator) -> None:
         if c in set(projection.categories)
     ]
     report.odds = projection.curves([(c,) for c in cats], ODDS_SPANS)
-    for cat in cats:
-        share = projection.exhausted_share(cat)
-        if share < 0.05:
-            continue
-        report.flags[cat] = (
-            f"Caution: the simulated sub-pool runs out in {share:.0%}\nof paths; the odds at low "
-            "scores follow from that"
-        )
-        note = (
-            f"simulation: the {plots.label(cat)} sub-pool runs out of eligible candidates "
-            f"within {cfg.span} in {share:.0%} of the paths (a round then invites everybody "
-            "eligible, whatever their score); the odds at low scores depend on the pool model's "
-            "estimate of the category's inflow of eligible candidates"
-        )
-        if cat == "pnp":
-            total = report.pool.state().total
-            low = 601 + int(np.argmax(total[601:] > 0.5))
-            note += (
-                f". The modelled nominees all score {low} or more, so a nominee below that is "
-                "invited only in those paths: the PNP odds from 601 up to there are flat"
+    report.dry = _dry_table(report, projection)
+    for row in report.dry.itertuples(index=False):
+        report.notes.append(f"simulation: {row.why}")
+        if row.dry_share >= DRY_SHARE and row.category in cats and not row.supported:
+            report.flags[row.category] = (
+                f"Caution: the simulated sub-pool runs dry in {row.dry_share:.0%}\nof paths; "
+                "the odds at low scores follow from that"
             )
-        report.notes.append(note)
     for cat, (step, sim, lo, hi) in _consistency(report).items():
         flag = (
             f"Caution: simulated cutoff of round {step} ({sim:.0f}) is outside\n"
@@ -396,6 +393,49 @@ def _simulate(report: Report, rng: np.random.Generator) -> None:
     report.backlog = result.weekly.rename(
         columns=lambda c: c.replace(at, "above") if c.startswith(at) else c
     )
+
+
+def _dry_table(report: Report, projection) -> pd.DataFrame:
+    """Each simulated category's run-dry share over the span, and whether the data support it.
+
+    A category whose rounds invite everybody by design (PNP in the invite-all regime) never
+    runs dry: inviting its whole stock is what the data show IRCC does. Any other share above
+    :data:`eeforecast.projection.DRY_SHARE` is not supported by the data: no round of the
+    category has ever run out, so it follows from the assumed sub-pool below the revealed floor
+    and its refill.
+    """
+    frame = projection.dry_frame()
+    span = report.settings.span
+    why, supported = [], []
+    nominees = report.pool.nominees
+    for row in frame.itertuples(index=False):
+        name = plots.label(row.category)
+        if row.invites_all:
+            ratios = nominees.evidence["ratio"].dropna() if nominees is not None else []
+            recent = ratios.iloc[-report.pool.config.regime_window :]
+            why.append(
+                f"{name} rounds invite every nominee in the pool (the invite-all regime: the "
+                f"median of the latest {len(recent)} invitations / nominees ratios is "
+                f"{np.median(recent):.2f}); a round's size is the nominations since the previous "
+                "one and its cutoff the lowest of their scores, so inviting the whole stock is "
+                "the regime the data show, not a shortfall"
+            )
+            supported.append(True)
+        elif row.dry_share >= DRY_SHARE:
+            why.append(
+                f"the {name} sub-pool runs dry within {span} in {row.dry_share:.0%} of the paths "
+                f"(at most {row.max_round_dry_share:.0%} for one round): not supported by the "
+                "data (no round of the category has run out); it follows from the assumed share "
+                "below the category's revealed floor and its refill (see the sub-pool table), "
+                "and a round that runs dry invites everybody eligible"
+            )
+            supported.append(False)
+        else:
+            why.append(
+                f"the {name} sub-pool runs dry within {span} in {row.dry_share:.0%} of the paths"
+            )
+            supported.append(True)
+    return frame.assign(supported=supported, why=why)
 
 
 def _by_size(report: Report, rng: np.random.Generator) -> None:

@@ -12,7 +12,7 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -408,7 +408,7 @@ def run_grid(
                 )
                 fills[key] = (full.rounds[len(sched.rounds) :], cats)
             rounds, filled[name] = fills[key]
-            resolved[name] = Schedule(sched.rounds + rounds, sched.rules, sched.budgets)
+            resolved[name] = replace(sched, rounds=sched.rounds + rounds, fill=None)
         results = run_scenarios(
             resolved,
             pool=start.pool,

@@ -9,6 +9,7 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 ``calendar``           :class:`Cadence` (round days by calendar), Canada's federal holidays
 ``rounds``             :class:`Invitations`, :class:`Round`, :func:`parse_draw`
 ``schedule``           :class:`Rule`, :class:`Budget`, :class:`Schedule`
+``inputs``             a pool state and rounds validated into the engine's arrays
 ``engine``             the numpy specification of the engine, on arrays over scores
 ``kernel``             the same arithmetic compiled with numba
 ``run``                :func:`simulate`: one expected path or Monte Carlo paths on a state

@@ -1,8 +1,8 @@
 """The engine's numpy specification: the pool as arrays over scores, one round at a time.
 
-:func:`engine_input` validates a :class:`~eeforecast.pool.PoolState` and a list of rounds and turns
-them into an :class:`EngineInput` of plain arrays in reversed score order (index ``k`` is score
-``1200 - k``, so "the top ``n``" is a cumulative sum from index 0). :class:`PathParams` are the
+:func:`eeforecast.simulate.inputs.engine_input` validates a :class:`~eeforecast.pool.PoolState` and a
+list of rounds and turns them into an :class:`EngineInput` of plain arrays in reversed score order
+(index ``k`` is score ``1200 - k``, so "the top ``n``" is a cumulative sum from index 0). :class:`PathParams` are the
 per-path parameter draws of the Monte Carlo, :func:`run_numpy` runs the rounds for a block of paths,
 vectorised over paths: the readable specification that the compiled kernel
 (:mod:`eeforecast.simulate.kernel`) reproduces.
@@ -11,26 +11,24 @@ vectorised over paths: the readable specification that the compiled kernel
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..checks import as_day
-from ..errors import ParameterError
-from ..pool import PoolState, tilt_factors
+from ..pool import tilt_factors
 from ..scores import BANDS, MAX_SCORE, N_SCORES
-from .schedule import Round
 
 __all__ = [
     "EPS",
+    "MEDIAN_LOG_E",
     "NOISE_BANDS",
     "NOMINEE_CELLS",
     "EngineInput",
     "PathParams",
     "empty_output",
-    "engine_input",
+    "gumbel_draws",
     "run_numpy",
+    "subpool_draws",
 ]
 
 #: Score bands within which inflow noise is shared (IRCC's 15 leaf bands, ascending)
@@ -78,6 +76,21 @@ class EngineInput:
     shift_sd: float = 0.0  # nominee scores [CRS points]
     level_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (C,)
     tilt_sd: float = 0.0  # tilt of the density inside 501-600 [-]
+    # steady-state eligible share per score; NaN: min(1, conversion * refill_days)
+    cap_share: np.ndarray = field(default_factory=lambda: np.zeros((0, N_SCORES)))  # (C, S)
+    below_from: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))  # (C,) index
+    below_lo: np.ndarray = field(default_factory=lambda: np.ones(0))  # (C,) multiplier bounds
+    below_hi: np.ndarray = field(default_factory=lambda: np.ones(0))  # (C,)
+    tail: np.ndarray = field(default_factory=lambda: np.full((0, 3), np.nan))  # (C, 3)
+    tail_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))  # (C, 2, 2)
+    all_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
+    evt_round: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (R,)
+    reset_shape: np.ndarray = field(default_factory=lambda: np.zeros((0, N_SCORES)))  # (C, S)
+
+    @property
+    def invites_all(self) -> np.ndarray:
+        """(R,) bool: rounds that invite their category's whole eligible stock by design."""
+        return self.all_round | self.evt_round
 
 
 #: Scores 601..1200 (the nominees) are indices 0..599 in reversed order.
@@ -92,7 +105,10 @@ class PathParams:
     inflow share and conversion, ``rate`` (P,) the nominees' expected net inflow and ``shift``
     (P,) moves the nominees' scores [CRS points]. ``tilt`` (P, 100), if not None, multiplies
     the starting candidates and eligible counts at reversed indices 600..699 (scores
-    600..501) (:func:`eeforecast.pool.tilt_factors`, band total kept).
+    600..501) (:func:`eeforecast.pool.tilt_factors`, band total kept). ``below`` (P, C), if not
+    None, multiplies each category's eligible stock and steady-state share below its revealed
+    floor; ``loc`` and ``scale`` (P, C), if not None, are the invite-all categories' tail
+    parameters on the path [CRS points] (:func:`eeforecast.pool.min_cutoff`).
     """
 
     level: np.ndarray
@@ -100,6 +116,9 @@ class PathParams:
     rate: np.ndarray
     shift: np.ndarray
     tilt: np.ndarray | None = None
+    below: np.ndarray | None = None
+    loc: np.ndarray | None = None
+    scale: np.ndarray | None = None
 
     @classmethod
     def none(cls, n_paths: int, n_cat: int) -> PathParams:
@@ -128,6 +147,64 @@ class PathParams:
             tilt,
         )
 
+    def with_subpools(self, eng: EngineInput, rng: np.random.Generator) -> PathParams:
+        """These draws plus the sub-pool draws of the fourth stream (:func:`subpool_draws`).
+
+        A path whose below-floor draw shrinks a category's stock gets its level multiplier
+        raised so that the stock stays at ``level_floor`` times the expected one (the room
+        assumption holds on every path).
+        """
+        below, loc, scale = subpool_draws(eng, rng, self.rate.shape[0])
+        level = self.level
+        if np.any(eng.level_floor > 0):
+            cut = eng.below_from[:, None] <= np.arange(N_SCORES)[None, :]  # (C, S)
+            low = np.where(cut, eng.eligible, 0.0).sum(1)
+            whole = eng.eligible.sum(1)
+            kept = np.divide(
+                whole[None, :] + (below - 1.0) * low[None, :],
+                whole[None, :],
+                out=np.ones_like(below),
+                where=whole[None, :] > 0,
+            )
+            level = np.maximum(level, eng.level_floor[None, :] / np.maximum(kept, 1e-12))
+        return replace(self, level=level, below=below, loc=loc, scale=scale)
+
+
+def subpool_draws(eng: EngineInput, rng: np.random.Generator, n_paths: int) -> tuple:
+    """Per-path draws of the below-floor multipliers and the invite-all tails.
+
+    ``below`` (P, C): log-uniform between ``below_lo`` and ``below_hi`` (1 when they are
+    equal); ``loc``, ``scale`` (P, C): normal around the fitted tail in ``(loc, log scale)``
+    with covariance ``tail_cov`` (the fitted values for a category without a tail).
+    """
+    n_cat = eng.eligible.shape[0]
+    lo, hi = np.log(eng.below_lo), np.log(eng.below_hi)
+    below = np.exp(lo[None, :] + (hi - lo)[None, :] * rng.random((n_paths, n_cat)))
+    u = rng.standard_normal((n_paths, n_cat, 2))
+    loc = np.repeat(eng.tail[None, :, 0], n_paths, axis=0)
+    scale = np.repeat(eng.tail[None, :, 1], n_paths, axis=0)
+    for c in range(n_cat):
+        if np.isfinite(eng.tail[c, 0]) and np.any(eng.tail_cov[c] != 0):
+            chol = np.linalg.cholesky(eng.tail_cov[c] + 1e-12 * np.eye(2))
+            d = u[:, c, :] @ chol.T
+            loc[:, c] = eng.tail[c, 0] + d[:, 0]
+            scale[:, c] = eng.tail[c, 1] * np.exp(d[:, 1])
+    return below, loc, scale
+
+
+#: ``ln E`` at the median of ``E ~ Exp(1)``: the deterministic path's draw for an invite-all
+#: round's cutoff (:func:`eeforecast.pool.min_cutoff`).
+MEDIAN_LOG_E = math.log(math.log(2.0))
+
+
+def gumbel_draws(eng: EngineInput, rng: np.random.Generator | None, n_paths: int) -> np.ndarray:
+    """(P, R) draws of ``ln E``, ``E ~ Exp(1)``, for the invite-all rounds' cutoffs; the median
+    ``ln ln 2`` everywhere when ``rng`` is None (the deterministic path)."""
+    n_rounds = len(eng.days)
+    if rng is None:
+        return np.full((n_paths, n_rounds), MEDIAN_LOG_E)
+    return np.log(rng.standard_exponential((n_paths, n_rounds)))
+
 
 def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
     """Move the nominees' part (reversed indices 0..599 = scores 1200..601) of ``arr`` (..., S)
@@ -147,6 +224,7 @@ def _shift_nominees(arr: np.ndarray, shift: int) -> np.ndarray:
 def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
     """Per-path starting arrays of the numpy engine (shapes (P, S) and (C, P, S))."""
     n_paths = par.rate.shape[0]
+    n_cat = eng.eligible.shape[0]
     total = np.repeat(eng.total[None, :], n_paths, axis=0)
     elig = np.repeat(eng.eligible[:, None, :], n_paths, axis=1)
     m = np.repeat(eng.inflow[None, :], n_paths, axis=0)
@@ -163,28 +241,49 @@ def _path_arrays(eng: EngineInput, par: PathParams) -> dict:
     if par.tilt is not None:  # the shape inside 501-600
         total[:, NOMINEE_CELLS : NOMINEE_CELLS + 100] *= par.tilt
         elig[:, :, NOMINEE_CELLS : NOMINEE_CELLS + 100] *= par.tilt[None, :, :]
+    below = np.ones((n_cat, n_paths, N_SCORES))  # the below-floor multiplier per score
+    if par.below is not None:
+        for c in range(n_cat):
+            below[c, :, eng.below_from[c] :] = par.below[:, c][:, None]
+        elig *= below
     elig = np.minimum(elig * par.level.T[:, :, None], total[None, :, :])
     ref = par.refill.T[:, :, None]  # (C, P, 1)
     ie = np.minimum(eng.inflow_eligible[:, None, :] * ref, 1.0)
     conv = np.minimum(eng.conversion[:, None, :] * ref, 1.0)
     with np.errstate(invalid="ignore"):
         cap = np.where(conv > 0, np.minimum(1.0, conv * eng.refill_days), 0.0)
+    share = eng.cap_share[:, None, :]
+    cap = np.where(np.isnan(share), cap, np.minimum(1.0, share * below))
     return {"total": total, "elig": elig, "m": m, "sd": sd, "ie": ie, "conv": conv, "cap": cap}
 
 
 def run_numpy(
-    eng: EngineInput, invitations: np.ndarray, z: np.ndarray | None, par: PathParams | None = None
+    eng: EngineInput,
+    invitations: np.ndarray,
+    z: np.ndarray | None,
+    par: PathParams | None = None,
+    g: np.ndarray | None = None,
 ) -> dict:
     """The engine in numpy, vectorised over paths (the readable specification).
 
     Parameters
     ----------
-    invitations : (P, R) float array [candidates]
+    invitations : (P, R) float array [candidates]; ignored for the rounds that invite everybody
+        eligible (``eng.all_round``), whose size is the stock on the path.
     z : (P, R, B) standard normals (one per path, round interval and noise band) or None
         (expected inflow).
     par : per-path parameter draws, or None (the parameters as fitted).
+    g : (P, R) draws of ``ln E`` for the invite-all rounds' cutoffs (:func:`gumbel_draws`), or
+        None (the median ``ln ln 2``).
 
     Returns a dict of arrays (P, R).
+
+    Notes
+    -----
+    A round of an invite-all category (``eng.evt_round``) takes its ``n`` candidates from the
+    top like any other, but its cutoff is the lowest of ``n`` draws from the category's lower
+    tail: ``rint(loc - scale ln max(n, 1) + scale g)``, clipped to the category's lowest score
+    and 1200 (:func:`eeforecast.pool.min_cutoff`), with the tie share 1 (everybody is invited).
     """
     n_paths, n_rounds = invitations.shape
     S = N_SCORES
@@ -208,6 +307,10 @@ def run_numpy(
     conv_p, cap_p = arrays["conv"], arrays["cap"]
     rows = np.arange(n_paths)
     converting = [j for j in range(n_cat) if eng.conversion[j].any()]
+    if g is None:
+        g = gumbel_draws(eng, None, n_paths)
+    loc = par.loc if par is not None and par.loc is not None else eng.tail[None, :, 0]
+    scale = par.scale if par is not None and par.scale is not None else eng.tail[None, :, 1]
     out = empty_output(eng, invitations)
     pool = T.sum(axis=1)
     out["start_pool"][:] = pool
@@ -245,16 +348,26 @@ def run_numpy(
         # --- the round: top-n of the category, part of the tie at the cutoff ---
         c = int(eng.cat[r])
         src = T if c < 0 else E[c]
-        n = invitations[:, r]
         cum = np.cumsum(src, axis=1)
-        reached = cum >= (n - 1e-9 * np.maximum(n, 1))[:, None]
+        # A round that takes the whole stock ends at its lowest whole candidate: the score at
+        # which the count from the top reaches the stock less half a candidate (the expected
+        # counts thin out smoothly toward score 0; less than half a candidate is left below).
+        if eng.all_round[r]:  # the round invites everybody eligible: its size is the stock
+            n = cum[:, -1].copy()
+            out["requested"][:, r] = n
+            need = np.maximum(n - 0.5, 0.0)
+        else:
+            n = invitations[:, r]
+            if eng.evt_round[r] and c >= 0:  # a given size of an invite-all round is the stock
+                _reset_stock(eng, E, T, c, cum[:, -1], n, out, r)
+                cum = np.cumsum(src, axis=1)
+            need = n - 1e-9 * np.maximum(n, 1)
+        reached = cum >= need[:, None]
         idx = reached.argmax(axis=1)
         found = reached[rows, idx]
-        if not found.all():
-            # everybody eligible is invited: the cutoff is the lowest score with candidates
-            positive = src > 0
-            last = S - 1 - positive[:, ::-1].argmax(axis=1)
-            idx = np.where(found, idx, last)
+        if not found.all():  # too few eligible (ran dry): everybody eligible is invited
+            whole = cum >= np.maximum(cum[:, -1] - 0.5, 0.0)[:, None]
+            idx = np.where(found, idx, whole.argmax(axis=1))
         kmax = int(idx.max()) + 1
         reach = np.arange(kmax)[None, :] <= idx[:, None]  # the scores this round drew from
         take = np.where(np.arange(kmax)[None, :] < idx[:, None], src[:, :kmax], 0.0)
@@ -279,11 +392,37 @@ def run_numpy(
             ej[reach & (ej < EPS)] = 0.0
         pool = T.sum(axis=1)
         out["cutoff"][:, r] = np.where(invited > 0, MAX_SCORE - idx, S)
+        if eng.evt_round[r]:  # the lowest of n draws from the category's tail
+            lc, sc = loc[:, c], scale[:, c]
+            low = eng.tail[c, 2]
+            drawn = np.rint(lc - sc * np.log(np.maximum(n, 1.0)) + sc * g[:, r])
+            drawn = np.clip(drawn, low, MAX_SCORE).astype(np.int64)
+            out["cutoff"][:, r] = np.where(invited > 0, drawn, S)
+            out["tie"][:, r] = np.where(invited > 0, 1.0, out["tie"][:, r])
         out["invited"][:, r] = invited
         out["pool"][:, r] = pool
         for i, t in enumerate(eng.thresholds):
             out["above"][i, :, r] = T[:, : MAX_SCORE - t + 1].sum(axis=1)
     return out
+
+
+def _reset_stock(eng, E, T, c, stock, n, out, r) -> None:
+    """Set category ``c``'s eligible stock to ``n`` on every path (numpy engine): scaled at every
+    score, or spread like its inflow (``eng.reset_shape``) when empty. What the model lacked
+    (had too many) is recorded as inflow (outflow) of the round's interval, so the ledger holds;
+    other categories stay within the total."""
+    grow = np.divide(n, stock, out=np.zeros_like(stock), where=stock > 0)
+    delta = E[c] * (grow - 1.0)[:, None]
+    empty = (stock <= 0) & (n > 0)
+    delta[empty] = n[empty, None] * eng.reset_shape[c][None, :]
+    E[c] += delta
+    T += delta
+    np.maximum(T, 0.0, out=T)
+    for j in range(E.shape[0]):
+        if j != c:
+            np.minimum(E[j], T, out=E[j])
+    out["inflow"][:, r] += np.maximum(n - stock, 0.0)
+    out["outflow"][:, r] += np.maximum(stock - n, 0.0)
 
 
 def empty_output(eng: EngineInput, invitations: np.ndarray) -> dict:
@@ -295,112 +434,3 @@ def empty_output(eng: EngineInput, invitations: np.ndarray) -> dict:
     out["requested"] = np.array(invitations, dtype=np.float64)
     out["tie"] = np.full((n_paths, n_rounds), np.nan)
     return out
-
-
-def engine_input(state: PoolState, rounds: Sequence[Round], thresholds: Sequence[int]) -> tuple:
-    """Validate and convert a state + rounds to an :class:`EngineInput` and the tracked categories."""
-    total = np.asarray(state.total, dtype=float)
-    if total.shape != (N_SCORES,):
-        raise ParameterError(f"state.total: expected shape ({N_SCORES},), got {total.shape}")
-    if not np.all(np.isfinite(total)) or np.any(total < 0):
-        raise ParameterError("state.total: counts must be finite and >= 0")
-    start = as_day(state.as_of, "state.as_of")
-    tracked: list[str] = []
-    for i, rnd in enumerate(rounds):
-        where = f"round {i + 1} ({rnd.category} on {rnd.date:%Y-%m-%d})"
-        if rnd.date < start:
-            raise ParameterError(f"{where}: date is before the pool state's day {start:%Y-%m-%d}")
-        if i and rnd.date < rounds[i - 1].date:
-            raise ParameterError(f"{where}: rounds must be in date order")
-        if rnd.category != "general" and rnd.category not in tracked:
-            if rnd.category not in state.eligible:
-                known = ", ".join(["general", *sorted(state.eligible)])
-                raise ParameterError(
-                    f"{where}: the pool state of {start:%Y-%m-%d} has no eligible estimate "
-                    f"for category {rnd.category!r}: it has no past rounds with a published "
-                    f"pool snapshot (estimated: {known})"
-                )
-            tracked.append(rnd.category)
-    elig = np.zeros((len(tracked), N_SCORES))
-    ie = np.zeros((len(tracked), N_SCORES))
-    conv = np.zeros((len(tracked), N_SCORES))
-    refill_days = float(getattr(state, "refill_days", math.inf))
-    if not refill_days > 0:
-        raise ParameterError(f"state.refill_days: must be > 0 days, got {refill_days!r}")
-    share = np.divide(1.0, total, out=np.zeros(N_SCORES), where=total > 0)
-    for c, cat in enumerate(tracked):
-        e = np.asarray(state.eligible[cat], dtype=float)
-        if e.shape != (N_SCORES,) or not np.all(np.isfinite(e)) or np.any(e < 0):
-            raise ParameterError(f"state.eligible[{cat!r}]: expected {N_SCORES} finite counts >= 0")
-        elig[c] = np.minimum(e, total)
-        if cat in state.inflow_eligible:
-            f = np.asarray(state.inflow_eligible[cat], dtype=float)
-            if f.shape != (N_SCORES,) or np.any(~(f >= 0) | (f > 1)):
-                raise ParameterError(
-                    f"state.inflow_eligible[{cat!r}]: expected {N_SCORES} shares in 0..1"
-                )
-            ie[c] = f
-        else:  # same eligible share among newcomers as in the stock at that score
-            ie[c] = np.clip(elig[c] * share, 0, 1)
-        k = np.asarray(state.conversion.get(cat, 0.0) if state.conversion else 0.0, dtype=float)
-        if k.shape not in ((), (N_SCORES,)) or np.any(~np.isfinite(k) | (k < 0) | (k > 1)):
-            raise ParameterError(
-                f"state.conversion[{cat!r}]: expected a rate (or {N_SCORES} rates) in 0..1 per "
-                f"day, got {state.conversion.get(cat)!r}"
-            )
-        conv[c] = k
-    with np.errstate(invalid="ignore"):
-        cap = np.where(conv > 0, np.minimum(1.0, conv * refill_days), 0.0)
-    inflow = np.asarray(state.inflow, dtype=float)
-    sd = np.asarray(state.inflow_sd, dtype=float)
-    for name, arr in (("inflow", inflow), ("inflow_sd", sd)):
-        if arr.shape != (N_SCORES,) or not np.all(np.isfinite(arr)):
-            raise ParameterError(f"state.{name}: expected {N_SCORES} finite values")
-    if np.any(sd < 0):
-        raise ParameterError("state.inflow_sd: must be >= 0")
-    ths = []
-    for t in (thresholds,) if np.ndim(thresholds) == 0 else thresholds:  # one score or several
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= MAX_SCORE:
-            raise ParameterError(f"thresholds: expected CRS scores 0..{MAX_SCORE}, got {t!r}")
-        ths.append(int(t))
-    dates = [start, *[r.date for r in rounds]]
-    days = np.diff(np.array([d.value for d in dates], dtype=np.int64)) / 86_400e9
-    cat = np.array(
-        [-1 if r.category == "general" else tracked.index(r.category) for r in rounds],
-        dtype=np.intp,
-    )
-
-    def _sd(value: object, name: str) -> float:
-        v = float(value) if value is not None else 0.0
-        if not (math.isfinite(v) and v >= 0):
-            raise ParameterError(f"state.{name}: expected a finite sd >= 0, got {value!r}")
-        return v
-
-    level_sd = getattr(state, "level_sd", None) or {}
-    refill_sd = getattr(state, "refill_sd", None) or {}
-    lev = np.array([_sd(level_sd.get(c, 0.0), f"level_sd[{c!r}]") for c in tracked])
-    ref = np.array(
-        [0.0 if c == "pnp" else _sd(refill_sd.get(c, 0.0), f"refill_sd[{c!r}]") for c in tracked]
-    )
-    level_floor = getattr(state, "level_floor", None) or {}
-    floor = np.array([_sd(level_floor.get(c, 0.0), f"level_floor[{c!r}]") for c in tracked])
-    eng = EngineInput(
-        total[::-1].copy(),
-        elig[:, ::-1].copy(),
-        inflow[::-1].copy(),
-        sd[::-1].copy(),
-        ie[:, ::-1].copy(),
-        conv[:, ::-1].copy(),
-        cap[:, ::-1].copy(),
-        days,
-        cat,
-        tuple(ths),
-        refill_days,
-        lev.reshape(len(tracked)),
-        ref.reshape(len(tracked)),
-        _sd(refill_sd.get("pnp", 0.0), "refill_sd['pnp']"),
-        _sd(getattr(state, "nominee_shift_sd", 0.0), "nominee_shift_sd"),
-        floor.reshape(len(tracked)),
-        _sd(getattr(state, "tilt_sd", 0.0), "tilt_sd"),
-    )
-    return eng, tracked

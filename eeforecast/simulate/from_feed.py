@@ -44,6 +44,7 @@ __all__ = [
     "replayed_rounds",
     "simulate_feed",
     "start_from",
+    "with_settings",
 ]
 
 #: Largest share of a category's sub-pool that one round takes (the room assumption) [fraction].
@@ -205,6 +206,7 @@ def simulate_feed(
     as_of: object = None,
     pool: PoolModel | None = None,
     room: bool = True,
+    subpools: dict[str, dict] | None = None,
     **kwargs,
 ) -> SimulationResult:
     """Simulate rounds from the pool as it stood on ``as_of``.
@@ -228,6 +230,10 @@ def simulate_feed(
         ``general``). In Monte Carlo with parameter uncertainty the same holds on every path:
         a path's level multiplier is raised to the one at which that round takes 3/4 of the
         expected sub-pool (``PoolState.level_floor``).
+    subpools : dict of str to dict, optional
+        A researcher's settings per category (:meth:`eeforecast.pool.PoolModel.with_subpool`),
+        on top of the schedule's ``[subpool.<category>]`` tables; the result's
+        ``assumptions`` shows them.
     **kwargs
         Passed to :func:`eeforecast.simulate.simulate` (``n_paths``, ``rng``, ``thresholds``
         ...).
@@ -238,10 +244,17 @@ def simulate_feed(
     snapshot's day up to ``as_of`` are replayed first with their actual invitations (they are
     marked ``replayed`` and left out of :meth:`SimulationResult.to_frame` by default), and the
     expected inflow (or, in Monte Carlo, random inflow) since the snapshot is added. Past rounds
-    of a category the pool state does not estimate are skipped with a warning.
+    of a category the pool state does not estimate are skipped with a warning. A stale
+    category (no round in the last 12 months) is simulated when the schedule names it; the
+    ``assumptions`` frame says it is stale.
     """
-    state, rounds = prepare(start_from(source, pool=pool, as_of=as_of), schedule, room)
-    return simulate(state, rounds, **kwargs)
+    start = start_from(source, pool=pool, as_of=as_of)
+    settings = Schedule(subpools={**getattr(schedule, "subpools", {}), **(subpools or {})})
+    start = with_settings(start, settings)
+    state, rounds = prepare(start, schedule, room)
+    result = simulate(state, rounds, **kwargs)
+    result.assumptions = start.pool.assumptions([r.category for r in rounds])
+    return result
 
 
 def conditional_cutoff(
@@ -299,7 +312,18 @@ def conditional_cutoff(
     when = start.day if date is None else as_day(date, "date")
     rnd = Round.make(when, category, size, where="hypothetical round")
     state, rounds = prepare(start, [rnd], room)
-    return simulate(state, rounds, n_paths=as_n_paths(n_paths), rng=rng, **kwargs)
+    result = simulate(state, rounds, n_paths=as_n_paths(n_paths), rng=rng, **kwargs)
+    result.assumptions = start.pool.assumptions([r.category for r in rounds])
+    return result
+
+
+def with_settings(start: Start, schedule) -> Start:
+    """``start`` with the schedule's ``[subpool.<category>]`` settings applied to its pool (the
+    start itself when it has none)."""
+    model = start.pool.with_subpools(getattr(schedule, "subpools", None))
+    if model is start.pool:
+        return start
+    return replace(start, pool=model, state=model.state(as_of=start.state.as_of))
 
 
 def cutoff_by_size(
@@ -356,9 +380,13 @@ def cutoff_by_size(
         One row per size, ascending: ``category, date, invitations`` [candidates], ``cutoff``
         and ``cutoff_lo_<L>, cutoff_hi_<L>`` [CRS points] (median and interval over paths),
         ``invited`` (median over paths) [candidates], below ``invitations`` when the round ran
-        out of eligible candidates in most paths, and ``exhausted_share``, the share of paths in
-        which it ran out [fraction] (such a round invites everybody eligible: its cutoff on that
-        path is the lowest score among them).
+        out of eligible candidates in most paths, ``exhausted_share``, the share of paths in
+        which it invited everybody eligible, and ``dry_share``, the share in which it did so
+        because it was asked for more (ran dry) [fraction]. Such a round's cutoff on that path
+        is the score of the lowest whole candidate among them. A PNP round in the invite-all
+        regime always invites everybody (its size is the stock, ``exhausted_share`` 1,
+        ``dry_share`` 0). The sub-pool assumptions are those of the pool model
+        (:meth:`eeforecast.pool.PoolModel.assumptions`).
 
     Raises
     ------
@@ -442,12 +470,12 @@ def cutoff_by_size(
         row = res.to_frame(levels, replayed=True).iloc[-1]
         keep = ["category", "date", "invitations", "cutoff"]
         keep += [c for c in row.index if c.startswith(("cutoff_lo_", "cutoff_hi_"))]
-        short = res.invited[:, -1] < res.requested[:, -1] - 0.5
         rows.append(
             {
                 **row[keep].to_dict(),
                 "invited": float(np.median(res.invited[:, -1])),
-                "exhausted_share": float(np.mean(short)),
+                "exhausted_share": float(np.mean(res.exhausted[:, -1])),
+                "dry_share": float(np.mean(res.dry[:, -1])),
             }
         )
     return pd.DataFrame(rows)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..scores import MAX_SCORE, N_SCORES
-from .engine import EPS, NOISE_BANDS, EngineInput, PathParams, empty_output
+from .engine import EPS, NOISE_BANDS, EngineInput, PathParams, empty_output, gumbel_draws
 
 __all__ = ["compiled_kernel", "kernel", "run_numba"]
 
@@ -46,6 +46,18 @@ def kernel(
     above,
     start_pool,
     tie,
+    cap_share,
+    below_from,
+    below,
+    use_below,
+    tail,
+    locp,
+    scalep,
+    g,
+    all_round,
+    evt_round,
+    requested,
+    reset_shape,
 ):  # pragma: no cover
     """The engine for one path at a time, in loops (compiled with numba).
 
@@ -53,7 +65,8 @@ def kernel(
     cutoffs); the pool is carried by its ledger (``pool + inflow - outflow - invited``) instead
     of being re-summed. The category updates are separate loops so that they vectorise.
     Each path starts from the parameters drawn for it (``lev``, ``refm``, ``rate``, ``shift``,
-    ``tilt`` if ``use_tilt``; see :class:`PathParams`), applied as in :func:`_path_arrays`.
+    ``tilt`` if ``use_tilt``, ``below`` if ``use_below``; see :class:`PathParams`), applied as
+    in :func:`_path_arrays`; ``g`` holds the invite-all rounds' draws of ``ln E``.
     """
     S = total.shape[0]
     C = elig.shape[0]
@@ -108,12 +121,22 @@ def kernel(
         for c in range(C):
             lv = lev[p, c]
             rf = refm[p, c]
+            bm = below[p, c] if use_below else 1.0
+            bf = below_from[c]
             for k in range(S):
-                E[c, k] = min(E[c, k] * lv, T[k])
+                e = E[c, k]
+                mult = bm if k >= bf else 1.0
+                if use_below:
+                    e = e * mult
+                E[c, k] = min(e * lv, T[k])
                 iep[c, k] = min(ie[c, k] * rf, 1.0)
                 ck = min(conv[c, k] * rf, 1.0)
                 convp[c, k] = ck
-                cap[c, k] = min(1.0, ck * refill_days) if ck > 0 else 0.0
+                cs = cap_share[c, k]
+                if cs != cs:  # NaN: the share that conversion reaches in refill_days
+                    cap[c, k] = min(1.0, ck * refill_days) if ck > 0 else 0.0
+                else:
+                    cap[c, k] = min(1.0, cs * mult)
         pool = 0.0
         for k in range(S):
             pool += T[k]
@@ -152,7 +175,31 @@ def kernel(
                 pool = pool + gained - lost
             c = cat[r]
             n = inv[p, r]
-            thr = n - 1e-9 * max(n, 1.0)
+            if all_round[r]:  # everybody eligible: the size is the stock
+                n = 0.0
+                for k in range(S):
+                    n += T[k] if c < 0 else E[c, k]
+                requested[p, r] = n
+            elif evt_round[r] and c >= 0:  # a given size of an invite-all round is the stock
+                stock = 0.0
+                for k in range(S):
+                    stock += E[c, k]
+                grow = n / stock if stock > 0 else 0.0
+                for k in range(S):
+                    if stock <= 0 and n > 0:
+                        dlt = n * reset_shape[c, k]
+                    else:
+                        dlt = E[c, k] * (grow - 1.0)
+                    E[c, k] = E[c, k] + dlt
+                    T[k] = max(T[k] + dlt, 0.0)
+                    for j in range(C):
+                        if j != c:
+                            E[j, k] = min(E[j, k], T[k])
+                inflow[p, r] += max(n - stock, 0.0)
+                outflow[p, r] += max(stock - n, 0.0)
+                pool += n - stock
+            # a round taking the whole stock ends at its lowest whole candidate (engine.py)
+            thr = max(n - 0.5, 0.0) if all_round[r] else n - 1e-9 * max(n, 1.0)
             cum = 0.0
             idx = -1
             if c < 0:
@@ -167,15 +214,15 @@ def kernel(
                     if cum >= thr:
                         idx = k
                         break
-            if idx < 0:  # too few eligible: all are invited
-                idx = 0
-                for k in range(S - 1, -1, -1):
-                    if (T[k] if c < 0 else E[c, k]) > 0:
+            if idx < 0:  # too few eligible (ran dry): everybody eligible is invited
+                half = max(cum - 0.5, 0.0)
+                idx = S - 1
+                cum = 0.0
+                for k in range(S):
+                    cum += T[k] if c < 0 else E[c, k]
+                    if cum >= half:
                         idx = k
                         break
-                cum = 0.0
-                for k in range(idx + 1):
-                    cum += T[k] if c < 0 else E[c, k]
             at = T[idx] if c < 0 else E[c, idx]
             excl = cum - at
             part = min(max(n - excl, 0.0), at)
@@ -213,6 +260,13 @@ def kernel(
                         E[j, k] = e if e >= EPS else 0.0
             pool -= got
             cutoff[p, r] = S - 1 - idx if got > 0 else S
+            if evt_round[r] and got > 0:  # the lowest of n draws from the category's tail
+                lc = locp[p, c]
+                sc = scalep[p, c]
+                drawn = np.rint(lc - sc * math.log(max(n, 1.0)) + sc * g[p, r])
+                drawn = min(max(drawn, tail[c, 2]), S - 1.0)
+                cutoff[p, r] = int(drawn)
+                tie[p, r] = 1.0
             invited[p, r] = got
             pool_out[p, r] = pool
             for i in range(t_k.shape[0]):
@@ -241,13 +295,22 @@ _BAND_START = np.array([MAX_SCORE - hi for lo, hi in reversed(NOISE_BANDS)] + [N
 
 
 def run_numba(
-    eng: EngineInput, invitations: np.ndarray, z: np.ndarray | None, par: PathParams | None = None
+    eng: EngineInput,
+    invitations: np.ndarray,
+    z: np.ndarray | None,
+    par: PathParams | None = None,
+    g: np.ndarray | None = None,
 ) -> dict:
     kernel = compiled_kernel()
     out = empty_output(eng, invitations)
     n_paths, n_rounds = invitations.shape
+    n_cat = eng.eligible.shape[0]
     if par is None:
-        par = PathParams.none(n_paths, eng.eligible.shape[0])
+        par = PathParams.none(n_paths, n_cat)
+    if g is None:
+        g = gumbel_draws(eng, None, n_paths)
+    loc = par.loc if par.loc is not None else np.repeat(eng.tail[None, :, 0], n_paths, 0)
+    scale = par.scale if par.scale is not None else np.repeat(eng.tail[None, :, 1], n_paths, 0)
     zz = z if z is not None else np.zeros((1, 1, 1))
     t_k = np.array([MAX_SCORE - t + 1 for t in eng.thresholds], dtype=np.int64)
     kernel(
@@ -279,5 +342,17 @@ def run_numba(
         out["above"],
         out["start_pool"],
         out["tie"],
+        np.ascontiguousarray(eng.cap_share, float),
+        np.ascontiguousarray(eng.below_from, np.int64),
+        np.ascontiguousarray(par.below if par.below is not None else np.ones((1, n_cat)), float),
+        par.below is not None,
+        np.ascontiguousarray(eng.tail, float),
+        np.ascontiguousarray(loc, float),
+        np.ascontiguousarray(scale, float),
+        np.ascontiguousarray(g, float),
+        np.ascontiguousarray(eng.all_round, np.bool_),
+        np.ascontiguousarray(eng.evt_round, np.bool_),
+        out["requested"],
+        np.ascontiguousarray(eng.reset_shape, float),
     )
     return out

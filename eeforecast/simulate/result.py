@@ -13,10 +13,17 @@ from ..checks import LEVELS
 from ..scores import MAX_SCORE
 from .schedule import Round
 
-__all__ = ["DRY_SHARE", "SimulationResult"]
+__all__ = ["DRY_SHARE", "SimulationResult", "assumptions_text"]
 
 #: A round running dry on more than this share of the paths is warned about [fraction].
 DRY_SHARE = 0.05
+
+
+def assumptions_text(frame: pd.DataFrame) -> str:
+    """The assumptions frame of a simulation as indented text under a heading."""
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        body = frame.to_string(index=False)
+    return "Sub-pool assumptions\n" + "\n".join("  " + line for line in body.splitlines())
 
 
 def _quantile(values: np.ndarray, q: float) -> np.ndarray:
@@ -57,6 +64,14 @@ class SimulationResult:
         by profile time reached that far); NaN when nobody was invited [fraction 0..1].
     deterministic : bool
         True for the single expected path.
+    invites_all : numpy.ndarray of bool, (n_rounds,) or None
+        Rounds that invite their category's whole eligible stock by design (``invitations =
+        "all"``, or a category in the invite-all regime such as PNP since 2025-04): inviting
+        everybody is then the round, not a shortfall.
+    assumptions : pandas.DataFrame or None
+        What the simulation assumed about each category's sub-pool, one row per category
+        (:meth:`eeforecast.pool.PoolModel.assumptions`); set by
+        :func:`eeforecast.simulate.simulate_feed`.
     """
 
     rounds: list[Round]
@@ -71,9 +86,11 @@ class SimulationResult:
     requested: np.ndarray | None = None
     tie: np.ndarray | None = None
     deterministic: bool = True
+    invites_all: np.ndarray | None = None
+    assumptions: pd.DataFrame | None = None
 
     @classmethod
-    def _build(cls, rounds, arrays, start, *, deterministic, thresholds):
+    def _build(cls, rounds, arrays, start, *, deterministic, thresholds, invites_all=None):
         above = arrays["above"]
         return cls(
             rounds=list(rounds),
@@ -88,6 +105,9 @@ class SimulationResult:
             requested=arrays["requested"],
             tie=arrays["tie"],
             deterministic=deterministic,
+            invites_all=(
+                np.zeros(len(rounds), bool) if invites_all is None else np.asarray(invites_all)
+            ),
         )
 
     @property
@@ -101,10 +121,23 @@ class SimulationResult:
         return self.cutoff.shape[1]
 
     @property
+    def _by_design(self) -> np.ndarray:
+        if self.invites_all is None:
+            return np.zeros(self.n_rounds, dtype=bool)
+        return np.asarray(self.invites_all, dtype=bool)
+
+    @property
     def dry(self) -> np.ndarray:
         """(n_paths, n_rounds) bool: the round ran dry on that path, i.e. invited fewer than it
-        was asked (everybody eligible was invited)."""
-        return self.invited < self.requested - 0.5
+        was asked because everybody eligible was invited (a shortfall). Rounds that invite
+        everybody by design (``invites_all``) never run dry."""
+        return (self.invited < self.requested - 0.5) & ~self._by_design[None, :]
+
+    @property
+    def exhausted(self) -> np.ndarray:
+        """(n_paths, n_rounds) bool: the round invited everybody eligible on that path, by
+        design (``invites_all``) or because it ran dry (:attr:`dry`)."""
+        return self.dry | self._by_design[None, :]
 
     def to_frame(self, levels: Sequence[int] = LEVELS, *, replayed: bool = False) -> pd.DataFrame:
         """One row per round, the medians over paths and, with several paths, their quantiles.
@@ -113,11 +146,16 @@ class SimulationResult:
         cutoff_hi_<L>`` [CRS points]; ``pool`` and each ``above_<T>`` (candidates left with a
         score >= T after the round) with their ``_lo_<L>``/``_hi_<L>`` [candidates];
         ``invited`` (less than asked when the round ran dry) with its ``_lo_<L>``/``_hi_<L>``
-        [candidates] and ``dry_share``, the share of paths on which the round ran dry
-        [fraction]. When a schedule filled categories in at their recent pace, ``filled`` (after
-        ``invitations``) marks their rounds. ``replayed=True`` keeps the replayed past rounds
-        (column ``replayed``); by default only the rounds asked for are returned, in the order
-        held, so row ``i`` is the ``i``-th round asked for.
+        [candidates]; ``invites_all`` (the round invites everybody eligible by design, e.g. PNP
+        in the invite-all regime: ``invitations`` is then the median stock), ``exhausted_share``
+        (the share of paths on which the round invited everybody eligible) and ``dry_share``
+        (the share on which it did so because it was asked for more: ran dry) [fraction]. A
+        round's cutoff on a path where it invited everybody is the score of its lowest whole
+        candidate; where nobody was eligible it is missing, never 0. When a schedule filled categories in at
+        their recent pace, ``filled`` (after ``invitations``) marks their rounds.
+        ``replayed=True`` keeps the replayed past rounds (column ``replayed``); by default only
+        the rounds asked for are returned, in the order held, so row ``i`` is the ``i``-th round
+        asked for.
         """
         cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
         frame = pd.DataFrame(
@@ -139,6 +177,8 @@ class SimulationResult:
             for level, a in bounds:
                 frame[f"{name}_lo_{level}"] = np.quantile(arr, a, axis=0, method="inverted_cdf")
                 frame[f"{name}_hi_{level}"] = np.quantile(arr, 1 - a, axis=0, method="inverted_cdf")
+        frame["invites_all"] = self._by_design
+        frame["exhausted_share"] = self.exhausted.mean(axis=0)
         frame["dry_share"] = self.dry.mean(axis=0)
         if any(r.filled for r in self.rounds):
             frame.insert(3, "filled", [r.filled for r in self.rounds])
@@ -215,8 +255,14 @@ class SimulationResult:
             f"  invited    {float(np.median(self.invited.sum(axis=1))):,.0f} (median total)",
         ]
         with pd.option_context("display.width", 200, "display.max_columns", None):
-            table = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:,.0f}")
-        return "\n".join(head) + "\n\n" + table
+            frame = self.to_frame()
+            for col in ("exhausted_share", "dry_share"):
+                frame[col] = [f"{v:.0%}" for v in frame[col]]
+            table = frame.to_string(index=False, float_format=lambda v: f"{v:,.0f}")
+        text = "\n".join(head) + "\n\n" + table
+        if self.assumptions is not None and len(self.assumptions):
+            text += "\n\n" + assumptions_text(self.assumptions)
+        return text
 
     def __str__(self) -> str:
         return self.summary()

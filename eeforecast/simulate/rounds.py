@@ -23,10 +23,11 @@ class Invitations:
 
     Parameters
     ----------
-    dist : {"fixed", "normal", "uniform", "choice"}
+    dist : {"fixed", "normal", "uniform", "choice", "all"}
         ``fixed``: always ``value``; ``normal``: ``mean``, ``sd``, rounded to the nearest integer
         and floored at 1; ``uniform``: integers ``low..high`` inclusive; ``choice``: one of
-        ``values`` with probabilities ``p`` (equal if omitted).
+        ``values`` with probabilities ``p`` (equal if omitted); ``all`` (written ``"all"``):
+        every candidate eligible on the path, whatever their number (the engine sets it).
     params : tuple of (name, value)
         The distribution's parameters [candidates].
 
@@ -44,6 +45,8 @@ class Invitations:
         """From an ``int`` (fixed) or a mapping such as ``{dist="normal", mean=3000, sd=500}``."""
         if isinstance(spec, Invitations):
             return spec
+        if isinstance(spec, str) and spec == "all":
+            return cls("all", ())
         if not isinstance(spec, Mapping):
             return cls("fixed", (("value", _size(spec, where)),))
         spec = dict(spec)
@@ -104,7 +107,7 @@ class Invitations:
     def random(self) -> bool:
         """Whether the count is drawn (not fixed)."""
         p = self._p
-        if self.dist == "fixed":
+        if self.dist in ("fixed", "all"):
             return False
         if self.dist == "normal":
             return p["sd"] > 0
@@ -113,8 +116,10 @@ class Invitations:
         return len(set(p["values"])) > 1
 
     def expected(self) -> float:
-        """The expected count [candidates]."""
+        """The expected count [candidates] (0 for ``all``: the engine counts the stock)."""
         p = self._p
+        if self.dist == "all":
+            return 0.0
         if self.dist == "fixed":
             return p["value"]
         if self.dist == "normal":
@@ -126,6 +131,8 @@ class Invitations:
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` draws as float64 whole numbers >= 1 [candidates]."""
         p = self._p
+        if self.dist == "all":
+            return np.zeros(size)
         if self.dist == "fixed":
             return np.full(size, p["value"])
         if self.dist == "normal":
@@ -136,6 +143,8 @@ class Invitations:
 
     def __str__(self) -> str:
         p = self._p
+        if self.dist == "all":
+            return "all"
         if self.dist == "fixed":
             return f"{p['value']:.0f}"
         if self.dist == "choice":

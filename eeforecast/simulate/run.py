@@ -13,7 +13,8 @@ from ..checks import as_day, as_generator, as_n_paths
 from ..errors import ParameterError
 from ..pool import PoolState
 from ..progress import bar as progress_bar
-from .engine import NOISE_BANDS, EngineInput, PathParams, engine_input, run_numpy
+from .engine import NOISE_BANDS, EngineInput, PathParams, gumbel_draws, run_numpy
+from .inputs import engine_input
 from .kernel import compiled_kernel, run_numba
 from .result import SimulationResult
 from .schedule import Round, Schedule
@@ -21,10 +22,10 @@ from .schedule import Round, Schedule
 __all__ = ["as_rounds", "simulate"]
 
 
-def _run_paths(eng: EngineInput, invitations: np.ndarray, z, engine: str, par=None) -> dict:
+def _run_paths(eng: EngineInput, invitations: np.ndarray, z, engine: str, par=None, g=None) -> dict:
     """Run the rounds for a block of paths with the chosen back end."""
     run = run_numba if engine == "numba" else run_numpy
-    return run(eng, invitations, z, par)
+    return run(eng, invitations, z, par, g)
 
 
 #: Runs of this many Monte Carlo paths or more show a progress bar on a terminal [paths].
@@ -43,10 +44,12 @@ def _chunk_task(
 ) -> dict:
     """One block of Monte Carlo paths (module level so that executors can pickle it).
 
-    Three streams are spawned from ``seed``: sizes, inflow noise and parameters (the first two
-    are those of a run without parameter uncertainty, which is therefore unchanged).
+    Four streams are spawned from ``seed``: sizes, inflow noise, parameters (the first two
+    are those of a run without parameter uncertainty, which is therefore unchanged) and the
+    sub-pool draws (invite-all cutoffs; with parameter uncertainty, the below-floor shares and
+    the tails), added last so that the first three are unchanged.
     """
-    size_seed, noise_seed, param_seed = seed.spawn(3)
+    size_seed, noise_seed, param_seed, subpool_seed = seed.spawn(4)
     size_rng = np.random.default_rng(size_seed)
     inv = np.empty((n, len(specs)))
     for r, spec in enumerate(specs):
@@ -55,9 +58,12 @@ def _chunk_task(
     if random_inflow and np.any(eng.inflow_sd > 0):
         z = np.random.default_rng(noise_seed).standard_normal((n, len(specs), len(NOISE_BANDS)))
     par = None
+    subpool_rng = np.random.default_rng(subpool_seed)
+    g = gumbel_draws(eng, subpool_rng, n)
     if parameter_uncertainty:
         par = PathParams.draw(eng, np.random.default_rng(param_seed), n)
-    return _run_paths(eng, inv, z, engine, par)
+        par = par.with_subpools(eng, subpool_rng)
+    return _run_paths(eng, inv, z, engine, par, g)
 
 
 def as_rounds(schedule: Schedule | Iterable[Round], start: pd.Timestamp) -> list[Round]:
@@ -207,7 +213,12 @@ def simulate(
     if n_paths is None:
         det = _run_paths(eng, expected, None, engine)
         return SimulationResult._build(
-            rounds, det, start, deterministic=True, thresholds=eng.thresholds
+            rounds,
+            det,
+            start,
+            deterministic=True,
+            thresholds=eng.thresholds,
+            invites_all=eng.invites_all,
         )
     n_paths = as_n_paths(n_paths)  # at most MAX_PATHS: refused with the memory it would take
     if not isinstance(chunk_paths, (int, np.integer)) or chunk_paths < 1:
@@ -257,5 +268,10 @@ def simulate(
     }
     merged["start_pool"] = np.concatenate([p["start_pool"] for p in parts])
     return SimulationResult._build(
-        rounds, merged, start, deterministic=False, thresholds=eng.thresholds
+        rounds,
+        merged,
+        start,
+        deterministic=False,
+        thresholds=eng.thresholds,
+        invites_all=eng.invites_all,
     )

@@ -12,7 +12,7 @@ from ..checks import as_generator
 from ..data import Feed
 from ..errors import ParameterError
 from ..pool import PoolModel, PoolState
-from .from_feed import prepare, start_from
+from .from_feed import prepare, start_from, with_settings
 from .result import SimulationResult
 from .run import simulate
 from .schedule import Round, Schedule
@@ -72,10 +72,13 @@ def run_scenarios(
         if not isinstance(state, PoolState):
             raise ParameterError(f"state: expected a PoolState, got {type(state).__name__}")
         starts = [state] * len(items)
+        models = [None] * len(items)
     else:
         begin = start_from(source, pool=pool, as_of=as_of)
-        prepared = [prepare(begin, s, room) for s in items]
+        begins = [with_settings(begin, s) for s in items]  # each scenario's [subpool] tables
+        prepared = [prepare(b, s, room) for b, s in zip(begins, items, strict=True)]
         starts, items = [p[0] for p in prepared], [p[1] for p in prepared]
+        models = [b.pool for b in begins]
     gen = as_generator(rng)
     seeds = np.random.SeedSequence(gen.integers(0, 2**63, size=4).tolist()).spawn(len(items))
     if common_random_numbers and seeds:
@@ -92,4 +95,7 @@ def run_scenarios(
             for st, s, seed in zip(starts, items, seeds, strict=True)
         ]
         results = [f.result() for f in futures]
+    for res, model in zip(results, models, strict=True):
+        if model is not None:
+            res.assumptions = model.assumptions([r.category for r in res.rounds])
     return dict(zip(keys, results, strict=True)) if keys is not None else results

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 from ..checks import as_day, as_model_day, as_positive, as_slug
 from ..errors import ParameterError
 from ..files import read_file
+from ..pool import parse_subpool_table
 from .calendar import Cadence, weekend_days
 from .rounds import Invitations, Round, parse_draw
 
@@ -244,6 +245,10 @@ class Schedule:
         :func:`eeforecast.forecast.with_recent_pace`, which :func:`eeforecast.projection.project` and the
         scenario functions call; their rounds are marked ``filled``). ``None``: they hold no
         round.
+    subpools : dict of str to dict
+        A researcher's sub-pool settings per category for a sensitivity run
+        (:func:`eeforecast.pool.parse_subpool_table`, applied with
+        :meth:`eeforecast.pool.PoolModel.with_subpools`); empty: the fitted sub-pools.
 
     Examples
     --------
@@ -259,6 +264,7 @@ class Schedule:
     rules: tuple[Rule, ...] = ()
     budgets: tuple[Budget, ...] = ()
     fill: str | None = None
+    subpools: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if self.fill not in FILLS:
@@ -270,14 +276,15 @@ class Schedule:
         (``category, invitations, to``, optional ``from``, and a cadence: ``every`` with an
         optional ``weekday``, or ``monthly``; optional ``business_days``, ``skip_holidays``),
         ``budget`` (``category, total, to``, optional ``from``, ``max_size``, and a cadence) and
-        a table ``defaults`` (``fill``), as in the TOML file."""
+        a table ``defaults`` (``fill``), as in the TOML file, and optional ``subpool`` tables:
+        a researcher's settings per category (:func:`eeforecast.pool.parse_subpool_table`)."""
         if not isinstance(data, Mapping):
             raise ParameterError("schedule: expected a table with 'round' and/or 'rule' lists")
-        unknown = set(data) - {"round", "rule", "budget", "defaults"}
+        unknown = set(data) - {"round", "rule", "budget", "defaults", "subpool"}
         if unknown:
             raise ParameterError(
                 f"schedule: unknown key(s) {sorted(unknown)}; expected [[round]], [[rule]], "
-                "[[budget]] and [defaults]"
+                "[[budget]], [defaults] and [subpool.<category>]"
             )
         rounds = []
         for i, item in enumerate(_as_list(data.get("round", []), "round")):
@@ -335,7 +342,8 @@ class Schedule:
                 f'defaults.fill: expected "recent" (left-out categories keep their recent '
                 f"pace), got {fill!r}"
             )
-        return cls(tuple(rounds), tuple(rules), tuple(budgets), fill)
+        subpools = parse_subpool_table(data["subpool"]) if "subpool" in data else {}
+        return cls(tuple(rounds), tuple(rules), tuple(budgets), fill, subpools)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Schedule:
@@ -373,6 +381,9 @@ class Schedule:
             monthly = {day = 15}
             from = "2026-01-01"
             to = "2026-12-31"
+
+            [subpool.cec]     # optional: a sub-pool set or bounded for a sensitivity run
+            share_below = {low = 0.2, high = 0.5}
         """
         path = Path(path)
         try:
@@ -424,6 +435,7 @@ class Schedule:
             self.rules + other.rules,
             self.budgets + other.budgets,
             self.fill or other.fill,
+            {**self.subpools, **other.subpools},
         )
 
     @property
