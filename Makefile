@@ -13,7 +13,7 @@ SEED   ?= 20251217
 PIPELINE_OPTS := $(if $(AS_OF),--as-of $(AS_OF)) $(if $(SOURCE),--source '$(SOURCE)')
 
 .DEFAULT_GOAL := help
-.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest odds-backtest scenarios notebooks docs clean
+.PHONY: help install data forecast test test-fast lint bench evaluate replay backtest odds-backtest scenarios fuzz notebooks docs clean
 
 help: ## Show this menu
 	@echo "eeforecast — Express Entry pool model and forecasts"
@@ -65,6 +65,9 @@ odds-backtest: $(STAMP) ## Backtest of the odds at monthly origins 2023-2025 aga
 
 scenarios: $(STAMP) ## The policy questions of notebook 04 on the bundled data (writes docs/results/scenarios.md)
 	$(PY) scripts/policy_scenarios.py --write-results
+
+fuzz: $(STAMP) ## Every adversarial case through every command (writes docs/results/fuzz.md; ~30 min)
+	$(PY) tests/fuzz/explore.py --write-results
 
 notebooks: $(STAMP) ## Execute the notebooks and save executed copies in notebooks/executed/
 	$(PY) scripts/run_notebooks.py notebooks notebooks/executed

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checks import LEVELS, as_levels, as_whole
+from .checks import LEVELS, MAX_WEEKS, as_levels, as_whole
 from .data import Feed
 from .errors import ParameterError
 from .pool import PoolModel
@@ -138,7 +138,7 @@ def backlog(
     by its average net fall per week over the projection; it assumes today's pace (schedule and
     inflow) continues.
     """
-    weeks = as_whole(weeks, "weeks")
+    weeks = as_whole(weeks, "weeks", maximum=MAX_WEEKS)
     thresholds = tuple(sorted({int(t) for t in thresholds}))
     for t in thresholds:
         if not 0 <= t <= MAX_SCORE:

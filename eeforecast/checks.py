@@ -7,6 +7,7 @@ with the same words.
 
 ================  ==========================================================================
 ``as_day``        a day: ``YYYY-MM-DD`` strings or date objects, never a guess
+``as_model_day``  a day the models run on: ``as_day`` within FIRST_DAY..LAST_DAY
 ``as_generator``  ``rng``: a seed, a numpy Generator, a SeedSequence or None
 ``as_whole``      a whole number with a lower bound (``horizon``, ``weeks``, ``calibration_days``)
 ``as_n_paths``    ``n_paths``: None (the deterministic path) or a number of Monte Carlo paths
@@ -16,7 +17,29 @@ with the same words.
 ``as_span``       a span of time written ``"6m"``, ``"26w"``, ``"90d"`` or ``"1y"``
 ``as_months``     a monthly span written ``"24m"`` or ``"2y"``, as a number of months
 ``as_positive``   a number > 0 (schedule sizes)
+``as_bounded``    a finite number in a range (``timeout``, ``max_bytes``)
 ================  ==========================================================================
+
+Bounds
+------
+Every numeric argument and every count or day read from a file has a bound, set here and listed
+in the docs (``docs/methods/robustness.md``): a value beyond it is refused with one line naming
+the argument or field, before any computation, rather than left to overflow, wrap, hang or run
+out of memory later.
+
+=======================  ===============================================================
+:data:`FIRST_DAY`,       days the package handles: 2000-01-01 .. 2100-12-31 (IRCC's first
+:data:`LAST_DAY`         round is of 2015-01-31; far inside pandas' 1677..2262 range)
+:data:`MAX_COUNT`        a count in a feed field: 10,000,000 candidates (the whole pool
+                         has never held 300,000; IRCC's largest round invited 27,332)
+:data:`MAX_INVITATIONS`  a simulated round: 1,000,000 invitations
+:data:`MAX_PATHS`        Monte Carlo paths: 100,000 (:func:`paths_memory` estimates memory)
+:data:`MAX_HORIZON`      rounds ahead per category: 100
+:data:`MAX_WEEKS`        weeks projected: 520 (ten years)
+:data:`MAX_EVERY`        days between a rule's rounds: 3,660
+:data:`MAX_FILE_BYTES`   a file read (feed or schedule): 100,000,000 bytes
+:data:`MAX_TIMEOUT`      network timeout of ``update``: 0.1 .. 3,600 s
+=======================  ===============================================================
 """
 
 from __future__ import annotations
@@ -33,10 +56,23 @@ from .errors import ParameterError
 from .scores import MAX_SCORE
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
     "LEVELS",
+    "MAX_COUNT",
+    "MAX_EVERY",
+    "MAX_FILE_BYTES",
+    "MAX_HORIZON",
+    "MAX_INVITATIONS",
+    "MAX_PATHS",
     "MAX_SPAN_DAYS",
+    "MAX_TIMEOUT",
+    "MAX_WEEKS",
+    "MIN_TIMEOUT",
+    "as_bounded",
     "as_day",
     "as_generator",
+    "as_model_day",
     "as_levels",
     "as_months",
     "as_n_paths",
@@ -47,7 +83,32 @@ __all__ = [
     "as_span",
     "as_whole",
     "is_slug",
+    "paths_memory",
+    "short_number",
 ]
+
+#: First day the package handles (as-of days, round days, schedule days, feed dates).
+FIRST_DAY = pd.Timestamp("2000-01-01")
+#: Last day the package handles.
+LAST_DAY = pd.Timestamp("2100-12-31")
+#: Largest count accepted in a feed field (invitations, a band, a total) [candidates].
+MAX_COUNT = 10_000_000
+#: Largest simulated round [candidates].
+MAX_INVITATIONS = 1_000_000
+#: Most Monte Carlo paths of one run [paths].
+MAX_PATHS = 100_000
+#: Most rounds ahead per category of a forecast or backtest [rounds].
+MAX_HORIZON = 100
+#: Most weeks of a backlog projection [weeks].
+MAX_WEEKS = 520
+#: Most days between the rounds of a schedule rule [days].
+MAX_EVERY = 3_660
+#: Largest file read whole (an IRCC feed, a schedule) [bytes].
+MAX_FILE_BYTES = 100_000_000
+#: Shortest network timeout of ``update`` [s].
+MIN_TIMEOUT = 0.1
+#: Longest network timeout of ``update`` [s].
+MAX_TIMEOUT = 3_600.0
 
 #: A day written YYYY-MM-DD, optionally followed by a time ("2025-06-30 00:00:00", ISO "T").
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
@@ -90,13 +151,54 @@ def as_day(value: object, name: str) -> pd.Timestamp:
     if ok:
         try:
             day = pd.Timestamp(value.strip() if isinstance(value, str) else value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+            if isinstance(value, str | _dt.date) and _year(value) is not None:
+                raise ParameterError(
+                    f"{name}: {value!r} is outside the days pandas can hold (1677-09-22 to "
+                    "2262-04-11)"
+                ) from None
             day = pd.NaT
     if pd.isna(day):
         raise ParameterError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
     if day.tzinfo is not None:
         day = day.tz_convert(None)
     return day.normalize()
+
+
+def as_model_day(value: object, name: str) -> pd.Timestamp:
+    """A day the models run on (an as-of day, a round's day, a schedule's days): :func:`as_day`
+    within :data:`FIRST_DAY` .. :data:`LAST_DAY`.
+
+    A day far outside the feed's years is refused here, naming the argument, rather than left
+    to overflow pandas' timestamps in a forecast or a schedule, or to be blamed on a missing
+    pool snapshot. Other days (a date of birth) are read by :func:`as_day`.
+
+    Examples
+    --------
+    >>> as_model_day("9999-12-31", "as_of")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: as_of: 9999-12-31 is outside the days eeforecast handles (2000-01-01 to 2100-12-31)
+    """
+    day = as_day(value, name)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ParameterError(
+            f"{name}: {day:%Y-%m-%d} is outside the days eeforecast handles "
+            f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})"
+        )
+    return day
+
+
+def _year(value: object) -> int | None:
+    """The year of a valid calendar day that pandas cannot hold (year 1, 9999), else None."""
+    try:
+        if isinstance(value, str):
+            day = _dt.date.fromisoformat(value.strip()[:10])
+        else:
+            day = value
+        return day.year
+    except (ValueError, AttributeError):
+        return None
 
 
 def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
@@ -133,7 +235,7 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
     )
 
 
-def as_whole(value: object, name: str, minimum: int = 1) -> int:
+def as_whole(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """``value`` as an int >= ``minimum``, or a :class:`~eeforecast.errors.ParameterError` naming ``name``.
 
     Examples
@@ -147,7 +249,22 @@ def as_whole(value: object, name: str, minimum: int = 1) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ParameterError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ParameterError(f"{name}: at most {maximum:,}, got {short_number(value)}")
     return int(value)
+
+
+def short_number(value: object) -> str:
+    """A number for an error message: digits beyond 30 are elided (a 400-digit count)."""
+    text = f"{value:,}" if isinstance(value, int | np.integer) else repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
+def paths_memory(n_paths: int, n_rounds: int = 52) -> float:
+    """Rough memory of a Monte Carlo run [bytes]: six float64 arrays of (paths x rounds)
+    (cutoffs, sizes, pools, invited, ties, thresholds) and the engine's per-chunk arrays of
+    (500 paths x 1,201 scores)."""
+    return 8.0 * n_paths * 6 * max(n_rounds, 1) + 8.0 * min(n_paths, 500) * 1_201 * 4
 
 
 def as_n_paths(value: object, name: str = "n_paths") -> int | None:
@@ -162,6 +279,13 @@ def as_n_paths(value: object, name: str = "n_paths") -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ParameterError(f"{name}: expected a whole number >= 1 or None, got {value!r}")
+    if value > MAX_PATHS:
+        raise ParameterError(
+            f"{name}: {short_number(value)} Monte Carlo paths is more than the maximum "
+            f"{MAX_PATHS:,} (it would need about {paths_memory(value) / 1e9:,.0f} GB of memory "
+            f"for a year of weekly rounds; {MAX_PATHS:,} paths need about "
+            f"{paths_memory(MAX_PATHS) / 1e9:.1f} GB)"
+        )
     return int(value)
 
 
@@ -338,13 +462,46 @@ def as_months(span: str | int, name: str = "months", maximum: int = 600) -> int:
     return months
 
 
-def as_positive(value: object, where: str, *, integer: bool = False) -> float:
-    """A finite number > 0 (a whole one with ``integer``), or an error naming ``where``."""
+def as_positive(
+    value: object, where: str, *, integer: bool = False, maximum: float | None = None
+) -> float:
+    """A finite number > 0 (a whole one with ``integer``) and at most ``maximum``, or an error
+    naming ``where``."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ParameterError(f"{where}: expected a number, got {value!r}")
-    value = float(value)
+        raise ParameterError(f"{where}: expected a number, got {short_number(value)}")
+    if maximum is not None and value > maximum:
+        raise ParameterError(f"{where}: at most {maximum:,.0f}, got {short_number(value)}")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ParameterError(f"{where}: too large, got {short_number(value)}") from None
     if not math.isfinite(value) or value <= 0:
         raise ParameterError(f"{where}: must be > 0, got {value:g}")
     if integer and value != int(value):
         raise ParameterError(f"{where}: must be a whole number, got {value:g}")
     return value
+
+
+def as_bounded(value: object, name: str, minimum: float, maximum: float) -> float:
+    """A finite number in ``minimum..maximum``, or an error naming ``name``.
+
+    Examples
+    --------
+    >>> as_bounded(30, "timeout", 0.1, 3600)
+    30.0
+    >>> as_bounded(float("inf"), "timeout", 0.1, 3600)
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.ParameterError: timeout: expected a number from 0.1 to 3,600, got inf
+    """
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+    if ok:
+        try:
+            ok = math.isfinite(float(value)) and minimum <= value <= maximum
+        except OverflowError:
+            ok = False
+    if not ok:
+        raise ParameterError(
+            f"{name}: expected a number from {minimum:,g} to {maximum:,g}, got {short_number(value)}"
+        )
+    return float(value)

@@ -19,3 +19,8 @@ class UpdateError(EEForecastError):
 
 class ParameterError(EEForecastError):
     """A parameter is out of range or malformed (category, invitations, dates, schedule)."""
+
+
+class OutputError(EEForecastError):
+    """An output file or folder cannot be written (a file where a folder should be, no
+    permission, a full disk); the message names the path, and nothing was half-replaced."""

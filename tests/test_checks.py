@@ -67,3 +67,37 @@ def test_readers_return_the_package_forms():
     assert as_levels((95, 80, 80.0)) == (80, 95)
     assert as_scores([0, 1200]).dtype == np.int64
     assert as_span("26w") == pd.DateOffset(weeks=26)
+
+
+# --- bounds ------------------------------------------------------------------------------------
+
+
+def test_paths_above_the_maximum_are_refused_with_the_memory_they_need():
+    from eeforecast.checks import MAX_PATHS, as_n_paths
+
+    assert as_n_paths(MAX_PATHS) == MAX_PATHS
+    with pytest.raises(ParameterError, match=r"100,000,000 Monte Carlo paths .* about 250 GB"):
+        as_n_paths(100_000_000)
+
+
+def test_whole_positive_and_bounded_numbers_never_overflow():
+    from eeforecast.checks import as_bounded, as_positive, as_whole
+
+    with pytest.raises(ParameterError, match="horizon: at most 100, got 1,000"):
+        as_whole(1000, "horizon", maximum=100)
+    with pytest.raises(ParameterError, match=r"at most 1,000,000, got 9,999,999.*characters\)$"):
+        as_positive(int("9" * 400), "--draw", maximum=1_000_000)
+    with pytest.raises(ParameterError, match="too large"):
+        as_positive(int("9" * 400), "x")
+    for bad in (0, float("nan"), float("inf"), -1, True, "5"):
+        with pytest.raises(ParameterError, match="timeout: expected a number from 0.1"):
+            as_bounded(bad, "timeout", 0.1, 3600)
+
+
+def test_model_days_are_bounded_other_days_are_not():
+    from eeforecast.checks import as_day, as_model_day
+
+    assert as_day("1960-05-01", "date_of_birth") == pd.Timestamp("1960-05-01")
+    for day in ("0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"):
+        with pytest.raises(ParameterError, match="outside the days eeforecast handles"):
+            as_model_day(day, "as_of")

@@ -1,6 +1,7 @@
 import http.client
 import io
 import json
+import re
 import time
 import urllib.request
 import urllib.response
@@ -17,6 +18,7 @@ from eeforecast.data import (
     Feed,
     FeedWarning,
     load_feed,
+    parse_count,
     parse_feed,
     parse_timestamp,
     update,
@@ -844,8 +846,12 @@ def test_write_processed_of_a_feed_before_any_snapshot(tmp_path, feed):
 
 def test_write_processed_names_the_file_it_cannot_write(tmp_path, feed):
     (tmp_path / "snapshots.csv").mkdir()  # a folder where a file should go
-    with pytest.raises(EEForecastError, match=r"snapshots.csv.*written before it: rounds"):
+    (tmp_path / "rounds.csv").write_text("old")
+    with pytest.raises(EEForecastError, match=r"snapshots.csv: a folder is in the way.*as it was"):
         write_processed(feed, tmp_path)
+    # all or nothing: the old rounds.csv is kept, the folder is untouched, no temporary left
+    assert (tmp_path / "rounds.csv").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rounds.csv", "snapshots.csv"]
 
 
 def test_load_feed_hands_out_copies(tmp_path, raw_payload):
@@ -934,3 +940,116 @@ def test_a_snapshot_repeated_under_a_new_date_is_a_finding_once_both_are_public(
 def test_a_compressed_or_utf16_file_gets_a_hint(start, hint):
     with pytest.raises(FeedError, match=hint):
         parse_feed(start + b"\x80\x81" * 10)
+
+
+# --- hostile values: refused, not misread -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("drawSize", "1,5", "drawSize': expected a whole number, got '1,5'"),
+        ("drawSize", "12,34", "expected a whole number"),
+        ("drawSize", ",1500", "expected a whole number"),
+        ("drawSize", "1,,500", "expected a whole number"),
+        ("drawSize", "1,500 000", "expected a whole number"),  # two kinds of separator
+        ("drawCRS", "3,99", "drawCRS': expected a whole number"),
+        ("drawSize", "99999999999999999999", "implausible count"),
+        ("drawSize", "9" * 5000, "implausible count of 5,000 digits"),
+        ("drawSize", "100,000,000,000", "implausible count 100,000,000,000"),
+        ("drawSize", 6000.5, "expected a whole number"),
+        ("drawSize", {"n": "6"}, "expected a count, got an object"),
+        ("drawDate", "12025-01-08", "cannot read a date"),
+        ("drawDate", "2025-01-080", "cannot read a date"),
+        ("drawDate", ["2025-01-08"], "expected a date as text, got a list"),
+        ("drawDate", "9999-12-31", "implausible date '9999-12-31'"),
+        ("drawDate", "1677-09-22", "implausible date"),
+        ("drawName", False, "drawName': expected text, got false"),
+        ("drawName", 5, "drawName': expected text"),
+        ("drawName", "CEC \ud800", "unpaired surrogate"),
+        ("drawText2", {"p": 1}, "drawText2': expected text, got an object"),
+        ("drawNumber", True, "drawNumber': expected text, got true"),
+        ("drawCutOff", False, "drawCutOff': expected a time as text, got false"),
+        ("drawCutOff", "December 31, 9999 at 10:00:00 UTC", "implausible date"),
+    ],
+)
+def test_hostile_values_are_refused_naming_the_field(field, value, match):
+    with pytest.raises(FeedError, match=re.escape(match) if "'" in match else match):
+        parse({"rounds": [_round("2", date="2025-01-09"), _round("1", **{field: value})]})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("6,000", 6000), ("6 000", 6000), ("6\u00a0000", 6000), ("+6000", 6000), ("6,000.00", 6000),
+     ("\u0666\u0660\u0660\u0660", 6000), (6000, 6000), (6000.0, 6000), ("006000", 6000)],
+)  # fmt: skip
+def test_counts_in_every_harmless_form_read_the_same(value, expected):
+    assert parse_count(value, where="x") == expected
+
+
+def test_a_whole_round_number_reads_as_its_digits():
+    feed = parse({"rounds": [_round(388.0, date="2025-01-09"), _round(387)]})
+    assert list(feed.rounds["draw_number"]) == ["387", "388"]
+
+
+def test_json_too_deep_or_too_long_is_one_error():
+    deep = '{"rounds": [], "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(FeedError, match="nested deeper"):
+        parse_feed(deep)
+    with pytest.raises(FeedError, match="more than 4,300 digits"):
+        parse_feed('{"rounds": [], "x": ' + "9" * 5000 + "}")
+    with pytest.raises(FeedError, match="UTF-32"):
+        parse_feed(b"\xff\xfe\x00\x00" + '{"rounds": []}'.encode("utf-32-le"))
+
+
+def test_implausible_round_size_and_late_tie_break_are_findings(raw_copy):
+    raw_copy["rounds"][0]["drawSize"] = "1,000,000"
+    raw_copy["rounds"][0]["drawCutOff"] = "December 31, 2025 at 10:00:00 UTC"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parse_feed(json.dumps(raw_copy))
+    text = " | ".join(str(w.message) for w in caught)
+    assert "round #388: field 'drawSize' is 1,000,000, more than the largest pool" in text
+    assert "round #388: tie-break time (drawCutOff) 2025-12-31 10:00 UTC is after the round" in text
+
+
+def test_a_snapshot_dated_after_its_round_and_republished_cuts_cleanly(raw_copy):
+    # #387 (2025-12-16) and #388 carry a snapshot dated 2025-12-17; #388 changes a band
+    for i in (0, 1):
+        raw_copy["rounds"][i]["drawDistributionAsOn"] = "December 17, 2025"
+    raw_copy["rounds"][0]["dd5"] = "9,999"
+    feed = parse(raw_copy)
+    cut = feed.truncate(as_of="2025-12-16")
+    assert pd.Timestamp("2025-12-17") not in set(cut.snapshots["as_of"])
+
+
+def test_update_never_replaces_a_good_backup_with_a_corrupt_live_file(tmp_path, raw_payload):
+    dest = tmp_path / "live.json"
+    dest.write_text('{"rounds": [')  # truncated
+    previous = tmp_path / "live.previous.json"
+    good = _payload_without_newest(raw_payload, 1)
+    previous.write_bytes(good)
+    with pytest.warns(UserWarning, match="was not a valid feed.*last good copy"):
+        _quiet_update(dest=dest, opener=_opener(json.dumps(raw_payload).encode()))
+    assert previous.read_bytes() == good
+    assert len(load_feed(dest).rounds) == 389
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "timeout: expected a number from 0.1 to 3,600, got 0"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": float("inf")}, "timeout"),
+        ({"max_bytes": -1}, "max_bytes: expected a whole number >= 1"),
+        ({"url": "https://[bad/x"}, "not a valid URL"),
+        ({"url": "https://www.canada.ca:99999/x"}, "not a valid URL"),
+        ({"url": "https://www.canada.ca/x\nHost: example.org"}, "control character"),
+    ],
+)
+def test_update_refuses_bad_arguments_before_the_network(tmp_path, kwargs, match):
+    def never(request, timeout):
+        raise AssertionError("no network access expected")
+
+    with pytest.raises(EEForecastError, match=match):
+        update(dest=tmp_path / "live.json", opener=never, **kwargs)

@@ -618,7 +618,7 @@ def test_malformed_toml(tmp_path):
     path.write_text("[[round]\ndate = ")
     with pytest.raises(ParameterError, match="bad.toml: malformed TOML"):
         Schedule.from_toml(path)
-    with pytest.raises(ParameterError, match="cannot read"):
+    with pytest.raises(ParameterError, match="no such schedule file"):
         Schedule.from_toml(tmp_path / "missing.toml")
 
 

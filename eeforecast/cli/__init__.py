@@ -527,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Print a warning as one line, without the source location."""
-    print(f"eeforecast: warning: {message}", file=sys.stderr)
+    print(f"eeforecast: warning: {one_line(message)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -542,10 +542,23 @@ def main(argv: list[str] | None = None) -> int:
             warnings.showwarning = _show_warning
             return int(args.func(args) or 0)
     except EEForecastError as exc:
-        print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)
+        print(f"eeforecast {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
     except OSError as exc:  # e.g. a read-only data folder: one line, nothing half-written
-        print(f"eeforecast {args.command}: error: {exc}", file=sys.stderr)
+        print(f"eeforecast {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def one_line(message: object) -> str:
+    r"""A message on one line: line breaks and other control characters it quotes (from a file
+    name or a URL) are written as escapes.
+
+    >>> one_line("cannot fetch https://x\nHost: y")
+    'cannot fetch https://x\\nHost: y'
+    """
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in str(message)
+    )

@@ -20,6 +20,7 @@ from ..crs import Profile, score, timeline, what_if
 from ..data import FeedWarning, as_feed, update, write_processed
 from ..data.categories import CATEGORIES
 from ..errors import FeedError, ParameterError
+from ..files import check_folder
 from .output import emit, rounded
 
 __all__ = [
@@ -385,6 +386,8 @@ def _write_figures(result, folder: Path) -> None:
 
 
 def report_command(args) -> int:
+    # the output folder is checked before anything heavy is imported or computed
+    check_folder(args.out if args.out else config.REPORTS_DIR, what="report folder")
     from ..report import build_report  # heavy: imported where used
 
     path, report = build_report(

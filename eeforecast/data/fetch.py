@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..checks import MAX_FILE_BYTES, MAX_TIMEOUT, MIN_TIMEOUT, as_bounded, as_whole
 from ..errors import FeedError, UpdateError
-from ..files import atomic_path
+from ..files import atomic_path, read_file
 from .feed import Feed, FeedWarning
 from .load import read_feed
 from .parse import parse_feed
@@ -43,7 +44,9 @@ def update(
     """Download IRCC's live feed, validate it and atomically replace the local copy.
 
     The previous copy is kept beside it as ``*.previous.json`` (not rewritten when the download is
-    byte-identical to it). On any failure nothing is replaced.
+    byte-identical to it). A local file that is not a valid feed (corrupt, truncated) never
+    replaces a valid previous copy: the last good backup is kept, and a warning says so. On any
+    failure nothing is replaced.
 
     Parameters
     ----------
@@ -54,8 +57,10 @@ def update(
     timeout : float
         Limit on the whole download, from the request to the last byte [s]; also the limit on
         each network wait, so a stalled download stops after about twice this at most.
+        From :data:`eeforecast.checks.MIN_TIMEOUT` to :data:`~eeforecast.checks.MAX_TIMEOUT`.
     max_bytes : int
-        Refuse a payload larger than this [bytes].
+        Refuse a payload larger than this [bytes]; 1 to
+        :data:`eeforecast.checks.MAX_FILE_BYTES` (the most the reader reads).
     allowed_hosts : frozenset of str
         Hosts the feed (and any redirect) may come from.
     opener : callable, optional
@@ -79,6 +84,8 @@ def update(
         ``timeout``, payload too large, a payload that is not a valid feed, a feed older than the
         local one (without ``force``), or the file cannot be written.
     """
+    timeout = as_bounded(timeout, "timeout", MIN_TIMEOUT, MAX_TIMEOUT)
+    max_bytes = as_whole(max_bytes, "max_bytes", minimum=1, maximum=MAX_FILE_BYTES)
     _check_url(url, allowed_hosts)
     dest = Path(dest) if dest is not None else config.LIVE_FEED
     opener = opener or _default_opener(allowed_hosts)
@@ -100,8 +107,18 @@ def update(
         if current == payload:
             return dest  # already up to date: keep the file, its time stamp and the previous copy
         if current is not None:
-            with atomic_path(dest.with_name(dest.stem + ".previous.json")) as tmp:
-                shutil.copy2(dest, tmp)
+            backup = dest.with_name(dest.stem + ".previous.json")
+            problem = _invalid(current, dest)
+            if problem is None or _invalid_file(backup) is not None:
+                with atomic_path(backup) as tmp:
+                    shutil.copy2(dest, tmp)
+            else:  # never replace a good backup with a broken file
+                warnings.warn(
+                    f"{dest} was not a valid feed ({problem}); it is replaced, and the last good "
+                    f"copy {backup} is kept",
+                    UserWarning,
+                    stacklevel=2,
+                )
         with atomic_path(dest) as tmp:
             tmp.write_bytes(payload)
     except OSError as exc:
@@ -156,6 +173,26 @@ def _download(
     return b"".join(chunks)
 
 
+def _invalid(payload: bytes, path: Path) -> str | None:
+    """Why ``payload`` (the local file at ``path``) is not a valid feed, or None if it is."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FeedWarning)
+            parse_feed(payload, source=str(path))
+    except FeedError as exc:
+        return str(exc).removeprefix(f"{path}: ")
+    return None
+
+
+def _invalid_file(path: Path) -> str | None:
+    """Why the file at ``path`` is not a valid feed (missing, unreadable, corrupt), or None."""
+    try:
+        payload = read_file(path, what="an IRCC-format JSON feed", error=FeedError)
+    except FeedError as exc:
+        return str(exc)
+    return _invalid(payload, path)
+
+
 def _refuse_older(feed: Feed, dest: Path) -> None:
     """Raise UpdateError if ``feed`` ends before the feed it would replace."""
     reference = _last_round(dest) if dest.is_file() else None
@@ -208,7 +245,13 @@ def _default_opener(allowed_hosts: frozenset[str]) -> Opener:
 
 
 def _check_url(url: str, allowed_hosts: frozenset[str]) -> None:
-    parts = urllib.parse.urlsplit(url)
+    if not isinstance(url, str) or any(c.isspace() and c != " " or ord(c) < 32 for c in url):
+        raise UpdateError(f"refusing {url!r}: a URL holds no control character or line break")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number 0..65535
+    except ValueError as exc:
+        raise UpdateError(f"refusing {url!r}: not a valid URL ({exc})") from None
     if parts.scheme != "https":
         raise UpdateError(f"refusing {url!r}: only https addresses are fetched")
     if parts.hostname not in allowed_hosts:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import FeedError, ParameterError
+from ..files import read_file
 from .feed import Feed, FeedWarning
 from .parse import parse_feed
 
@@ -35,17 +36,12 @@ def default_source() -> Path:
 def read_feed(source: str | os.PathLike | None = None) -> Feed:
     """Read an IRCC-format feed file (default: :func:`default_source`).
 
-    Raises :class:`~eeforecast.errors.FeedError` if the file is missing or cannot be parsed.
+    Raises :class:`~eeforecast.errors.FeedError` if the file is missing, not a regular file
+    (a FIFO, a device), larger than :data:`eeforecast.checks.MAX_FILE_BYTES`, or cannot be
+    parsed.
     """
     path = Path(source) if source is not None else default_source()
-    try:
-        payload = path.read_bytes()
-    except FileNotFoundError:
-        raise FeedError(f"{path}: no such feed file") from None
-    except IsADirectoryError:
-        raise FeedError(f"{path}: is a folder, expected an IRCC-format JSON file") from None
-    except OSError as exc:
-        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
+    payload = read_file(path, what="an IRCC-format JSON feed", noun="feed", error=FeedError)
     return parse_feed(payload, source=str(path))
 
 

@@ -13,13 +13,16 @@ snapshot republished with other numbers, a snapshot dated after its round) are c
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import math
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from ..checks import FIRST_DAY, LAST_DAY, MAX_COUNT
 from ..errors import FeedError
 from ..scores import BANDS
 from .categories import categorize
@@ -57,7 +60,18 @@ _MONTHS = {
 }
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+#: An ISO day, not inside a longer run of digits ("12025-12-17" and "2025-12-170" are no day).
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+#: A count as text: plain digits, or digits grouped by threes with one kind of separator
+#: (",", a space, a no-break space or a narrow no-break space), optionally ".0"/".00" after it.
+_COUNT = re.compile(r"\+?(\d+|\d{1,3}(?P<sep>[, \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*)(\.0+)?")
+
+#: Days after a round's day that its tie-break time may fall on without a finding [days].
+TIE_BREAK_SLACK_DAYS = 2
+
+#: More digits than any plausible count has: refused before converting [digits].
+_MAX_DIGITS = 30
 
 
 _TEXT_DATE = re.compile(r"([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?\b[\s,.]*(\d{4})?", re.IGNORECASE)
@@ -69,30 +83,94 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORE
 def parse_count(text: object, *, where: str) -> int:
     """Parse an IRCC count such as ``"27,332"`` or ``" 1 500 "`` [candidates].
 
-    Raises :class:`~eeforecast.errors.FeedError` naming ``where`` when the text is not a non-negative whole number.
+    A thousands separator must group the digits by threes (``"1,5"``, ``"12,34"``, ``",1500"``
+    and ``"1,,500"`` are refused, not read as 15, 1234 or 1500); a JSON number must be whole; a
+    count above :data:`eeforecast.checks.MAX_COUNT` is refused as implausible. Raises
+    :class:`~eeforecast.errors.FeedError` naming ``where`` when the text is not such a count.
 
     Examples
     --------
     >>> parse_count("27,332", where="round #176, drawSize")
     27332
+    >>> parse_count("1,5", where="round #388, field 'drawSize'")
+    Traceback (most recent call last):
+    ...
+    eeforecast.errors.FeedError: round #388, field 'drawSize': expected a whole number, got '1,5'
     """
-    if isinstance(text, bool):
-        raise FeedError(f"{where}: expected a count, got {text!r}")
-    if isinstance(text, int):
-        value = text
+    if isinstance(text, bool) or not isinstance(text, str | int | float | np.integer | np.floating):
+        raise FeedError(f"{where}: expected a count, got {_kind(text)}")
+    if isinstance(text, int | np.integer):
+        value = int(text)
+    elif isinstance(text, float | np.floating):
+        text = float(text)
+        if not (math.isfinite(text) and text == int(text)):
+            raise FeedError(f"{where}: expected a whole number, got {text!r}")
+        value = int(text)
     else:
-        cleaned = re.sub(r"[,\s\u00a0\u202f]", "", str(text))
+        cleaned = text.strip()
+        if sum(c.isdigit() for c in cleaned) > _MAX_DIGITS:
+            raise FeedError(
+                f"{where}: implausible count of {sum(c.isdigit() for c in cleaned):,} digits "
+                f"(at most {MAX_COUNT:,} candidates)"
+            )
         if re.fullmatch(r"\+?\d{1,3}(\.\d{3})+", cleaned):
             raise FeedError(
                 f"{where}: ambiguous number {text!r} (a dot as thousands separator? IRCC writes "
                 "1,500)"
             )
-        if not re.fullmatch(r"\+?\d+(\.0+)?", cleaned):
-            raise FeedError(f"{where}: expected a whole number, got {text!r}")
-        value = int(float(cleaned)) if "." in cleaned else int(cleaned)
+        match = _COUNT.fullmatch(cleaned)
+        if not match:
+            raise FeedError(f"{where}: expected a whole number, got {_clip(text)!r}")
+        value = int(re.sub(r"\D", "", match.group(1)))
     if value < 0:
-        raise FeedError(f"{where}: expected a non-negative count, got {text!r}")
+        raise FeedError(f"{where}: expected a non-negative count, got {_clip(text)!r}")
+    if value > MAX_COUNT:
+        raise FeedError(
+            f"{where}: implausible count {_clip(value)} (more than {MAX_COUNT:,} candidates)"
+        )
     return value
+
+
+def _clip(value: object) -> object:
+    """A value short enough for an error line."""
+    text = f"{value:,}" if isinstance(value, int) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text):,} characters)"
+
+
+def _kind(value: object) -> str:
+    """How a JSON value is named in an error: ``a list``, ``true``, ``an object``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(_clip(value))
+
+
+def _text(value: object, *, where: str) -> str:
+    """A text field: a JSON string (spaces collapsed); other JSON types are refused, not turned
+    into text (``false`` is no round type), and so is text that cannot be written out (a lone
+    surrogate escape such as ``\\ud800``)."""
+    if not isinstance(value, str):
+        raise FeedError(f"{where}: expected text, got {_kind(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FeedError(
+            f"{where}: invalid text (an unpaired surrogate escape at character {exc.start})"
+        ) from None
+    return " ".join(value.split())
+
+
+def _implausible(text: object, where: str) -> FeedError:
+    """The error for a day outside :data:`eeforecast.checks.FIRST_DAY` .. ``LAST_DAY``."""
+    return FeedError(
+        f"{where}: implausible date {_clip(text)!r} (eeforecast reads days from "
+        f"{FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})"
+    )
 
 
 def _date_parts(text: str) -> tuple[int | None, int, int] | None:
@@ -116,13 +194,18 @@ def parse_date(text: object, *, where: str) -> pd.Timestamp:
     >>> parse_date("March 02. 2024", where="x")
     Timestamp('2024-03-02 00:00:00')
     """
-    parts = _date_parts(str(text))
+    if not isinstance(text, str):
+        raise FeedError(f"{where}: expected a date as text, got {_kind(text)}")
+    parts = _date_parts(text)
     if parts is None or parts[0] is None:
-        raise FeedError(f"{where}: cannot read a date from {text!r}")
+        raise FeedError(f"{where}: cannot read a date from {_clip(text)!r}")
     try:
-        return pd.Timestamp(year=parts[0], month=parts[1], day=parts[2])
+        day = _dt.date(parts[0], parts[1], parts[2])
     except ValueError as exc:
-        raise FeedError(f"{where}: invalid date {text!r} ({exc})") from None
+        raise FeedError(f"{where}: invalid date {_clip(text)!r} ({exc})") from None
+    if not FIRST_DAY.date() <= day <= LAST_DAY.date():
+        raise _implausible(text, where)
+    return pd.Timestamp(day)
 
 
 def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.Timestamp:
@@ -139,13 +222,19 @@ def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.
     >>> parse_timestamp("October 7 at 16:38:21 UTC", reference=pd.Timestamp("2021-10-27"), where="x")
     Timestamp('2021-10-07 16:38:21+0000', tz='UTC')
     """
-    text = " ".join(str(text).split())
+    if text is None:
+        return pd.NaT
+    if not isinstance(text, str):
+        raise FeedError(f"{where}: expected a time as text, got {_kind(text)}")
+    text = " ".join(text.split())
     if not text:
         return pd.NaT
     parts = _date_parts(text)
     if parts is None:
-        raise FeedError(f"{where}: cannot read a date from {text!r}")
+        raise FeedError(f"{where}: cannot read a date from {_clip(text)!r}")
     year, month, day = parts
+    if year is not None and not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise _implausible(text, where)  # FIRST_DAY and LAST_DAY are a year's first and last
     # Look for the time after the date so that "2024-08-15 15:11:54" reads its time part.
     time_match = None
     for candidate in _TIME.finditer(text):
@@ -164,18 +253,31 @@ def parse_timestamp(text: object, *, reference: pd.Timestamp, where: str) -> pd.
             year = reference.year
             if pd.Timestamp(year=year, month=month, day=day) > reference:
                 year -= 1
-        return pd.Timestamp(
+        stamp = pd.Timestamp(
             year=year, month=month, day=day, hour=hour, minute=minute, second=second, tz="UTC"
         )
     except ValueError as exc:
-        raise FeedError(f"{where}: invalid date/time {text!r} ({exc})") from None
+        raise FeedError(f"{where}: invalid date/time {_clip(text)!r} ({exc})") from None
+    return stamp
 
 
 def _round_label(raw: dict, index: int) -> str:
     number = raw.get("drawNumber") if isinstance(raw, dict) else None
-    return (
-        f"round #{str(number).strip()}" if number not in (None, "") else f"round at index {index}"
-    )
+    if isinstance(number, str) and number.strip() and len(number) <= 40:
+        return f"round #{number.strip()}"
+    if isinstance(number, int) and not isinstance(number, bool) and len(str(number)) <= 40:
+        return f"round #{number}"
+    return f"round at index {index}"
+
+
+def _draw_number(value: object, *, where: str) -> str:
+    """drawNumber as text: IRCC writes ``"388"`` or ``"91a"``; a whole JSON number (``388`` or
+    ``388.0``) is read as its digits; other types are refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return _text(value, where=where)
 
 
 def _parse_round(raw: object, index: int, issues: list) -> tuple[dict, dict | None]:
@@ -187,23 +289,26 @@ def _parse_round(raw: object, index: int, issues: list) -> tuple[dict, dict | No
     for name in REQUIRED:
         if name not in raw or raw[name] is None:
             raise FeedError(f"{label}: missing field {name!r}")
-    number = str(raw["drawNumber"]).strip()
+    number = _draw_number(raw["drawNumber"], where=f"round at index {index}, field 'drawNumber'")
     if not number:
         raise FeedError(f"round at index {index}: empty field 'drawNumber'")
-    date_text = str(raw["drawDate"]).strip()
-    if not date_text and raw.get("drawDateFull"):
-        date_text = str(raw["drawDateFull"])
+    date_text = raw["drawDate"]
+    if isinstance(date_text, str) and not date_text.strip() and raw.get("drawDateFull"):
+        date_text = raw["drawDateFull"]
     date = parse_date(date_text, where=f"{label}, field 'drawDate'")
+    programs = raw.get("drawText2")
     record = {
         "draw_number": number,
         "date": date,
-        "name": " ".join(str(raw["drawName"]).split()),
+        "name": _text(raw["drawName"], where=f"{label}, field 'drawName'"),
         "invitations": parse_count(raw["drawSize"], where=f"{label}, field 'drawSize'"),
         "cutoff": parse_count(raw["drawCRS"], where=f"{label}, field 'drawCRS'"),
         "tie_break": parse_timestamp(
-            raw.get("drawCutOff") or "", reference=date, where=f"{label}, field 'drawCutOff'"
+            raw.get("drawCutOff"), reference=date, where=f"{label}, field 'drawCutOff'"
         ),
-        "programs": " ".join(str(raw.get("drawText2") or "").split()),
+        "programs": ""
+        if programs is None
+        else _text(programs, where=f"{label}, field 'drawText2'"),
     }
     if not record["name"]:
         raise FeedError(f"{label}: empty field 'drawName' (the round type)")
@@ -212,9 +317,26 @@ def _parse_round(raw: object, index: int, issues: list) -> tuple[dict, dict | No
     if record["cutoff"] > 1200:
         raise FeedError(f"{label}, field 'drawCRS': CRS score {record['cutoff']} is above 1200")
     record["category"] = categorize(record["name"])
+    # IRCC's tie-break times are in UTC and can fall on the day after the round (#139): only a
+    # time more than TIE_BREAK_SLACK_DAYS after the round's day is reported
+    if (
+        pd.notna(record["tie_break"])
+        and (record["tie_break"].tz_localize(None) - date).days > TIE_BREAK_SLACK_DAYS
+    ):
+        issues.append(
+            (
+                f"{label}: tie-break time (drawCutOff) {record['tie_break']:%Y-%m-%d %H:%M} UTC "
+                f"is after the round ({date:%Y-%m-%d})",
+                "warning",
+            )
+        )
 
     present = [name for name in LEAF_FIELDS.values() if name in raw]
-    as_of_text = str(raw.get("drawDistributionAsOn") or "").strip()
+    as_of_text = raw.get("drawDistributionAsOn")
+    if as_of_text is None:
+        as_of_text = ""
+    if isinstance(as_of_text, str):
+        as_of_text = as_of_text.strip()
     snapshot = None
     if present:
         missing = [name for name in LEAF_FIELDS.values() if name not in raw]
@@ -282,6 +404,8 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
             hint = ""
             if bytes(payload[:2]) == b"\x1f\x8b":
                 hint = "; it is gzip-compressed: decompress it first (gunzip)"
+            elif bytes(payload[:4]) in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+                hint = "; it looks like UTF-32: save it as UTF-8"
             elif bytes(payload[:2]) in (b"\xff\xfe", b"\xfe\xff"):
                 hint = "; it looks like UTF-16: save it as UTF-8"
             raise FeedError(
@@ -294,6 +418,15 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
             raise FeedError(
                 f"{source}: not valid JSON (truncated or corrupt?): {exc.msg} at line "
                 f"{exc.lineno} column {exc.colno}"
+            ) from None
+        except RecursionError:
+            raise FeedError(
+                f"{source}: JSON nested deeper than Python can read (no feed needs more than "
+                "3 levels)"
+            ) from None
+        except ValueError:  # a JSON number of more than 4,300 digits
+            raise FeedError(
+                f"{source}: a JSON number of more than 4,300 digits (no count has more than 8)"
             ) from None
     if not isinstance(payload, dict) or "rounds" not in payload:
         raise FeedError(f"{source}: no 'rounds' list (is this IRCC's Express Entry rounds feed?)")
@@ -373,6 +506,18 @@ def parse_feed(payload: str | bytes | dict, *, source: str = "<feed>") -> Feed:
                 "note",
             )
 
+    # a round that invites more candidates than the largest pool the feed publishes: implausible
+    largest = max((sum(s["leaves"]) for s in snapshots.values()), default=0)
+    if largest:
+        for record in records:
+            if record["invitations"] > largest:
+                note(
+                    f"round #{record['draw_number']}: field 'drawSize' is "
+                    f"{record['invitations']:,}, more than the largest pool the feed publishes "
+                    f"({largest:,} candidates); a typo?",
+                    record["date"],
+                    "warning",
+                )
     rounds = pd.DataFrame.from_records(records, columns=ROUND_COLUMNS)
     rounds = _tidy_rounds(rounds)
     snap_frame, totals = _tidy_snapshots(snapshots)

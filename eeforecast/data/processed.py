@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..errors import EEForecastError
-from ..files import atomic_write
+from ..files import replace_files
 from ..scores import BANDS
 from .feed import Feed
 
@@ -23,13 +22,14 @@ def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> lis
     Files: ``rounds.csv``, ``snapshots.csv`` (long: as_of, band_lo, band_hi, candidates),
     ``snapshot_totals.csv``, ``snapshots_wide.csv`` (one row per snapshot, one column per band) and
     ``issues.txt`` (the feed's data-quality findings, one a line). Counts are written as whole
-    numbers when they are. Every file's content is built before the first is written, so a failure
-    while building leaves all the old files in place; each file is then written atomically.
+    numbers when they are. Every file's content is built first, then the files are swapped in
+    together (:func:`eeforecast.files.replace_files`): a failure leaves the old set in place,
+    never one file of a new feed beside the others of an old one.
 
     Raises
     ------
-    EEForecastError
-        A file cannot be written (the files listed before it in the message were written).
+    OutputError
+        A file cannot be written (named); the folder is as it was.
     """
     out = Path(out_dir) if out_dir is not None else config.PROCESSED_DIR
     wide = feed.snapshots.assign(
@@ -48,17 +48,7 @@ def write_processed(feed: Feed, out_dir: str | os.PathLike | None = None) -> lis
         for name, frame in frames.items()
     }
     contents["issues.txt"] = "".join(f"{issue}\n" for issue in feed.issues)
-    paths: list[Path] = []
-    for name, text in contents.items():
-        try:
-            paths.append(atomic_write(out / name, text))
-        except OSError as exc:
-            done = ", ".join(p.name for p in paths) or "none"
-            raise EEForecastError(
-                f"cannot write {exc.filename or out / name}: {exc.strerror or exc} "
-                f"(files written before it: {done})"
-            ) from None
-    return paths
+    return replace_files(out, {name: text.encode("utf-8") for name, text in contents.items()})
 
 
 def _whole_counts(frame: pd.DataFrame) -> pd.DataFrame:

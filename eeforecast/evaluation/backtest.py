@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_day, as_levels, as_slugs, as_whole
+from ..checks import LEVELS, MAX_HORIZON, as_day, as_levels, as_slugs, as_whole
 from ..data import Feed, FeedWarning, as_feed
 from ..errors import ParameterError
 from ..forecast import (
@@ -135,7 +135,7 @@ def _raw(
 ):  # fmt: skip
     """The raw forecasts of :func:`cross_validation` (warm-up included), the ``auto``
     candidates and the first origin kept."""
-    horizon = as_whole(horizon, "horizon")
+    horizon = as_whole(horizon, "horizon", maximum=MAX_HORIZON)
     warmup_days = as_whole(warmup_days, "warmup_days", minimum=0)
     categories = as_slugs(categories)
     models = check_models(models)

@@ -201,11 +201,14 @@ def raw_backtest(
     progress: bool | None = None,
     history_kw: dict | None = None,
     known_schedule: bool = False,
+    max_forecasts: int | None = None,
 ) -> pd.DataFrame:
     """Uncalibrated forecasts of every model at every origin (long frame, :data:`RAW_COLUMNS`).
 
     The feed is cut at ``end`` first, so no round after ``end`` is ever a target. Parameters are
-    those of :func:`eeforecast.evaluation.cross_validation`.
+    those of :func:`eeforecast.evaluation.cross_validation`, and ``max_forecasts``: when the
+    origins hold more (origin, category) forecasts than this, every k-th origin is kept (the
+    latest always), k the smallest that brings them within it (None: every origin).
     """
     models = check_models(models)
     end = as_day(end, "end") if end is not None else None
@@ -215,6 +218,11 @@ def raw_backtest(
     plan = list(origins(feed, start, last, categories).items())
     if not plan:
         return pd.DataFrame(columns=RAW_COLUMNS)
+    if max_forecasts is not None:
+        total = sum(len(cats) for _, cats in plan)
+        if total > max_forecasts:
+            step = -(-total // max_forecasts)
+            plan = plan[::-1][::step][::-1]
     if n_jobs is None:
         n_jobs = min(os.cpu_count() or 1, 2)
     records: list[dict] = []

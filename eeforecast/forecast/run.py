@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_levels, as_slugs, as_whole
+from ..checks import LEVELS, MAX_HORIZON, as_levels, as_slugs, as_whole
 from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..scores import MAX_SCORE
@@ -103,6 +103,12 @@ def _selection_table(cv: pd.DataFrame, models, as_of, select_window: int) -> pd.
     return pd.DataFrame(rows)
 
 
+#: Most (origin, category) forecasts of the calibration backtest: IRCC's feed needs about 120
+#: over two years; a feed with far more rounds (many a day) is calibrated on evenly spaced
+#: origins up to this number, so its forecast stays a matter of seconds, not hours.
+MAX_CALIBRATION_FORECASTS = 240
+
+
 def forecast(
     source: Feed | str | os.PathLike | None = None,
     *,
@@ -170,7 +176,7 @@ def forecast(
     >>> res.table[["category", "step"]].values.tolist()
     [['cec', 1], ['cec', 2]]
     """
-    horizon = as_whole(horizon, "horizon")
+    horizon = as_whole(horizon, "horizon", maximum=MAX_HORIZON)
     calibration_days = as_whole(calibration_days, "calibration_days")
     categories = as_slugs(categories)
     levels = as_levels(levels)
@@ -206,6 +212,7 @@ def forecast(
         categories=active,
         n_jobs=n_jobs,
         progress=progress,
+        max_forecasts=MAX_CALIBRATION_FORECASTS,
     )
     raw_now = pd.DataFrame(raw_forecasts(feed, day, active, horizon, models))
     raw = pd.concat([raw_past, raw_now], ignore_index=True)

@@ -73,13 +73,23 @@ def depletion_age(dates: np.ndarray, cutoffs: np.ndarray, at: object) -> np.ndar
     at = np.datetime64(pd.Timestamp(at), "ns")
     dates = np.asarray(dates, dtype="datetime64[ns]")
     cutoffs = np.asarray(cutoffs)
-    keep = dates < at
+    keep = (dates < at) & (cutoffs <= SCORES[-1])  # a cutoff above 1200 empties no score
     age = np.full(N_SCORES, np.inf)
     if not keep.any():
         return age
-    days = (at - dates[keep]) / np.timedelta64(1, "D")
-    covered = SCORES[None, :] >= cutoffs[keep][:, None]
-    return np.where(covered, days[:, None], np.inf).min(axis=0)
+    # the latest round with each cutoff, then the latest with a cutoff <= each score: linear
+    # in the rounds (a rounds x scores table made fitting a long feed quadratic)
+    never = np.iinfo(np.int64).min
+    latest = np.full(N_SCORES, never, dtype=np.int64)
+    np.maximum.at(
+        latest, np.clip(cutoffs[keep], 0, SCORES[-1]).astype(np.int64), dates[keep].view(np.int64)
+    )
+    latest = np.maximum.accumulate(latest)
+    seen = latest != never
+    age[seen] = (at.view(np.int64) - latest[seen]) / np.timedelta64(1, "D").astype(
+        "timedelta64[ns]"
+    ).view(np.int64)
+    return age
 
 
 def category_eligible(

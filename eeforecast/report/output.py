@@ -10,7 +10,7 @@ import numpy as np
 from .. import config
 from ..checks import as_generator
 from ..errors import ParameterError
-from ..files import atomic_write
+from ..files import check_folder, replace_files
 from ..progress import bar as progress_bar
 from .html import FIGURES, figure_bytes, render_html
 from .pipeline import Report, Settings, run
@@ -23,24 +23,30 @@ def write(
 ) -> Path:
     """Write the report into ``out_dir`` (default :data:`eeforecast.config.REPORTS_DIR`).
 
-    Writes ``forecast.html`` and ``figures/<stem>.png`` / ``.svg`` for every figure, each file
-    atomically; returns the HTML's path. Every file is rendered in memory first, so a failure
-    while rendering leaves the folder as it was.
+    Writes ``forecast.html`` and ``figures/<stem>.png`` / ``.svg`` for every figure and returns
+    the HTML's path. Every file is rendered in memory first, written into a temporary folder
+    beside the target and checked, then the set is swapped in whole
+    (:func:`eeforecast.files.replace_files`): a failure at any point (a full disk, the folder
+    removed) leaves the old report as it was, never new figures beside an old page. Other files
+    in ``out_dir`` are not touched.
+
+    Raises
+    ------
+    OutputError
+        Naming the file that could not be written.
     """
     out = Path(out_dir) if out_dir is not None else config.REPORTS_DIR
-    figures_dir = out / "figures"
-    files = {}
+    files: dict[str, bytes] = {}
     bar = progress_bar(len(FIGURES), desc="rendering", unit="figure", show=progress)
     for stem in FIGURES:
-        files[figures_dir / f"{stem}.png"] = figure_bytes(report.figures[stem], "png")
-        files[figures_dir / f"{stem}.svg"] = figure_bytes(report.figures[stem], "svg")
+        files[f"figures/{stem}.png"] = figure_bytes(report.figures[stem], "png")
+        files[f"figures/{stem}.svg"] = figure_bytes(report.figures[stem], "svg")
         bar.update(1)
     bar.close()
-    images = {stem: files[figures_dir / f"{stem}.png"] for stem in FIGURES}
-    html_text = render_html(report, images)
-    for path, data in files.items():
-        atomic_write(path, data)
-    return atomic_write(out / "forecast.html", html_text)
+    images = {stem: files[f"figures/{stem}.png"] for stem in FIGURES}
+    files["forecast.html"] = render_html(report, images).encode("utf-8")
+    replace_files(out, files)
+    return out / "forecast.html"
 
 
 def build_report(
@@ -59,7 +65,8 @@ def build_report(
     ----------
     out_dir : path, optional
         Output folder (default :data:`eeforecast.config.REPORTS_DIR`); nothing is written
-        elsewhere.
+        elsewhere. It is checked (a folder, or one that can be made, that can be written)
+        before the computation starts.
     source, as_of
         As in :func:`eeforecast.data.load_feed`.
     rng : int, numpy.random.Generator or None
@@ -81,6 +88,7 @@ def build_report(
         cfg = Settings(seed=int(seed), **settings)  # checks every value
     except TypeError as exc:
         raise ParameterError(f"report settings: {exc}") from None
+    check_folder(out_dir if out_dir is not None else config.REPORTS_DIR, what="report folder")
     report = run(source, as_of=as_of, settings=cfg, progress=progress)
     path = write(report, out_dir, progress=progress)
     return path, report

@@ -35,6 +35,7 @@ from pandas.tseries.holiday import (
     next_monday_or_tuesday,
 )
 
+from ..checks import MAX_EVERY, short_number
 from ..errors import ParameterError
 
 __all__ = ["WEEKDAYS", "Cadence", "FederalHolidays", "federal_holidays", "weekend_days"]
@@ -213,13 +214,15 @@ class Cadence:
                 f'{where}: must be a whole number of days >= 1 or a span like "2w", got {every!r}'
             )
         match = _EVERY.match(str(every))
-        n = int(match.group(1)) if match else 0
-        if n < 1:
+        n = int(match.group(1)) if match and len(match.group(1)) <= 6 else 0
+        weeks = bool(match) and match.group(2).lower() == "w"
+        if not 1 <= n * (7 if weeks else 1) <= MAX_EVERY:
             raise ParameterError(
-                f'{where}: must be a whole number of days >= 1 or a span like "2w" or "14d" '
-                f"(monthly rounds are written monthly = {{...}}), got {every!r}"
+                f"{where}: must be a whole number of days >= 1 (at most {MAX_EVERY:,}) or a span "
+                f'like "2w" or "14d" (monthly rounds are written monthly = {{...}}), got '
+                f"{short_number(every)}"
             )
-        return (None, n) if match.group(2).lower() == "w" else (n, None)
+        return (None, n) if weeks else (n, None)
 
     @staticmethod
     def _monthly(spec: object, where: str) -> dict:

@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_day, as_generator, as_levels, as_n_paths
+from ..checks import (
+    LEVELS,
+    MAX_INVITATIONS,
+    as_day,
+    as_generator,
+    as_levels,
+    as_n_paths,
+    short_number,
+)
 from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, cached_fit, thin_note
@@ -416,10 +424,16 @@ def cutoff_by_size(
         sizes = np.clip(rounded, past.min(), past.max())
     given = [sizes] if np.ndim(sizes) == 0 else list(sizes)
     if not given or not all(
-        isinstance(n, int | np.integer | float) and not isinstance(n, bool) and n == int(n) >= 1
+        isinstance(n, int | np.integer | float)
+        and not isinstance(n, bool)
+        and 1 <= n <= MAX_INVITATIONS  # False for NaN and infinity
+        and n == int(n)
         for n in given
     ):
-        raise ParameterError(f"sizes: expected whole numbers >= 1, got {given!r}")
+        raise ParameterError(
+            f"sizes: expected whole numbers from 1 to {MAX_INVITATIONS:,}, got "
+            f"{', '.join(short_number(n) for n in given) or 'none'}"
+        )
     sizes = sorted({int(n) for n in given})
     when = day if date is None else as_day(date, "date")
     if room and sizes[-1] > past.max():

@@ -204,17 +204,35 @@ class SimulationResult:
         frame = self.to_frame()[["date", "category", "invitations", "invited", "dry_share"]]
         return frame[frame["dry_share"] > share].reset_index(drop=True)
 
-    def warn_shortfalls(self, stacklevel: int = 2, share: float = DRY_SHARE) -> None:
-        """A warning for each round of :meth:`shortfalls`."""
-        for row in self.shortfalls(share).itertuples(index=False):
-            paths = (
+    def warn_shortfalls(
+        self, stacklevel: int = 2, share: float = DRY_SHARE, *, at_most: int = 3
+    ) -> None:
+        """A warning for each round of :meth:`shortfalls`; more than ``at_most`` of them are said
+        once, in one line (a daily rule over years would otherwise print thousands)."""
+        rows = list(self.shortfalls(share).itertuples(index=False))
+
+        def what(row) -> str:
+            return f"{row.category}:{row.invitations}@{row.date:%Y-%m-%d}"
+
+        def how(row) -> str:
+            return (
                 f"on {row.dry_share:.0%} of the paths; median invited {row.invited:,.0f}"
                 if self.n_paths > 1
                 else f"only {row.invited:,.0f} eligible candidates were left to invite"
             )
+
+        if len(rows) > at_most:
+            first, last = rows[0], rows[-1]
             warnings.warn(
-                f"round {row.category}:{row.invitations}@{row.date:%Y-%m-%d} ran dry "
-                f"(invited everybody eligible) {paths}",
+                f"{len(rows):,} rounds ran dry (invited everybody eligible), from "
+                f"{what(first)} ({how(first)}) to {what(last)}; see the result's 'invited'",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
+            return
+        for row in rows:
+            warnings.warn(
+                f"round {what(row)} ran dry (invited everybody eligible) {how(row)}",
                 UserWarning,
                 stacklevel=stacklevel + 1,
             )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..checks import as_day, as_positive, as_slug
+from ..checks import MAX_INVITATIONS, as_model_day, as_positive, as_slug
 from ..errors import ParameterError
 
 __all__ = ["Invitations", "Round", "parse_draw"]
@@ -48,7 +48,7 @@ class Invitations:
         if isinstance(spec, str) and spec == "all":
             return cls("all", ())
         if not isinstance(spec, Mapping):
-            return cls("fixed", (("value", as_positive(spec, where, integer=True)),))
+            return cls("fixed", (("value", _size(spec, where)),))
         spec = dict(spec)
         dist = spec.pop("dist", None)
         if dist not in _DISTS:
@@ -61,34 +61,41 @@ class Invitations:
             for key in ("mean", "sd"):
                 if key not in spec:
                     raise ParameterError(f"{where}.{key}: missing (dist='normal')")
-            mean = as_positive(spec["mean"], f"{where}.mean")
+            mean = _size(spec["mean"], f"{where}.mean", integer=False)
             sd = spec["sd"]
-            if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd >= 0:
-                raise ParameterError(f"{where}.sd: must be a number >= 0, got {sd!r}")
+            if (
+                isinstance(sd, bool)
+                or not isinstance(sd, (int, float))
+                or not 0 <= sd <= MAX_INVITATIONS
+            ):
+                raise ParameterError(
+                    f"{where}.sd: must be a number from 0 to {MAX_INVITATIONS:,}, got {sd!r}"
+                )
             return cls(dist, (("mean", mean), ("sd", float(sd))))
         if dist == "uniform":
             for key in ("low", "high"):
                 if key not in spec:
                     raise ParameterError(f"{where}.{key}: missing (dist='uniform')")
-            low = as_positive(spec["low"], f"{where}.low", integer=True)
-            high = as_positive(spec["high"], f"{where}.high", integer=True)
+            low = _size(spec["low"], f"{where}.low")
+            high = _size(spec["high"], f"{where}.high")
             if high < low:
                 raise ParameterError(f"{where}.high: must be >= low ({low:g}), got {high:g}")
             return cls(dist, (("low", low), ("high", high)))
         values = spec.get("values")
         if not isinstance(values, (list, tuple)) or not values:
             raise ParameterError(f"{where}.values: expected a non-empty list of counts")
-        vals = tuple(
-            as_positive(v, f"{where}.values[{i}]", integer=True) for i, v in enumerate(values)
-        )
+        vals = tuple(_size(v, f"{where}.values[{i}]") for i, v in enumerate(values))
         p = spec.get("p")
         if p is None:
             probs = tuple(1.0 / len(vals) for _ in vals)
         else:
             if not isinstance(p, (list, tuple)) or len(p) != len(vals):
                 raise ParameterError(f"{where}.p: expected {len(vals)} probabilities")
+            for i, x in enumerate(p):
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise ParameterError(f"{where}.p[{i}]: expected a probability, got {x!r}")
             probs = tuple(float(x) for x in p)
-            if any(not (x >= 0) for x in probs) or abs(sum(probs) - 1) > 1e-9:
+            if any(not (0 <= x <= 1) for x in probs) or abs(sum(probs) - 1) > 1e-9:
                 raise ParameterError(f"{where}.p: probabilities must be >= 0 and add to 1")
         return cls(dist, (("values", vals), ("p", probs)))
 
@@ -182,11 +189,16 @@ class Round:
     ) -> Round:
         """Validated constructor (raises :class:`~eeforecast.errors.ParameterError` naming ``where``)."""
         return cls(
-            as_day(date, f"{where}.date"),
+            as_model_day(date, f"{where}.date"),
             as_slug(category, f"{where}.category"),
             Invitations.parse(invitations, f"{where}.invitations"),
             replayed,
         )
+
+
+def _size(value: object, where: str, *, integer: bool = True) -> float:
+    """A round size: a number from 1 to :data:`eeforecast.checks.MAX_INVITATIONS` [candidates]."""
+    return as_positive(value, where, integer=integer, maximum=MAX_INVITATIONS)
 
 
 def parse_draw(text: str, default_date: object = None) -> Round:
@@ -203,8 +215,14 @@ def parse_draw(text: str, default_date: object = None) -> Round:
     category, sep, count = body.partition(":")
     if not sep or not count.strip():
         raise ParameterError(f"{where}: expected CATEGORY:N[@YYYY-MM-DD]")
+    digits = count.strip().replace(",", "").replace("_", "")
+    if len(digits) > 30:
+        raise ParameterError(
+            f"{where[:40]}...: N must be a whole number up to {MAX_INVITATIONS:,}, got "
+            f"{len(digits):,} digits"
+        )
     try:
-        n = int(count.strip().replace(",", "").replace("_", ""))
+        n = int(digits)
     except ValueError:
         raise ParameterError(f"{where}: N must be a whole number, got {count!r}") from None
     if n <= 0:

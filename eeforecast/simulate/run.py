@@ -9,9 +9,10 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from ..checks import as_day, as_generator
+from ..checks import as_day, as_generator, as_n_paths
 from ..errors import ParameterError
 from ..pool import PoolState
+from ..progress import bar as progress_bar
 from .engine import NOISE_BANDS, EngineInput, PathParams, gumbel_draws, run_numpy
 from .inputs import engine_input
 from .kernel import compiled_kernel, run_numba
@@ -25,6 +26,10 @@ def _run_paths(eng: EngineInput, invitations: np.ndarray, z, engine: str, par=No
     """Run the rounds for a block of paths with the chosen back end."""
     run = run_numba if engine == "numba" else run_numpy
     return run(eng, invitations, z, par, g)
+
+
+#: Runs of this many Monte Carlo paths or more show a progress bar on a terminal [paths].
+PROGRESS_PATHS = 20_000
 
 
 def _chunk_task(
@@ -217,8 +222,7 @@ def simulate(
             thresholds=eng.thresholds,
             invites_all=eng.invites_all,
         )
-    if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
-        raise ParameterError(f"n_paths: expected a whole number >= 1 or None, got {n_paths!r}")
+    n_paths = as_n_paths(n_paths)  # at most MAX_PATHS: refused with the memory it would take
     if not isinstance(chunk_paths, (int, np.integer)) or chunk_paths < 1:
         raise ParameterError(f"chunk_paths: expected a whole number >= 1, got {chunk_paths!r}")
     gen = as_generator(rng)
@@ -234,14 +238,31 @@ def simulate(
     ):
         raise ParameterError(f"workers: expected a whole number >= 1 or None, got {workers!r}")
     threads = (os.cpu_count() or 1) if workers is None else workers
+    # a long run shows its progress (on a terminal only)
+    bar = progress_bar(
+        len(args),
+        desc="Monte Carlo",
+        unit="chunk",
+        show=None if n_paths >= PROGRESS_PATHS else False,
+    )
     if executor is None and engine == "numba" and threads > 1 and len(args) > 1:
         with ThreadPoolExecutor(min(threads, len(args))) as pool:
-            parts = list(pool.map(lambda a: _chunk_task(*a), args))
+            parts = []
+            for part in pool.map(lambda a: _chunk_task(*a), args):
+                parts.append(part)
+                bar.update(1)
     elif executor is None:
-        parts = [_chunk_task(*a) for a in args]
+        parts = []
+        for a in args:
+            parts.append(_chunk_task(*a))
+            bar.update(1)
     else:
         futures = [executor.submit(_chunk_task, *a) for a in args]
-        parts = [f.result() for f in futures]
+        parts = []
+        for f in futures:
+            parts.append(f.result())
+            bar.update(1)
+    bar.close()
     merged = {
         k: np.concatenate([p[k] for p in parts], axis=-2 if k == "above" else 0)
         for k in parts[0]

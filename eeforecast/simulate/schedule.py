@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..checks import as_day, as_positive, as_slug
+from ..checks import as_day, as_model_day, as_positive, as_slug
 from ..errors import ParameterError
+from ..files import read_file
 from ..pool import parse_subpool_table
 from .calendar import Cadence, weekend_days
 from .rounds import Invitations, Round, parse_draw
@@ -215,8 +216,8 @@ class Budget:
 
 
 def _span(start: object, end: object, where: str) -> tuple[pd.Timestamp | None, pd.Timestamp]:
-    first = None if start is None else as_day(start, f"{where}.from")
-    last = as_day(end, f"{where}.to")
+    first = None if start is None else as_model_day(start, f"{where}.from")
+    last = as_model_day(end, f"{where}.to")
     if first is not None and last < first:
         raise ParameterError(f"{where}.to: {last:%Y-%m-%d} is before from {first:%Y-%m-%d}")
     return first, last
@@ -386,13 +387,25 @@ class Schedule:
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParameterError(f"schedule {path}: cannot read: {exc.strerror}") from exc
+            data = read_file(path, what="a TOML schedule", noun="schedule", error=ParameterError)
+        except ParameterError as exc:
+            reason = str(exc).removeprefix(f"{path}: ")
+            raise ParameterError(f"schedule {path}: cannot read: {reason}") from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"schedule {path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it "
+                "as UTF-8"
+            ) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ParameterError(f"schedule {path}: malformed TOML: {exc}") from exc
+            raise ParameterError(f"schedule {path}: malformed TOML: {exc}") from None
+        except RecursionError:
+            raise ParameterError(
+                f"schedule {path}: nested deeper than Python can read (a schedule needs 3 levels)"
+            ) from None
         try:
             return cls.from_dict(data)
         except ParameterError as exc:
