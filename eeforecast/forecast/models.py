@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri  # the normal quantile; scipy.stats costs ~1 s to import
 
 from ..errors import ParameterError
 from .history import Future, History, category_history
@@ -336,7 +336,7 @@ class _EmpiricalFit(FittedModel):
         spec = self.spec
         last = float(self.history.cutoff[-1])
         _, naive_sd = self._naive.forecast(future)
-        grid = stats.norm.ppf((np.arange(spec.max_errors) + 0.5) / spec.max_errors)
+        grid = ndtri((np.arange(spec.max_errors) + 0.5) / spec.max_errors)
         out = []
         for h in range(1, future.steps + 1):
             err = naive_errors(self._dates, self._cutoff, h, spec.max_gap_days, spec.max_errors)

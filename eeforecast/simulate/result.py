@@ -26,9 +26,11 @@ def assumptions_text(frame: pd.DataFrame) -> str:
     return "Sub-pool assumptions\n" + "\n".join("  " + line for line in body.splitlines())
 
 
-def _quantile(values: np.ndarray, q: float) -> np.ndarray:
-    """Column quantiles that are sample values (``inverted_cdf``), NaN-aware."""
-
+def _quantile(values: np.ndarray, q) -> np.ndarray:
+    """Column quantiles that are sample values (``inverted_cdf``), NaN-aware; ``q`` a number or
+    a list (then one row per ``q``)."""
+    if not np.isnan(values).any():  # the common case, vectorised (nanquantile loops by column)
+        return np.quantile(values, q, axis=0, method="inverted_cdf")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: nobody invited
         return np.nanquantile(values, q, axis=0, method="inverted_cdf")
@@ -167,16 +169,19 @@ class SimulationResult:
             }
         )
         bounds = [(lv, (100 - lv) / 200) for lv in levels] if self.n_paths > 1 else []
-        for level, a in bounds:
-            frame[f"cutoff_lo_{level}"] = _quantile(cut, a)
-            frame[f"cutoff_hi_{level}"] = _quantile(cut, 1 - a)
+        qs = [q for _, a in bounds for q in (a, 1 - a)]
+        if bounds:
+            rows = _quantile(cut, qs)
+            for (level, _), lo, hi in zip(bounds, rows[0::2], rows[1::2], strict=True):
+                frame[f"cutoff_lo_{level}"], frame[f"cutoff_hi_{level}"] = lo, hi
         quantities = {"pool": self.pool, **{f"above_{t}": arr for t, arr in self.above.items()}}
         quantities["invited"] = self.invited
         for name, arr in quantities.items():
             frame[name] = np.median(arr, axis=0)
-            for level, a in bounds:
-                frame[f"{name}_lo_{level}"] = np.quantile(arr, a, axis=0, method="inverted_cdf")
-                frame[f"{name}_hi_{level}"] = np.quantile(arr, 1 - a, axis=0, method="inverted_cdf")
+            if bounds:
+                rows = np.quantile(arr, qs, axis=0, method="inverted_cdf")
+                for (level, _), lo, hi in zip(bounds, rows[0::2], rows[1::2], strict=True):
+                    frame[f"{name}_lo_{level}"], frame[f"{name}_hi_{level}"] = lo, hi
         frame["invites_all"] = self._by_design
         frame["exhausted_share"] = self.exhausted.mean(axis=0)
         frame["dry_share"] = self.dry.mean(axis=0)
