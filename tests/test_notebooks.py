@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import time
 
 import nbformat
 import pytest
@@ -50,14 +49,12 @@ def test_thin_and_stripped(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
-def test_executes_quickly(path, tmp_path):
+def test_executes(path, tmp_path):
     source = tmp_path / "src"
     source.mkdir()
     shutil.copy(path, source / path.name)
     out = tmp_path / "executed"
-    start = time.perf_counter()
-    assert _runner().main([str(source), str(out)]) == 0
-    elapsed = time.perf_counter() - start
+    assert _runner().main([str(source), str(out)]) == 0  # run times: benchmarks/bench_notebooks.py
     executed = nbformat.read(out / path.name, as_version=4)
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -65,9 +62,6 @@ def test_executes_quickly(path, tmp_path):
         "warnings spilled into the notebook"
     )
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure shown"
-    assert elapsed < 120, f"{path.name} took {elapsed:.0f} s"
-    if path.name.startswith("04-"):  # the policy questions answer in under a minute
-        assert elapsed < 60, f"{path.name} took {elapsed:.0f} s"
     assert nbformat.read(path, as_version=4).cells[1].outputs == []  # the source stays stripped
 
 
