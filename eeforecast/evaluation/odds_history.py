@@ -20,6 +20,7 @@ import pandas as pd
 from ..checks import as_day, as_generator, as_n_paths, as_slugs, as_span, as_whole
 from ..data import Feed, as_feed
 from ..errors import ParameterError
+from ..odds_calibration import lowest_cutoffs, odds_residuals, regime_of
 from ..progress import bar as progress_bar
 from ..projection import project
 from .odds_baselines import (
@@ -33,6 +34,7 @@ from .odds_baselines import (
 )
 
 __all__ = [
+    "AUTO_CANDIDATES",
     "BASELINES",
     "FORECASTERS",
     "ODDS_CATEGORIES",
@@ -48,7 +50,11 @@ ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
 
 
 #: The forecasters of the frame, in its column order (``auto`` is added after them).
-FORECASTERS = ("model", "last", "clim", "anchor", "evt")
+FORECASTERS = ("model", "calibrated", "calibrated_median", "last", "clim", "anchor", "evt")
+
+
+#: The forecasters ``auto`` chooses from.
+AUTO_CANDIDATES = ("model", "last", "clim", "anchor", "evt")
 
 
 #: The two baselines every forecaster is measured against.
@@ -93,11 +99,11 @@ def _auto(frame: pd.DataFrame, select_window: int, min_select: int, margin: floa
     frame = frame.copy()
     frame["auto"] = np.nan
     frame["auto_model"] = default
-    sq = {f: (frame[f] - frame["outcome"]) ** 2 for f in FORECASTERS if f in frame}
+    sq = {f: (frame[f] - frame["outcome"]) ** 2 for f in AUTO_CANDIDATES if f in frame}
     for (_, window, _), part in frame.groupby(["category", "window", "grid"], sort=False):
         span = as_span(window, "window")
         ends = part["origin"] + span
-        cands = [f for f in FORECASTERS if f in part and part[f].notna().any()]
+        cands = [f for f in AUTO_CANDIDATES if f in part and part[f].notna().any()]
         for o in sorted(part["origin"].unique()):
             o = pd.Timestamp(o)
             here = part.index[part["origin"] == o]
@@ -111,7 +117,7 @@ def _auto(frame: pd.DataFrame, select_window: int, min_select: int, margin: floa
                     f: float(sq[f][cells].mean()) for f in avail if sq[f][cells].notna().all()
                 }
                 if briers:
-                    best = min(briers, key=lambda f: (briers[f], FORECASTERS.index(f)))
+                    best = min(briers, key=lambda f: (briers[f], AUTO_CANDIDATES.index(f)))
                     ref = briers.get(default, np.inf)
                     pick = best if briers[best] < (1 - margin) * ref else default
             if frame.loc[here, pick].isna().any():
@@ -172,9 +178,11 @@ def odds_backtest(
     pandas.DataFrame
         One row per ``origin, window, category, grid, score`` [CRS points]: ``outcome`` (1.0
         if invited), a probability per forecaster of :data:`FORECASTERS` (``evt`` for ``pnp``
-        only, NaN elsewhere) and ``auto`` [fraction 0..1], ``auto_model``, and ``model_dry``
+        only, NaN elsewhere) and ``auto`` [fraction 0..1], ``auto_model``, ``model_dry``
         (the share of the projection's paths in which a round of the category ran out of
-        eligible candidates within the window) [fraction].
+        eligible candidates within the window) [fraction], ``calibrated_n`` (the residuals
+        ``calibrated`` had) [residuals] and ``calibrated_used`` (False where it fell back to
+        ``model``).
 
     Notes
     -----
@@ -182,9 +190,14 @@ def odds_backtest(
 
     - ``model``: :func:`eeforecast.projection.project` (pool fitted at the origin, forecast
       schedule over the longest window), ``Projection.probability(scores, [category], W)``;
+    - ``calibrated``: ``model``'s median lowest eligible cutoff plus the residuals of the
+      earlier origins of this run whose windows had ended by the origin
+      (:func:`eeforecast.odds_calibration.odds_residuals`, the rule of
+      ``odds(..., calibrate=True)``); ``model`` where there are too few;
     - ``last`` and ``clim``: the baselines (:func:`last_odds`, :func:`clim_odds`);
     - ``anchor`` (:func:`anchor_odds`) and, for PNP, ``evt`` (:func:`pnp_evt_odds`);
-    - ``auto``: per category, window and grid, the forecaster with the lowest Brier score over
+    - ``auto``: per category, window and grid, the forecaster of :data:`AUTO_CANDIDATES` with
+      the lowest Brier score over
       the last ``select_window`` origins whose windows had ended by the origin (at least
       ``min_select``; before that ``default``), kept at ``default`` unless another is better by
       more than ``margin`` (the rule of the cutoff ``auto``).
@@ -213,6 +226,7 @@ def odds_backtest(
     streams = [g.spawn(2) for g in as_generator(rng).spawn(len(origins))]
     truth = feed.rounds
     rows = []
+    medians: dict = {(c, w): {} for c in categories for w in windows}
     bar = progress_bar(len(origins), desc="odds backtest", unit="origin", show=progress)
     try:
         for k, origin in enumerate(origins):
@@ -220,6 +234,14 @@ def odds_backtest(
             model_rng, evt_rng = streams[k]
             proj = _model_odds(feed, origin, longest, n_paths, model_rng)
             for cat in categories:
+                for w in windows:
+                    # no projection: no round expected, nobody invited on any path
+                    low = lowest_cutoffs(proj, [cat], w) if proj is not None else np.array([np.inf])
+                    medians[cat, w][origin] = (
+                        (float(np.median(low)), regime_of(proj, [cat]), low)
+                        if proj is not None
+                        else (np.inf, None, low)
+                    )
                 for name, scores in _grids(grid, known, cat, origin).items():
                     if not len(scores):
                         continue
@@ -240,6 +262,16 @@ def odds_backtest(
                         else:
                             out["model"] = proj.probability(scores, [cat], w)
                             dry = proj.exhausted_share(cat, w)
+                        med, regime, low = medians[cat, w][origin]
+                        cal = odds_residuals(known, medians[cat, w], categories=cat, within=w,
+                                             as_of=origin, regime=regime or ())  # fmt: skip
+                        model = out["model"]
+                        out["calibrated"] = cal.probability(low, scores, simulated=model)
+                        out["calibrated_median"] = (
+                            cal.probability(med, scores, simulated=model)
+                            if np.isfinite(med)
+                            else model
+                        )
                         rows.append(
                             pd.DataFrame(
                                 {
@@ -250,6 +282,8 @@ def odds_backtest(
                                     "score": scores,
                                     **{f: out[f] for f in ("outcome", *FORECASTERS)},
                                     "model_dry": dry,
+                                    "calibrated_n": len(cal.residuals),
+                                    "calibrated_used": cal.usable and proj is not None,
                                 }
                             )
                         )
@@ -260,7 +294,7 @@ def odds_backtest(
     frame = _auto(frame, select_window, min_select, margin, default)
     frame = frame[frame["origin"] >= start].reset_index(drop=True)
     cols = ["origin", "window", "category", "grid", "score", "outcome", *FORECASTERS, "auto",
-            "auto_model", "model_dry"]  # fmt: skip
+            "auto_model", "model_dry", "calibrated_n", "calibrated_used"]  # fmt: skip
     return frame[cols]
 
 
