@@ -37,6 +37,7 @@ from .odds_baselines import (
 )
 from .odds_history import (
     AUTO_CANDIDATES,
+    CALIBRATED,
     FORECASTERS,
     ODDS_CATEGORIES,
     odds_backtest,
@@ -52,6 +53,7 @@ __all__ = [
     "PAST_YEARS",
     "TAIL_LATTICE",
     "AUTO_CANDIDATES",
+    "CALIBRATED",
     "FORECASTERS",
     "ODDS_CATEGORIES",
     "anchor_odds",

@@ -36,6 +36,7 @@ from .odds_baselines import (
 __all__ = [
     "AUTO_CANDIDATES",
     "BASELINES",
+    "CALIBRATED",
     "FORECASTERS",
     "ODDS_CATEGORIES",
     "RELIABILITY_BINS",
@@ -51,6 +52,10 @@ ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
 
 #: The forecasters of the frame, in its column order (``auto`` is added after them).
 FORECASTERS = ("model", "calibrated", "calibrated_median", "last", "clim", "anchor", "evt")
+
+
+#: The forecasters calibrated on ``model``'s past errors.
+CALIBRATED = ("calibrated", "calibrated_median")
 
 
 #: The forecasters ``auto`` chooses from.
@@ -357,9 +362,12 @@ def odds_summary(
         ``best_baseline`` (the baseline with the lower Brier score), and per non-baseline
         forecaster ``<f>_diff`` (its Brier minus the best baseline's), ``<f>_lo``, ``<f>_hi``
         (the bootstrap interval of that difference) and ``<f>_wins`` (Brier below both
-        baselines').
+        baselines'); per calibrated forecaster (:data:`CALIBRATED`) ``<f>_vs_model`` (its Brier
+        minus ``model``'s) with ``<f>_vs_model_lo``, ``<f>_vs_model_hi`` (from a stream of its
+        own, so the intervals against the baseline do not move).
     """
     gen = as_generator(rng)
+    vs_gen = gen.spawn(1)[0]
     names = [f for f in (*FORECASTERS, "auto") if f in frame.columns]
     rows = []
     for (cat, w, g), part in frame.groupby(["category", "window", "grid"], sort=True):
@@ -377,6 +385,13 @@ def odds_summary(
             row[f"{f}_diff"] = row[f] - row[best]
             row[f"{f}_lo"], row[f"{f}_hi"] = lo, hi
             row[f"{f}_wins"] = bool(row[f] < min(row[b] for b in BASELINES))
+        for f in CALIBRATED:
+            if f not in names or "model" not in names or np.isnan(row[f]):
+                continue
+            lo, hi = _block_interval(part, f, "model", block=block, n_boot=n_boot, gen=vs_gen,
+                                     level=level)  # fmt: skip
+            row[f"{f}_vs_model"] = row[f] - row["model"]
+            row[f"{f}_vs_model_lo"], row[f"{f}_vs_model_hi"] = lo, hi
         rows.append(row)
     return pd.DataFrame(rows)
 

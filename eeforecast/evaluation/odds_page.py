@@ -12,7 +12,14 @@ import pandas as pd
 
 from ..checks import as_day
 from ..data import FeedWarning, as_feed
-from .odds_history import BASELINES, FORECASTERS, odds_backtest, odds_summary, reliability
+from .odds_history import (
+    BASELINES,
+    CALIBRATED,
+    FORECASTERS,
+    odds_backtest,
+    odds_summary,
+    reliability,
+)
 from .results import write_page, write_summary
 
 __all__ = ["main", "odds_markdown"]
@@ -24,6 +31,14 @@ SCORED = tuple(f for f in FORECASTERS if f not in BASELINES)
 
 def _fmt(v, spec: str) -> str:
     return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
+
+
+def _interval(row: dict, diff: str, lo: str, hi: str) -> str:
+    """A Brier difference and its interval, ``+0.012 [-0.003, +0.020]`` ("-" when missing)."""
+    d = row.get(diff, np.nan)
+    if d is None or np.isnan(d):
+        return "-"
+    return f"{d:+.3f} [{row[lo]:+.3f}, {row[hi]:+.3f}]"
 
 
 def _brier_table(summary: pd.DataFrame, grid: str) -> list[str]:
@@ -44,12 +59,7 @@ def _brier_table(summary: pd.DataFrame, grid: str) -> list[str]:
                 text = f"**{text}**"
             cells.append(text)
         cells.append(r["best_baseline"])
-        for f in diffs:
-            d = r.get(f"{f}_diff", np.nan)
-            cells.append(
-                "-" if d is None or np.isnan(d)
-                else f"{d:+.3f} [{r[f'{f}_lo']:+.3f}, {r[f'{f}_hi']:+.3f}]"
-            )  # fmt: skip
+        cells += [_interval(r, f"{f}_diff", f"{f}_lo", f"{f}_hi") for f in diffs]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -69,6 +79,22 @@ def _baseline_wins(summary: pd.DataFrame, grid: str) -> list[str]:
                 text += (" and" if losers else "") + " ties with " + ", ".join(ties)
             out.append(text)
     return out or ["- none"]
+
+
+def _vs_model(summary: pd.DataFrame) -> list[str]:
+    """The calibrated forecasters against *model*: Brier difference and bootstrap interval."""
+    names = [f for f in CALIBRATED if f"{f}_vs_model" in summary.columns]
+    lines = ["", "## Calibrated against *model* (Brier difference, 90% interval)", "",
+             "| category | W | grid | " + " | ".join(f"{f} - model" for f in names) + " |",
+             "|---|---|---|" + "---|" * len(names)]  # fmt: skip
+    for r in summary.sort_values(["grid", "category", "window"]).to_dict("records"):
+        cells = [r["category"], r["window"], r["grid"]]
+        cells += [_interval(r, f"{f}_vs_model", f"{f}_vs_model_lo", f"{f}_vs_model_hi")
+                  for f in names]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Negative: the calibration lowered the Brier score; an interval that excludes 0 "
+              "is a difference the origins can tell apart."]  # fmt: skip
+    return lines
 
 
 def _calibration_use(frame: pd.DataFrame) -> list[str]:
@@ -179,6 +205,7 @@ def odds_markdown(
             f"{yes['calibrated']} ({r['calibrated']:.4f}) | {yes['auto']} ({r['auto']:.4f}) | "
             f"{r['best_baseline']} {r[r['best_baseline']]:.4f} |"
         )
+    lines += _vs_model(summary)
     if (summary["grid"] == "tail").any():
         lines += ["", "## Brier score, tail grid", "", *_brier_table(summary, "tail"), "",
                   "### Where a baseline wins (tail grid)", "", *_baseline_wins(summary, "tail")]  # fmt: skip
