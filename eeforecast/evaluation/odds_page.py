@@ -141,7 +141,7 @@ def odds_markdown(
         "- *model*: the package's odds (`eeforecast.projection.project` at the origin, the pool "
         "fitted on the data published by then; whatever model the package holds);",
         "- *calibrated*: *model* calibrated on its own past errors "
-        "(`eeforecast.odds(..., calibrate=True)`): at the monthly origins of the 24 months before "
+        "(`eeforecast.odds.odds(..., calibrate=True)`): at the monthly origins of the 24 months before "
         "the origin whose windows had ended by it, the residual is the actual lowest eligible "
         "cutoff of the window (no eligible round: never invited) minus *model*'s median "
         "simulated lowest cutoff; the probability at *s* is the share of the pairs (simulated "
