@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checks import as_scores, as_span
+from .checks import as_generator, as_scores, as_span
 from .data import LABELS, Feed
 from .errors import ParameterError
+from .odds_calibration import OddsCalibration, fit_odds_calibration, lowest_cutoffs, regime_of
 from .pool import PoolModel, ThinPoolWarning, thin_note
 from .projection import Projection, eligible_categories, invitation_probability, project
 from .simulate import Schedule
@@ -98,6 +99,9 @@ class OddsResult:
     assumptions : pandas.DataFrame or None
         What the simulation assumed about each simulated category's sub-pool, one row per
         category (:meth:`eeforecast.pool.PoolModel.assumptions`).
+    calibration : OddsCalibration or None
+        The residuals the probability was calibrated on (``odds(..., calibrate=True)``); when
+        there were fewer than its ``min_residuals``, ``probability`` is the simulated one.
     """
 
     score: int
@@ -110,10 +114,12 @@ class OddsResult:
     n_paths: int
     note: str = ASSUMPTIONS
     assumptions: pd.DataFrame | None = None
+    calibration: OddsCalibration | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: ``as_of, score, categories, within, rounds, probability, se``."""
-        return pd.DataFrame(
+        """One row: ``as_of, score, categories, within, rounds, probability, se``, and
+        ``residuals`` (the residuals it was calibrated on, 0 when too few) when calibrated."""
+        frame = pd.DataFrame(
             [
                 {
                     "as_of": self.as_of,
@@ -126,6 +132,10 @@ class OddsResult:
                 }
             ]
         )
+        if self.calibration is not None:
+            cal = self.calibration
+            frame["residuals"] = len(cal.residuals) if cal.usable else 0
+        return frame
 
     def __str__(self) -> str:
         names = ", ".join(LABELS.get(c, c) for c in self.categories)
@@ -191,6 +201,7 @@ def odds(
     n_paths: int | None = 2000,
     rng: int | np.random.Generator | None = None,
     schedule: Schedule | None = None,
+    calibrate: bool = False,
 ) -> OddsResult:
     """Probability that a candidate with ``score`` is invited within ``within``.
 
@@ -221,6 +232,12 @@ def odds(
         A scenario's rounds instead of the forecast schedule (see
         :func:`eeforecast.projection.project`; ``projection=project(..., schedule=plan)`` is
         the same).
+    calibrate : bool
+        Calibrate the probability on the projection's errors at the monthly origins of the
+        :data:`~eeforecast.odds_calibration.CALIBRATION_MONTHS` months before the day
+        (:func:`eeforecast.odds_calibration.fit_odds_calibration` on ``source``, one projection
+        of :data:`~eeforecast.odds_calibration.CALIBRATION_PATHS` paths per origin, randomness
+        spawned from ``rng``); not for a scenario.
 
     Returns
     -------
@@ -230,17 +247,28 @@ def odds(
     ------
     ParameterError
         Score outside 0..1200, category not a slug (or a new one without forecast rounds),
-        malformed ``within``.
+        malformed ``within``, ``calibrate`` with a scenario.
 
     Notes
     -----
     See :func:`eeforecast.projection.project` and
     :func:`eeforecast.projection.invitation_probability`; the assumptions are in
-    ``OddsResult.note``.
+    ``OddsResult.note``. Calibrated, the lowest eligible cutoff of each path is moved by each
+    residual (actual minus simulated median lowest cutoff at an earlier origin whose window had
+    ended by the day) and the probability is the share of the pairs at or below the score; its
+    ``se`` is then that of a share of the residuals, ``sqrt(p (1 - p) / n)``
+    (:mod:`eeforecast.odds_calibration`).
     """
     cats = validate(score, categories, within)
     if projection is not None and schedule is not None:
         raise ParameterError("schedule: give a schedule or a projection built from it, not both")
+    if not isinstance(calibrate, bool):
+        raise ParameterError(f"calibrate: expected True or False, got {calibrate!r}")
+    if calibrate and schedule is not None:
+        raise ParameterError(
+            "calibrate: a scenario's odds cannot be calibrated on the forecast schedule's past "
+            "errors; drop calibrate or the schedule"
+        )
     if projection is not None:
         paths = as_projection(projection)
     else:
@@ -268,6 +296,26 @@ def odds(
     note += " " + " ".join(paths.notes) if paths.notes else ""
     if "pnp" in cats and paths.invite_all("pnp"):
         note += " " + INVITE_ALL_NOTE
+    calibration = None
+    if calibrate:
+        if paths.scenario:
+            raise ParameterError(
+                "calibrate: the projection simulates a scenario; its odds cannot be calibrated "
+                "on the forecast schedule's past errors"
+            )
+        calibration = fit_odds_calibration(
+            source,
+            categories=cats,
+            within=within,
+            as_of=paths.as_of,
+            regime=regime_of(paths, cats),
+            rng=as_generator(rng).spawn(1)[0],
+        )
+        if calibration.usable:
+            low = lowest_cutoffs(paths, cats, within)
+            p = float(calibration.probability(low, [int(score)])[0])
+            se = float(np.sqrt(p * (1 - p) / len(calibration.residuals)))
+        note += " " + calibration.note()
     return OddsResult(
         score=int(score),
         categories=cats,
@@ -279,4 +327,5 @@ def odds(
         n_paths=paths.n_paths,
         note=note,
         assumptions=paths.assumptions,
+        calibration=calibration,
     )

@@ -386,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--paths", type=paths_type, default=2000, dest="n_paths", help="Monte Carlo paths [paths]"
     )
+    sub.add_argument(
+        "--calibrated",
+        action="store_true",
+        help="with --score: calibrate the probability on the simulation's errors at the monthly "
+        "origins of the 24 months before the day (one projection per origin; the note says what "
+        "it was calibrated on)",
+    )
     schedule_option(sub)
     sub.set_defaults(func=commands.odds_command)
 

@@ -407,9 +407,16 @@ def report_command(args) -> int:
 def odds_command(args) -> int:
     from ..odds import odds, validate  # heavy: imported where used
 
+    if args.calibrated and args.schedule:
+        raise ParameterError(
+            "--calibrated: a scenario's odds (--schedule) cannot be calibrated on the forecast "
+            "schedule's past errors"
+        )
     if args.profile:
         if args.schedule:
             raise ParameterError("--schedule: a profile's odds read the forecast schedule only")
+        if args.calibrated:
+            raise ParameterError("--calibrated: calibrated odds are for a --score, not a --profile")
         return _profile_odds(args)
     if args.what_if:
         raise ParameterError("--what-if: give --profile (the changes are changes of a profile)")
@@ -424,6 +431,7 @@ def odds_command(args) -> int:
         n_paths=args.n_paths,
         rng=args.seed,
         schedule=schedule,
+        calibrate=args.calibrated,
     )
     emit(result.to_frame(), args.format)
     if args.format == "table":

@@ -35,7 +35,15 @@ from .odds_baselines import (
     pnp_evt_odds,
     tail_grid,
 )
-from .odds_history import FORECASTERS, ODDS_CATEGORIES, odds_backtest, odds_summary, reliability
+from .odds_history import (
+    AUTO_CANDIDATES,
+    CALIBRATED,
+    FORECASTERS,
+    ODDS_CATEGORIES,
+    odds_backtest,
+    odds_summary,
+    reliability,
+)
 
 __all__ = [
     "FOCUS_DAYS",
@@ -44,6 +52,8 @@ __all__ = [
     "PAST_STEP_DAYS",
     "PAST_YEARS",
     "TAIL_LATTICE",
+    "AUTO_CANDIDATES",
+    "CALIBRATED",
     "FORECASTERS",
     "ODDS_CATEGORIES",
     "anchor_odds",

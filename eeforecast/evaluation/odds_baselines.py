@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..checks import as_day, as_generator, as_span
+from ..odds_calibration import eligible_rounds
+from ..odds_calibration import window_lowest as _window_min
 from ..pool.nominees import fit_nominee_tail
 from ..projection import ELIGIBLE_FLOOR
 from ..scores import MAX_SCORE
@@ -66,21 +68,6 @@ PAST_YEARS = 3
 
 #: ``anchor`` weights a past window by one half per this many days of age [days].
 ANCHOR_HALF_LIFE = 365.0
-
-
-def eligible_rounds(rounds: pd.DataFrame, category: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dates and cutoffs of the rounds a candidate of ``category`` can be invited in: its own
-    and the general rounds (a round that invited nobody does not count), by date."""
-    r = rounds[rounds["category"].isin([category, "general"]) & (rounds["invitations"] > 0)]
-    r = r.sort_values("date", kind="stable")
-    return r["date"].to_numpy(dtype="datetime64[ns]"), r["cutoff"].to_numpy(dtype=float)
-
-
-def _window_min(dates: np.ndarray, cutoffs: np.ndarray, start, end) -> float:
-    """Lowest cutoff of the rounds dated in ``(start, end]``; inf when there is none."""
-    lo = np.searchsorted(dates, np.datetime64(pd.Timestamp(start)), side="right")
-    hi = np.searchsorted(dates, np.datetime64(pd.Timestamp(end)), side="right")
-    return float(cutoffs[lo:hi].min()) if hi > lo else np.inf
 
 
 def _last_before(dates: np.ndarray, cutoffs: np.ndarray, day) -> float:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..checks import as_day, as_generator, as_n_paths, as_slugs, as_span, as_whole
 from ..data import Feed, as_feed
 from ..errors import ParameterError
+from ..odds_calibration import lowest_cutoffs, odds_residuals, regime_of
 from ..progress import bar as progress_bar
 from ..projection import project
 from .odds_baselines import (
@@ -33,7 +34,9 @@ from .odds_baselines import (
 )
 
 __all__ = [
+    "AUTO_CANDIDATES",
     "BASELINES",
+    "CALIBRATED",
     "FORECASTERS",
     "ODDS_CATEGORIES",
     "RELIABILITY_BINS",
@@ -48,7 +51,15 @@ ODDS_CATEGORIES = ("cec", "french", "pnp", "healthcare")
 
 
 #: The forecasters of the frame, in its column order (``auto`` is added after them).
-FORECASTERS = ("model", "last", "clim", "anchor", "evt")
+FORECASTERS = ("model", "calibrated", "calibrated_median", "last", "clim", "anchor", "evt")
+
+
+#: The forecasters calibrated on ``model``'s past errors.
+CALIBRATED = ("calibrated", "calibrated_median")
+
+
+#: The forecasters ``auto`` chooses from.
+AUTO_CANDIDATES = ("model", "last", "clim", "anchor", "evt")
 
 
 #: The two baselines every forecaster is measured against.
@@ -93,11 +104,11 @@ def _auto(frame: pd.DataFrame, select_window: int, min_select: int, margin: floa
     frame = frame.copy()
     frame["auto"] = np.nan
     frame["auto_model"] = default
-    sq = {f: (frame[f] - frame["outcome"]) ** 2 for f in FORECASTERS if f in frame}
+    sq = {f: (frame[f] - frame["outcome"]) ** 2 for f in AUTO_CANDIDATES if f in frame}
     for (_, window, _), part in frame.groupby(["category", "window", "grid"], sort=False):
         span = as_span(window, "window")
         ends = part["origin"] + span
-        cands = [f for f in FORECASTERS if f in part and part[f].notna().any()]
+        cands = [f for f in AUTO_CANDIDATES if f in part and part[f].notna().any()]
         for o in sorted(part["origin"].unique()):
             o = pd.Timestamp(o)
             here = part.index[part["origin"] == o]
@@ -111,7 +122,7 @@ def _auto(frame: pd.DataFrame, select_window: int, min_select: int, margin: floa
                     f: float(sq[f][cells].mean()) for f in avail if sq[f][cells].notna().all()
                 }
                 if briers:
-                    best = min(briers, key=lambda f: (briers[f], FORECASTERS.index(f)))
+                    best = min(briers, key=lambda f: (briers[f], AUTO_CANDIDATES.index(f)))
                     ref = briers.get(default, np.inf)
                     pick = best if briers[best] < (1 - margin) * ref else default
             if frame.loc[here, pick].isna().any():
@@ -172,9 +183,11 @@ def odds_backtest(
     pandas.DataFrame
         One row per ``origin, window, category, grid, score`` [CRS points]: ``outcome`` (1.0
         if invited), a probability per forecaster of :data:`FORECASTERS` (``evt`` for ``pnp``
-        only, NaN elsewhere) and ``auto`` [fraction 0..1], ``auto_model``, and ``model_dry``
+        only, NaN elsewhere) and ``auto`` [fraction 0..1], ``auto_model``, ``model_dry``
         (the share of the projection's paths in which a round of the category ran out of
-        eligible candidates within the window) [fraction].
+        eligible candidates within the window) [fraction], ``calibrated_n`` (the residuals
+        ``calibrated`` had) [residuals] and ``calibrated_used`` (False where it fell back to
+        ``model``).
 
     Notes
     -----
@@ -182,9 +195,14 @@ def odds_backtest(
 
     - ``model``: :func:`eeforecast.projection.project` (pool fitted at the origin, forecast
       schedule over the longest window), ``Projection.probability(scores, [category], W)``;
+    - ``calibrated``: ``model``'s median lowest eligible cutoff plus the residuals of the
+      earlier origins of this run whose windows had ended by the origin
+      (:func:`eeforecast.odds_calibration.odds_residuals`, the rule of
+      ``odds(..., calibrate=True)``); ``model`` where there are too few;
     - ``last`` and ``clim``: the baselines (:func:`last_odds`, :func:`clim_odds`);
     - ``anchor`` (:func:`anchor_odds`) and, for PNP, ``evt`` (:func:`pnp_evt_odds`);
-    - ``auto``: per category, window and grid, the forecaster with the lowest Brier score over
+    - ``auto``: per category, window and grid, the forecaster of :data:`AUTO_CANDIDATES` with
+      the lowest Brier score over
       the last ``select_window`` origins whose windows had ended by the origin (at least
       ``min_select``; before that ``default``), kept at ``default`` unless another is better by
       more than ``margin`` (the rule of the cutoff ``auto``).
@@ -213,6 +231,7 @@ def odds_backtest(
     streams = [g.spawn(2) for g in as_generator(rng).spawn(len(origins))]
     truth = feed.rounds
     rows = []
+    medians: dict = {(c, w): {} for c in categories for w in windows}
     bar = progress_bar(len(origins), desc="odds backtest", unit="origin", show=progress)
     try:
         for k, origin in enumerate(origins):
@@ -220,6 +239,14 @@ def odds_backtest(
             model_rng, evt_rng = streams[k]
             proj = _model_odds(feed, origin, longest, n_paths, model_rng)
             for cat in categories:
+                for w in windows:
+                    # no projection: no round expected, nobody invited on any path
+                    low = lowest_cutoffs(proj, [cat], w) if proj is not None else np.array([np.inf])
+                    medians[cat, w][origin] = (
+                        (float(np.median(low)), regime_of(proj, [cat]), low)
+                        if proj is not None
+                        else (np.inf, None, low)
+                    )
                 for name, scores in _grids(grid, known, cat, origin).items():
                     if not len(scores):
                         continue
@@ -240,6 +267,16 @@ def odds_backtest(
                         else:
                             out["model"] = proj.probability(scores, [cat], w)
                             dry = proj.exhausted_share(cat, w)
+                        med, regime, low = medians[cat, w][origin]
+                        cal = odds_residuals(known, medians[cat, w], categories=cat, within=w,
+                                             as_of=origin, regime=regime or ())  # fmt: skip
+                        model = out["model"]
+                        out["calibrated"] = cal.probability(low, scores, simulated=model)
+                        out["calibrated_median"] = (
+                            cal.probability(med, scores, simulated=model)
+                            if np.isfinite(med)
+                            else model
+                        )
                         rows.append(
                             pd.DataFrame(
                                 {
@@ -250,6 +287,8 @@ def odds_backtest(
                                     "score": scores,
                                     **{f: out[f] for f in ("outcome", *FORECASTERS)},
                                     "model_dry": dry,
+                                    "calibrated_n": len(cal.residuals),
+                                    "calibrated_used": cal.usable and proj is not None,
                                 }
                             )
                         )
@@ -260,7 +299,7 @@ def odds_backtest(
     frame = _auto(frame, select_window, min_select, margin, default)
     frame = frame[frame["origin"] >= start].reset_index(drop=True)
     cols = ["origin", "window", "category", "grid", "score", "outcome", *FORECASTERS, "auto",
-            "auto_model", "model_dry"]  # fmt: skip
+            "auto_model", "model_dry", "calibrated_n", "calibrated_used"]  # fmt: skip
     return frame[cols]
 
 
@@ -323,9 +362,12 @@ def odds_summary(
         ``best_baseline`` (the baseline with the lower Brier score), and per non-baseline
         forecaster ``<f>_diff`` (its Brier minus the best baseline's), ``<f>_lo``, ``<f>_hi``
         (the bootstrap interval of that difference) and ``<f>_wins`` (Brier below both
-        baselines').
+        baselines'); per calibrated forecaster (:data:`CALIBRATED`) ``<f>_vs_model`` (its Brier
+        minus ``model``'s) with ``<f>_vs_model_lo``, ``<f>_vs_model_hi`` (from a stream of its
+        own, so the intervals against the baseline do not move).
     """
     gen = as_generator(rng)
+    vs_gen = gen.spawn(1)[0]
     names = [f for f in (*FORECASTERS, "auto") if f in frame.columns]
     rows = []
     for (cat, w, g), part in frame.groupby(["category", "window", "grid"], sort=True):
@@ -343,6 +385,13 @@ def odds_summary(
             row[f"{f}_diff"] = row[f] - row[best]
             row[f"{f}_lo"], row[f"{f}_hi"] = lo, hi
             row[f"{f}_wins"] = bool(row[f] < min(row[b] for b in BASELINES))
+        for f in CALIBRATED:
+            if f not in names or "model" not in names or np.isnan(row[f]):
+                continue
+            lo, hi = _block_interval(part, f, "model", block=block, n_boot=n_boot, gen=vs_gen,
+                                     level=level)  # fmt: skip
+            row[f"{f}_vs_model"] = row[f] - row["model"]
+            row[f"{f}_vs_model_lo"], row[f"{f}_vs_model_hi"] = lo, hi
         rows.append(row)
     return pd.DataFrame(rows)
 

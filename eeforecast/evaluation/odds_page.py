@@ -12,19 +12,38 @@ import pandas as pd
 
 from ..checks import as_day
 from ..data import FeedWarning, as_feed
-from .odds_history import BASELINES, FORECASTERS, odds_backtest, odds_summary, reliability
+from .odds_history import (
+    BASELINES,
+    CALIBRATED,
+    FORECASTERS,
+    odds_backtest,
+    odds_summary,
+    reliability,
+)
 from .results import write_page, write_summary
 
 __all__ = ["main", "odds_markdown"]
+
+
+#: The forecasters measured against the baselines (``auto`` besides).
+SCORED = tuple(f for f in FORECASTERS if f not in BASELINES)
 
 
 def _fmt(v, spec: str) -> str:
     return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
 
 
+def _interval(row: dict, diff: str, lo: str, hi: str) -> str:
+    """A Brier difference and its interval, ``+0.012 [-0.003, +0.020]`` ("-" when missing)."""
+    d = row.get(diff, np.nan)
+    if d is None or np.isnan(d):
+        return "-"
+    return f"{d:+.3f} [{row[lo]:+.3f}, {row[hi]:+.3f}]"
+
+
 def _brier_table(summary: pd.DataFrame, grid: str) -> list[str]:
     names = [f for f in (*FORECASTERS, "auto") if f in summary.columns]
-    diffs = [f for f in ("model", "anchor", "evt", "auto") if f"{f}_diff" in summary.columns]
+    diffs = [f for f in (*SCORED, "auto") if f"{f}_diff" in summary.columns]
     head = ["category", "W", "origins", "cells", "base rate", *names, "best baseline"]
     head += [f"{f} - best (90%)" for f in diffs]
     lines = ["| " + " | ".join(head) + " |",
@@ -40,12 +59,7 @@ def _brier_table(summary: pd.DataFrame, grid: str) -> list[str]:
                 text = f"**{text}**"
             cells.append(text)
         cells.append(r["best_baseline"])
-        for f in diffs:
-            d = r.get(f"{f}_diff", np.nan)
-            cells.append(
-                "-" if d is None or np.isnan(d)
-                else f"{d:+.3f} [{r[f'{f}_lo']:+.3f}, {r[f'{f}_hi']:+.3f}]"
-            )  # fmt: skip
+        cells += [_interval(r, f"{f}_diff", f"{f}_lo", f"{f}_hi") for f in diffs]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -54,7 +68,7 @@ def _baseline_wins(summary: pd.DataFrame, grid: str) -> list[str]:
     out = []
     for r in summary[summary["grid"] == grid].to_dict("records"):
         best = r["best_baseline"]
-        scored = [f for f in ("model", "anchor", "evt", "auto") if not np.isnan(r.get(f, np.nan))]
+        scored = [f for f in (*SCORED, "auto") if not np.isnan(r.get(f, np.nan))]
         losers = [f"{f} {r[f]:.4f}" for f in scored if r[f] > r[best] + 1e-12]
         ties = [f for f in scored if abs(r[f] - r[best]) <= 1e-12]
         if losers or ties:
@@ -65,6 +79,38 @@ def _baseline_wins(summary: pd.DataFrame, grid: str) -> list[str]:
                 text += (" and" if losers else "") + " ties with " + ", ".join(ties)
             out.append(text)
     return out or ["- none"]
+
+
+def _vs_model(summary: pd.DataFrame) -> list[str]:
+    """The calibrated forecasters against *model*: Brier difference and bootstrap interval."""
+    names = [f for f in CALIBRATED if f"{f}_vs_model" in summary.columns]
+    lines = ["", "## Calibrated against *model* (Brier difference, 90% interval)", "",
+             "| category | W | grid | " + " | ".join(f"{f} - model" for f in names) + " |",
+             "|---|---|---|" + "---|" * len(names)]  # fmt: skip
+    for r in summary.sort_values(["grid", "category", "window"]).to_dict("records"):
+        cells = [r["category"], r["window"], r["grid"]]
+        cells += [_interval(r, f"{f}_vs_model", f"{f}_vs_model_lo", f"{f}_vs_model_hi")
+                  for f in names]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Negative: the calibration lowered the Brier score; an interval that excludes 0 "
+              "is a difference the origins can tell apart."]  # fmt: skip
+    return lines
+
+
+def _calibration_use(frame: pd.DataFrame) -> list[str]:
+    """Per category and window: the origins where *calibrated* had enough residuals, and the
+    mean number of residuals."""
+    per = frame.drop_duplicates(["origin", "window", "category"])
+    lines = ["", "## The residuals behind *calibrated* (focus grid, origins)", "",
+             "Origins where *calibrated* had at least 6 residuals (else it is *model*), and the "
+             "mean number of residuals per origin.", "",
+             "| category | W | origins calibrated | mean residuals |", "|---|---|---:|---:|"]  # fmt: skip
+    for (cat, w), part in per.groupby(["category", "window"], sort=True):
+        lines.append(
+            f"| {cat} | {w} | {int(part['calibrated_used'].sum())} of {len(part)} | "
+            f"{part['calibrated_n'].mean():.1f} |"
+        )
+    return lines
 
 
 def odds_markdown(
@@ -94,6 +140,16 @@ def odds_markdown(
         "",
         "- *model*: the package's odds (`eeforecast.projection.project` at the origin, the pool "
         "fitted on the data published by then; whatever model the package holds);",
+        "- *calibrated*: *model* calibrated on its own past errors "
+        "(`eeforecast.odds.odds(..., calibrate=True)`): at the monthly origins of the 24 months before "
+        "the origin whose windows had ended by it, the residual is the actual lowest eligible "
+        "cutoff of the window (no eligible round: never invited) minus *model*'s median "
+        "simulated lowest cutoff; the probability at *s* is the share of the pairs (simulated "
+        "path, residual) whose lowest cutoff plus residual is at or below *s*. Only origins in "
+        "the same PNP regime (invite-all or not) count; with fewer than 6 residuals it is "
+        "*model*;",
+        "- *calibrated_median*: the same residuals added to *model*'s median lowest cutoff "
+        "instead of to every path (a split-conformal predictive distribution around the median);",
         "- *last* (baseline): invited iff *s* is at least the cutoff of the last round of *c* or "
         "general before the origin;",
         "- *clim* (baseline): the share of the past windows of the same length (weekly starts, "
@@ -105,7 +161,13 @@ def odds_markdown(
         "inflow forecast with its past log error; general rounds invite every nominee);",
         "- *auto*: per category, window and grid, the forecaster with the lowest Brier score "
         "over the last 12 origins whose windows had ended (at least 6, else *model*), kept at "
-        "*model* unless another is better by more than 10%.",
+        "*model* unless another is better by more than 10%; it chooses among *model*, the "
+        "baselines, *anchor* and *evt*, not the calibrated forecasters.",
+        "",
+        "The two calibrated forecasters were both computed on these origins and the product "
+        "uses *calibrated*, the better of the two here, so its lead over *calibrated_median* "
+        "is not out of sample; the residuals themselves only come from windows that had ended "
+        "by each origin.",
         "",
         "Grids (fixed before any score was seen, from data known at the origin): *focus*, the "
         "scores where the outcome is uncertain (the cutoffs of *c*'s and the general rounds of "
@@ -128,29 +190,34 @@ def odds_markdown(
         "",
         "## Targets: Brier below both baselines (focus grid)",
         "",
-        "| category | W | model | auto | best baseline |",
-        "|---|---|---|---|---:|",
+        "| category | W | model | calibrated | auto | best baseline |",
+        "|---|---|---|---|---|---:|",
     ]
     focus = summary[summary["grid"] == "focus"]
     for r in focus.to_dict("records"):
         if r["category"] not in ("cec", "french", "pnp"):
             continue
-        yes = {f: "yes" if r.get(f"{f}_wins") else "**no**" for f in ("model", "auto")}
+        yes = {
+            f: "yes" if r.get(f"{f}_wins") else "**no**" for f in ("model", "calibrated", "auto")
+        }
         lines.append(
-            f"| {r['category']} | {r['window']} | {yes['model']} ({r['model']:.3f}) | "
-            f"{yes['auto']} ({r['auto']:.3f}) | {r['best_baseline']} {r[r['best_baseline']]:.3f} |"
+            f"| {r['category']} | {r['window']} | {yes['model']} ({r['model']:.4f}) | "
+            f"{yes['calibrated']} ({r['calibrated']:.4f}) | {yes['auto']} ({r['auto']:.4f}) | "
+            f"{r['best_baseline']} {r[r['best_baseline']]:.4f} |"
         )
+    lines += _vs_model(summary)
     if (summary["grid"] == "tail").any():
         lines += ["", "## Brier score, tail grid", "", *_brier_table(summary, "tail"), "",
                   "### Where a baseline wins (tail grid)", "", *_baseline_wins(summary, "tail")]  # fmt: skip
     f_focus = frame[frame["grid"] == "focus"]
-    for name in ("model", "auto"):
+    for name in ("model", "calibrated", "auto"):
         rel = reliability(f_focus, name, by=("window",))
         lines += ["", f"## Reliability of *{name}* (focus grid, categories pooled)", "",
                   "| W | forecast bin | cells | mean forecast | observed |", "|---|---|---:|---:|---:|"]  # fmt: skip
         for r in rel.to_dict("records"):
             lines.append(f"| {r['window']} | {r['bin']} | {r['cells']:,} | {r['forecast']:.3f} | "
                          f"{r['observed']:.3f} |")  # fmt: skip
+    lines += _calibration_use(f_focus)
     picks = (
         f_focus.drop_duplicates(["origin", "window", "category"])
         .groupby(["category", "window"])["auto_model"]
