@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import warnings
 
 import numpy as np
@@ -11,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eeforecast import cli
 from eeforecast.data import as_feed
 from eeforecast.errors import ParameterError
 from eeforecast.forecast import conformal_quantile as forecast_conformal_quantile
+from eeforecast.scenarios import run_grid, scenario_grid
 from eeforecast.simulate import parse_draw, simulate_feed
 from eeforecast.simulate.calibration import (
     ReplayCalibration,
@@ -213,8 +216,52 @@ def test_replay_calibrated_is_what_simulate_feed_returns():
         (lambda: calibrate_replays(None, AS_OF, n_paths=20, years=0), "years"),
         (lambda: calibrate_replays(None, AS_OF, n_paths=20, min_scores=-1), "min_scores"),
         (lambda: calibrate_replays(None, AS_OF, n_paths=20, split=6), "split"),
+        (
+            lambda: run_grid(
+                scenario_grid("cec", [2000], ["monthly-1wed"], end="2025-09-30"),
+                as_of=AS_OF,
+                n_paths=None,
+                calibrate=True,
+            ),
+            "calibrate",
+        ),
     ],
 )
 def test_bad_parameters_name_the_parameter(call, name):
     with pytest.raises(ParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_run_grid_calibrated():
+    grid = scenario_grid("cec", [2000, 4000], ["monthly-1wed"], end="2025-10-31")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = run_grid(grid, as_of=AS_OF, n_paths=40, rng=2)
+        cal = run_grid(grid, as_of=AS_OF, n_paths=40, rng=2, calibrate=True)
+    assert raw.frame["cutoff"].tolist() == cal.frame["cutoff"].tolist()
+    assert (cal.frame["cutoff_lo_80"] <= raw.frame["cutoff_lo_80"]).all()
+    assert (cal.frame["cutoff_hi_80"] >= raw.frame["cutoff_hi_80"]).all()
+    assert "calibrated" in cal.final() and cal.calibration is not None
+    assert "Interval calibration" in cal.summary()
+
+
+def test_cli_simulate_calibrated(capsys):
+    argv = ["simulate", "--draw", "cec:3000", "--draw", "french:4000@2026-03-04", "--paths", "40"]
+    assert cli.main([*argv, "--calibrated"]) == 0
+    out = capsys.readouterr().out
+    assert "Interval calibration" in out and "quarterly origins" in out
+    assert "residuals" in out.split("Interval calibration")[1]
+    assert cli.main([*argv, "--calibrated", "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert "calibrated" in rows and len(rows) == 2
+    # without paths there is no interval to calibrate: one line naming the flag
+    assert cli.main(["simulate", "--draw", "cec:3000", "--calibrated"]) == 2
+    err = capsys.readouterr().err
+    assert "--calibrated: needs Monte Carlo paths" in err
+
+
+def test_cli_scenarios_calibrated(capsys):
+    argv = ["scenarios", "--category", "cec", "--size", "3000", "--cadence", "monthly-1wed"]
+    status = cli.main([*argv, "--to", "2026-03-31", "--paths", "30", "--calibrated"])
+    out = capsys.readouterr().out
+    assert status == 0 and "Interval calibration" in out and "calibrated" in out
