@@ -1,9 +1,9 @@
 """Replay calibration: Monte Carlo intervals widened by how the actual rounds fell outside them.
 
 :func:`replay` simulates the rounds actually held in the months after an origin (their dates,
-categories and sizes) from the pool as it stood on that origin. :func:`calibrate_replays` replays the
-quarterly origins of the years before an as-of day whose replay windows had ended by that day and
-gathers, per category and months-ahead bucket, how far the actual cutoffs fell outside the
+categories and sizes) from the pool as it stood on that origin. :func:`calibrate_replays` replays
+the quarterly origins of the years before an as-of day whose replay windows had ended by that day
+and gathers, per category and months-ahead bucket, how far the actual cutoffs fell outside the
 simulated intervals; :meth:`ReplayCalibration.widen` turns those scores into the split-conformal
 widening of a simulation's intervals (``simulate_feed(..., calibrate=True)``).
 """
@@ -198,9 +198,13 @@ def replay(
         empty = pd.DataFrame(columns=[*cols, "naive"])
         return (empty, None) if result else empty
     rounds = [
-        Round(pd.Timestamp(r.date), r.category, Invitations("fixed", (("value", float(r.invitations)),)))
+        Round(
+            pd.Timestamp(r.date),
+            r.category,
+            Invitations("fixed", (("value", float(r.invitations)),)),
+        )
         for r in future.itertuples(index=False)
-    ]  # fmt: skip
+    ]
     res = simulate_feed(
         pool=pool,
         schedule=rounds,
