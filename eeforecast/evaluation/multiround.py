@@ -169,6 +169,23 @@ def _inflow_only(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"inflow_" + c: c for c in _COLS})
 
 
+_NAMES = {"inflow_": "inflow only", "": "full", "cal_": "calibrated"}
+
+
+def _shares(frame: pd.DataFrame, prefixes) -> list[str]:
+    """Per level, the share of actual cutoffs inside each kind of interval, as text."""
+    parts = []
+    for level in LEVELS:
+        inside = [
+            ((frame["actual"] >= frame[f"{p}lo_{level}"])
+             & (frame["actual"] <= frame[f"{p}hi_{level}"])).mean()
+            for p in prefixes
+        ]  # fmt: skip
+        shares = ", ".join(f"{v:.0%} {_NAMES[p]}" for p, v in zip(prefixes, inside, strict=True))
+        parts.append(f"{level}%: {shares}")
+    return parts
+
+
 def replay_markdown(
     frame: pd.DataFrame,
     *,
@@ -223,16 +240,7 @@ def replay_markdown(
             f"{row['mae']:.1f} | "
             f"{row['naive_mae']:.1f} | {row['bias']:+.1f} | {cells[0]} | {cells[1]} |"
         )
-    parts = []
-    for level in LEVELS:
-        share = {
-            p: ((f["actual"] >= f[f"{p}lo_{level}"]) & (f["actual"] <= f[f"{p}hi_{level}"])).mean()
-            for p in ("inflow_", "", "cal_")
-        }
-        parts.append(
-            f"{level}%: {share['inflow_']:.0%} inflow only, {share['']:.0%} full, "
-            f"{share['cal_']:.0%} calibrated"
-        )
+    parts = _shares(f, ("inflow_", "", "cal_"))
     width = {p: (f[f"{p}hi_80"] - f[f"{p}lo_80"]).median() for p in ("inflow_", "", "cal_")}
     lines += [
         "",
@@ -240,7 +248,8 @@ def replay_markdown(
         f"{width['inflow_']:.0f} (inflow only), {width['']:.0f} (full) and {width['cal_']:.0f} "
         f"(calibrated) CRS points. Only the {int(f['calibrated'].sum())} rounds whose category "
         "and months-ahead bucket had enough replayed scores at the origin are calibrated "
-        "(*calibrated rounds*); the others keep the full interval, flagged.",
+        "(*calibrated rounds*); the others keep the full interval, flagged. On the calibrated "
+        f"rounds alone: {'; '.join(_shares(f[f['calibrated']], ('', 'cal_')))}.",
         "",
         "Coverage by origin is far from independent: a category's misses from one origin share "
         "its sub-pool's error, so a cell's coverage rests on a few origins, and it moves by a "
