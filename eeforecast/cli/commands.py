@@ -370,6 +370,7 @@ def scenarios_command(args) -> int:
     else:
         result = run_grid(grid, feed, **run)
     frame = result.frame if args.all_rounds else result.final()
+    shown = list(dict.fromkeys(frame["category"]))  # the categories the calibration lists
     emit(rounded(frame, 0).assign(dry_share=frame["dry_share"].round(3)), args.format)
     filled = sorted({c for cats in result.filled.values() for c in cats})
     if args.format == "table" and filled:
@@ -383,7 +384,7 @@ def scenarios_command(args) -> int:
             if len(distinct) == 1:
                 break
         if result.calibration is not None:
-            print("\n" + result.calibration.text(categories=result.final()["category"]))
+            print("\n" + result.calibration.text(categories=shown))
     if args.figures:
         _write_figures(result, Path(args.figures))
     return 0
