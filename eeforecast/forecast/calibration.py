@@ -10,7 +10,7 @@ from scipy.special import ndtri  # the normal quantile; scipy.stats costs ~1 s t
 
 from ..checks import LEVELS, as_levels
 from ..errors import ParameterError
-from ..simulate.calibration import conformal_quantile
+from ..simulate.calibration import MIN_SCORES, WINDOW, conformal_quantile
 from .catalogue import DEFAULT_CHOICE
 from .scoring import crps_ensemble, crps_normal
 
@@ -36,8 +36,8 @@ def calibrate(
     levels: Sequence[int] = LEVELS,
     *,
     calibrate: bool = True,
-    window: int = 40,
-    min_scores: int = 8,
+    window: int = WINDOW,
+    min_scores: int = MIN_SCORES,
     select_window: int = 30,
     min_select: int = 8,
     margin: float = 0.1,

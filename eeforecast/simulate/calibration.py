@@ -49,11 +49,11 @@ REPLAY_MONTHS = 6
 SPLIT_MONTHS = 3
 #: Calibration origins start this many years before the as-of day [years].
 CALIBRATION_YEARS = 3
-#: At most this many latest scores (by round date) calibrate a bucket [rounds]; as
-#: :func:`eeforecast.forecast.calibrate`.
+#: At most this many latest scores (by round date) calibrate a bucket [rounds]; also the window
+#: of :func:`eeforecast.forecast.calibrate`.
 WINDOW = 40
-#: A category and bucket with fewer scores keeps its simulated interval [rounds]; as
-#: :func:`eeforecast.forecast.calibrate`.
+#: A category and bucket with fewer scores keeps its simulated interval [rounds]; also the
+#: minimum of :func:`eeforecast.forecast.calibrate`.
 MIN_SCORES = 8
 
 _DAYS_PER_MONTH = 30.4375
