@@ -34,6 +34,17 @@ def iso_day(text: str) -> str:
     return text.strip()
 
 
+def _calibrated(sub) -> None:
+    """The ``--calibrated`` flag of the commands that simulate given rounds."""
+    sub.add_argument(
+        "--calibrated",
+        action="store_true",
+        help="widen the cutoff intervals by replays of the rounds held after the quarterly "
+        "origins of the past three years (split conformal, per category and 1-3 / 4-6 months "
+        "ahead; needs --paths); prints what they were calibrated on",
+    )
+
+
 def paths_type(text: str) -> int:
     """An argparse type: a number of Monte Carlo paths (a whole number >= 1)."""
     try:
@@ -183,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo with inflow noise (and random sizes) only, the pool model's "
         "estimated sub-pool levels, refill rates and nominee scores held fixed",
     )
+    _calibrated(sub)
     sub.set_defaults(func=commands.simulate_command)
 
     def _levels_and_jobs(sub):
@@ -527,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write the heat maps and one fan chart per scenario (PNG) into this folder",
     )
+    _calibrated(sub)
     sub.set_defaults(func=commands.scenarios_command)
 
     return parser

@@ -109,6 +109,7 @@ def simulate_command(args) -> int:
 
     if not args.draw and not args.schedule:
         raise ParameterError("simulate: give at least one --draw CATEGORY:N or a --schedule")
+    _check_calibrated(args)
     feed = load(args)
     day = feed.day
     schedule = Schedule(tuple(parse_draw(text, day) for text in args.draw))
@@ -126,21 +127,32 @@ def simulate_command(args) -> int:
         rng=args.seed,
         parameter_uncertainty=args.parameter_uncertainty,
         subpools=schedule.subpools,
+        calibrate=args.calibrated,
     )
     result.warn_shortfalls()
     frame = result.to_frame()
     cols = ["date", "category", "invitations", "cutoff"]
     if args.n_paths:
         cols += [f"cutoff_{side}_{level}" for level in (80, 95) for side in ("lo", "hi")]
+    cols += ["calibrated"] if "calibrated" in frame else []
     extra = ["pool", "invited", "invites_all", "dry_share"]
     frame = frame[cols[:3] + (["filled"] if filled else []) + cols[3:] + extra].copy()
     for col in ("pool", "invited"):
         frame[col] = frame[col].round().astype("int64")
     frame["dry_share"] = frame["dry_share"].round(3)
+    text = frame.attrs.get("calibration")
     emit(frame, args.format)
     if args.format == "table":
         _print_assumptions(result.assumptions)
+        if text:
+            print("\n" + text)
     return 0
+
+
+def _check_calibrated(args) -> None:
+    """``--calibrated`` needs Monte Carlo paths: refused early, naming both flags."""
+    if args.calibrated and (args.n_paths is None or args.n_paths < 2):
+        raise ParameterError("--calibrated: needs Monte Carlo paths, --paths 2 or more")
 
 
 def _print_assumptions(frame, title: str | None = None) -> None:
@@ -341,11 +353,13 @@ def scenarios_command(args) -> int:
         )
     if args.jobs < 1:
         raise ParameterError(f"--jobs: expected a whole number >= 1, got {args.jobs}")
+    _check_calibrated(args)
     run = dict(
         n_paths=args.n_paths,
         rng=args.seed,
         thresholds=args.threshold,
         confirm=args.yes,
+        calibrate=args.calibrated,
     )
     if len(grid) > MAX_CELLS and not args.yes:  # before loading anything
         run_grid(grid, **run)
@@ -356,6 +370,7 @@ def scenarios_command(args) -> int:
     else:
         result = run_grid(grid, feed, **run)
     frame = result.frame if args.all_rounds else result.final()
+    shown = list(dict.fromkeys(frame["category"]))  # the categories the calibration lists
     emit(rounded(frame, 0).assign(dry_share=frame["dry_share"].round(3)), args.format)
     filled = sorted({c for cats in result.filled.values() for c in cats})
     if args.format == "table" and filled:
@@ -368,6 +383,8 @@ def scenarios_command(args) -> int:
             _print_assumptions(frame, title)
             if len(distinct) == 1:
                 break
+        if result.calibration is not None:
+            print("\n" + result.calibration.text(categories=shown))
     if args.figures:
         _write_figures(result, Path(args.figures))
     return 0

@@ -19,7 +19,7 @@ replay``, ``make odds-backtest``).
 from .backtest import cross_validation
 from .conditional import conditional_table, evaluate_conditional
 from .metrics import crps_table, schedule_accuracy, summarize, targets
-from .multiround import calibrate_replay, evaluate_replay, replay, replay_summary
+from .multiround import evaluate_replay, replay, replay_summary
 from .odds_baselines import (
     FOCUS_DAYS,
     FOCUS_MARGIN,
@@ -66,7 +66,6 @@ __all__ = [
     "conditional_table",
     "crps_table",
     "cross_validation",
-    "calibrate_replay",
     "evaluate_conditional",
     "evaluate_replay",
     "odds_backtest",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +10,7 @@ from scipy.special import ndtri  # the normal quantile; scipy.stats costs ~1 s t
 
 from ..checks import LEVELS, as_levels
 from ..errors import ParameterError
+from ..simulate.calibration import MIN_SCORES, WINDOW, conformal_quantile
 from .catalogue import DEFAULT_CHOICE
 from .scoring import crps_ensemble, crps_normal
 
@@ -31,35 +31,13 @@ SCHEDULE_COLUMNS = (
 )
 
 
-def conformal_quantile(scores: np.ndarray, level: float) -> float:
-    """The ``ceil((n + 1) level / 100)``-th smallest of ``n`` scores: the conformal quantile
-    that covers a new exchangeable score with probability at least ``level`` % [score units].
-
-    With too few scores for that rank, the largest score is extrapolated by the ratio of the
-    normal quantiles of ``level`` and of ``n / (n + 1)`` (two-sided).
-
-    Examples
-    --------
-    >>> conformal_quantile(np.arange(1.0, 10.0), 80)  # ceil(10 x 0.8) = 8th of 1..9
-    8.0
-    """
-    n = len(scores)
-    k = math.ceil((n + 1) * level / 100)
-    s = np.sort(scores)
-    if k > n:  # too few scores for a finite quantile: extrapolate the largest by a Gaussian ratio
-        z = ndtri(0.5 + level / 200)
-        z_n = ndtri(0.5 + (n / (n + 1)) / 2)
-        return float(s[-1] * z / z_n)
-    return float(s[k - 1])
-
-
 def calibrate(
     raw: pd.DataFrame,
     levels: Sequence[int] = LEVELS,
     *,
     calibrate: bool = True,
-    window: int = 40,
-    min_scores: int = 8,
+    window: int = WINDOW,
+    min_scores: int = MIN_SCORES,
     select_window: int = 30,
     min_select: int = 8,
     margin: float = 0.1,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ..checks import LEVELS, as_day, as_levels, as_n_paths, as_positive, as_slug
+from ..checks import LEVELS, as_day, as_generator, as_levels, as_n_paths, as_positive, as_slug
 from ..data import Feed
 from ..errors import ParameterError
 from ..forecast import with_recent_pace
@@ -32,6 +32,7 @@ from ..simulate import (
     run_scenarios,
     start_from,
 )
+from ..simulate.calibration import ReplayCalibration, calibrate_replays, check_calibrate
 
 __all__ = ["KEYS", "MAX_CELLS", "GridResult", "ScenarioGrid", "run_grid", "scenario_grid"]
 
@@ -191,6 +192,9 @@ class GridResult:
         Monte Carlo paths per scenario (the same draws in every scenario) [paths].
     thresholds : tuple of int
         The ``above_<T>`` scores [CRS points].
+    calibration : eeforecast.simulate.calibration.ReplayCalibration or None
+        What widened the cutoff intervals (``run_grid(..., calibrate=True)``); None: they are
+        as simulated.
     """
 
     frame: pd.DataFrame
@@ -200,6 +204,7 @@ class GridResult:
     as_of: pd.Timestamp
     n_paths: int | None
     thresholds: tuple[int, ...]
+    calibration: ReplayCalibration | None = None
 
     @property
     def key_columns(self) -> list[str]:
@@ -235,7 +240,9 @@ class GridResult:
         if "scenario_category" in rounds:
             rounds = rounds[rounds["category"] == rounds["scenario_category"]]
         cut = [c for c in rounds if c.startswith("cutoff")]
-        left = rounds[[*self.key_columns, "category", "date", "invitations", *cut, "dry_share"]]
+        flag = ["calibrated"] if "calibrated" in rounds else []
+        keep = [*self.key_columns, "category", "date", "invitations", *cut, *flag, "dry_share"]
+        left = rounds[keep]
         right = self.pool_at(at).drop(columns=[*self.key_columns[1:], "date"])
         return left.merge(right, on="scenario", how="left").reset_index(drop=True)
 
@@ -299,7 +306,11 @@ class GridResult:
         cols += [f"above_{t}" for t in self.thresholds]
         with pd.option_context("display.width", 200, "display.max_columns", None):
             table = final[cols].to_string(index=False, float_format=lambda v: f"{v:,.0f}")
-        return "\n".join(head) + "\n\n" + table
+        text = "\n".join(head) + "\n\n" + table
+        if self.calibration is not None:
+            levels = [int(c.rsplit("_", 1)[1]) for c in self.frame if c.startswith("cutoff_lo_")]
+            text += "\n\n" + self.calibration.text(levels, final["category"])
+        return text
 
     def __str__(self) -> str:
         return self.summary()
@@ -329,6 +340,7 @@ def run_grid(
     executor: Executor | None = None,
     confirm: bool = False,
     max_cells: int = MAX_CELLS,
+    calibrate: bool = False,
 ) -> GridResult:
     """Simulate every scenario of a grid with common random numbers.
 
@@ -363,6 +375,11 @@ def run_grid(
         Run a grid of more than ``max_cells`` scenarios.
     max_cells : int
         See ``confirm`` (default :data:`~eeforecast.scenarios.MAX_CELLS`).
+    calibrate : bool
+        Widen every scenario's cutoff intervals by the replays of the earlier quarterly origins,
+        as ``simulate_feed(..., calibrate=True)`` does (one calibration for the grid, on the
+        same ``n_paths`` and ``room``); the frame gets a ``calibrated`` column and
+        ``GridResult.calibration`` says what it rests on. Monte Carlo only.
 
     Returns
     -------
@@ -372,7 +389,8 @@ def run_grid(
     ------
     ParameterError
         More than ``max_cells`` cells without ``confirm``; an unknown category (no pool
-        estimate); a bad threshold, level or ``n_paths``.
+        estimate); a bad threshold, level or ``n_paths``; ``calibrate`` without Monte Carlo
+        paths.
 
     Notes
     -----
@@ -390,6 +408,7 @@ def run_grid(
         )
     n_paths = as_n_paths(n_paths)
     levels = as_levels(levels)
+    calibrate = check_calibrate(calibrate, n_paths)
     thresholds = tuple(sorted({int(t) for t in thresholds}))
     if any(not 0 <= t <= MAX_SCORE for t in thresholds):
         raise ParameterError(f"thresholds: expected CRS scores 0..{MAX_SCORE}, got {thresholds}")
@@ -409,13 +428,14 @@ def run_grid(
                 fills[key] = (full.rounds[len(sched.rounds) :], cats)
             rounds, filled[name] = fills[key]
             resolved[name] = replace(sched, rounds=sched.rounds + rounds, fill=None)
+        gen = as_generator(rng)  # the calibration draws after the scenarios' seeds
         results = run_scenarios(
             resolved,
             pool=start.pool,
             as_of=day,
             room=room,
             n_paths=n_paths,
-            rng=rng,
+            rng=gen,
             executor=executor,
             common_random_numbers=True,
             thresholds=thresholds,
@@ -423,6 +443,11 @@ def run_grid(
         )
     for message in dict.fromkeys((str(w.message), w.category) for w in caught):
         warnings.warn(message[0], message[1], stacklevel=2)  # once per grid, not per cell
+    calibration = None
+    if calibrate:
+        calibration = calibrate_replays(start.pool.feed, day, n_paths=n_paths, rng=gen, room=room)
+        for res in results.values():
+            res.calibration = calibration
     frames = []
     for key in grid.keys.itertuples(index=False):
         frame = results[key.scenario].to_frame(levels)
@@ -439,4 +464,5 @@ def run_grid(
         as_of=day,
         n_paths=n_paths,
         thresholds=thresholds,
+        calibration=calibration,
     )

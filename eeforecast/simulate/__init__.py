@@ -16,6 +16,7 @@ pool receives its net inflow (new profiles and nominations, less expiries).
 ``result``             :class:`SimulationResult`: arrays, tidy frames, summary, plot
 ``from_feed``          :func:`simulate_feed`, :func:`conditional_cutoff`, :func:`cutoff_by_size`
 ``scenarios``          :func:`run_scenarios`: many schedules over an executor
+``calibration``        replays of past rounds and the intervals calibrated on them
 =====================  ===================================================================
 """
 

@@ -29,6 +29,7 @@ from ..checks import (
 from ..data import Feed, as_feed
 from ..errors import ParameterError
 from ..pool import STRUCTURAL, PoolModel, PoolState, ThinPoolWarning, cached_fit, thin_note
+from .calibration import calibrate_replays, check_calibrate
 from .result import SimulationResult
 from .run import as_rounds, simulate
 from .schedule import Invitations, Round, Schedule
@@ -207,6 +208,7 @@ def simulate_feed(
     pool: PoolModel | None = None,
     room: bool = True,
     subpools: dict[str, dict] | None = None,
+    calibrate: bool = False,
     **kwargs,
 ) -> SimulationResult:
     """Simulate rounds from the pool as it stood on ``as_of``.
@@ -234,9 +236,22 @@ def simulate_feed(
         A researcher's settings per category (:meth:`eeforecast.pool.PoolModel.with_subpool`),
         on top of the schedule's ``[subpool.<category>]`` tables; the result's
         ``assumptions`` shows them.
+    calibrate : bool
+        Widen the cutoff intervals by the replays of the earlier quarterly origins
+        (:func:`eeforecast.simulate.calibration.calibrate_replays`; Monte Carlo only): the result's
+        ``calibration`` holds the replays, and its
+        :meth:`~SimulationResult.to_frame` returns the widened ``cutoff_lo_<L>,
+        cutoff_hi_<L>`` with a ``calibrated`` column. The paths and the median are those of
+        ``calibrate=False`` with the same ``rng``.
     **kwargs
         Passed to :func:`eeforecast.simulate.simulate` (``n_paths``, ``rng``, ``thresholds``
         ...).
+
+    Raises
+    ------
+    ParameterError
+        ``calibrate`` is not a bool, or is True without Monte Carlo paths (``n_paths`` of 2 or
+        more).
 
     Notes
     -----
@@ -247,13 +262,36 @@ def simulate_feed(
     of a category the pool state does not estimate are skipped with a warning. A stale
     category (no round in the last 12 months) is simulated when the schedule names it; the
     ``assumptions`` frame says it is stale.
+
+    With ``calibrate``, the quarterly origins of the three years before ``as_of`` whose six-month
+    replay windows had ended by ``as_of`` are replayed (only data published by ``as_of``), with
+    the same number of paths, ``room`` and ``parameter_uncertainty``; their random streams come
+    from ``rng`` after the simulation's own draws. Each category's intervals 1-3 and 4-6 months
+    ahead are widened by the split-conformal quantile of how far its replayed actual cutoffs
+    fell outside their intervals; rounds further ahead use the 4-6 widening. A category and
+    bucket with fewer than :data:`~eeforecast.simulate.calibration.MIN_SCORES` scores keeps its
+    simulated interval, flagged.
     """
+    calibrate = check_calibrate(calibrate, kwargs.get("n_paths"))
     start = start_from(source, pool=pool, as_of=as_of)
     settings = Schedule(subpools={**getattr(schedule, "subpools", {}), **(subpools or {})})
     start = with_settings(start, settings)
     state, rounds = prepare(start, schedule, room)
+    if calibrate:
+        kwargs["rng"] = as_generator(kwargs.get("rng"))  # the replays draw after the simulation
     result = simulate(state, rounds, **kwargs)
     result.assumptions = start.pool.assumptions([r.category for r in rounds])
+    if calibrate:
+        if start.pool.feed is None:
+            raise ParameterError("calibrate: the pool carries no feed to replay; give source=")
+        result.calibration = calibrate_replays(
+            start.pool.feed,
+            start.day,
+            n_paths=int(kwargs["n_paths"]),
+            rng=kwargs["rng"],
+            room=room,
+            parameter_uncertainty=kwargs.get("parameter_uncertainty", True),
+        )
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ import pandas as pd
 from ..checks import LEVELS
 from ..scores import MAX_SCORE
 from .schedule import Round
+
+if TYPE_CHECKING:
+    from .calibration import ReplayCalibration
 
 __all__ = ["DRY_SHARE", "SimulationResult", "assumptions_text"]
 
@@ -74,6 +78,9 @@ class SimulationResult:
         What the simulation assumed about each category's sub-pool, one row per category
         (:meth:`eeforecast.pool.PoolModel.assumptions`); set by
         :func:`eeforecast.simulate.simulate_feed`.
+    calibration : eeforecast.simulate.calibration.ReplayCalibration or None
+        The replays that widen the cutoff intervals of :meth:`to_frame` (set by
+        ``simulate_feed(..., calibrate=True)``); None: the intervals are as simulated.
     """
 
     rounds: list[Round]
@@ -90,6 +97,7 @@ class SimulationResult:
     deterministic: bool = True
     invites_all: np.ndarray | None = None
     assumptions: pd.DataFrame | None = None
+    calibration: ReplayCalibration | None = None
 
     @classmethod
     def _build(cls, rounds, arrays, start, *, deterministic, thresholds, invites_all=None):
@@ -141,7 +149,9 @@ class SimulationResult:
         design (``invites_all``) or because it ran dry (:attr:`dry`)."""
         return self.dry | self._by_design[None, :]
 
-    def to_frame(self, levels: Sequence[int] = LEVELS, *, replayed: bool = False) -> pd.DataFrame:
+    def to_frame(
+        self, levels: Sequence[int] = LEVELS, *, replayed: bool = False, calibrated: bool = True
+    ) -> pd.DataFrame:
         """One row per round, the medians over paths and, with several paths, their quantiles.
 
         Columns: ``date, category, invitations`` (asked), ``cutoff`` with ``cutoff_lo_<L>,
@@ -157,7 +167,12 @@ class SimulationResult:
         their recent pace, ``filled`` (after ``invitations``) marks their rounds.
         ``replayed=True`` keeps the replayed past rounds (column ``replayed``); by default only
         the rounds asked for are returned, in the order held, so row ``i`` is the ``i``-th round
-        asked for.
+        asked for. With a :attr:`calibration` (and ``calibrated``, the default) the
+        ``cutoff_lo_<L>, cutoff_hi_<L>`` of the rounds asked for are widened by it
+        (:meth:`~eeforecast.simulate.calibration.ReplayCalibration.widen`), a ``calibrated``
+        column says which rows were (False: too few replay scores, kept as simulated) and
+        ``frame.attrs["calibration"]`` states what the calibration rests on;
+        ``calibrated=False`` gives the intervals as simulated.
         """
         cut = np.where(self.cutoff > MAX_SCORE, np.nan, self.cutoff.astype(float))
         frame = pd.DataFrame(
@@ -185,6 +200,14 @@ class SimulationResult:
         frame["invites_all"] = self._by_design
         frame["exhausted_share"] = self.exhausted.mean(axis=0)
         frame["dry_share"] = self.dry.mean(axis=0)
+        cal = self.calibration if calibrated and bounds else None
+        if cal is not None:
+            asked = np.array([not r.replayed for r in self.rounds], dtype=bool)
+            widened = cal.widen(frame[asked], levels)
+            frame["calibrated"] = False
+            for col in [c for c in widened if c.startswith("cutoff_") or c == "calibrated"]:
+                frame.loc[asked, col] = widened[col].to_numpy()
+            frame.attrs["calibration"] = cal.text(levels, frame.loc[asked, "category"])
         if any(r.filled for r in self.rounds):
             frame.insert(3, "filled", [r.filled for r in self.rounds])
         frame["invitations"] = frame["invitations"].round().astype("int64")
@@ -267,6 +290,8 @@ class SimulationResult:
         text = "\n".join(head) + "\n\n" + table
         if self.assumptions is not None and len(self.assumptions):
             text += "\n\n" + assumptions_text(self.assumptions)
+        if "calibration" in frame.attrs:
+            text += "\n\n" + frame.attrs["calibration"]
         return text
 
     def __str__(self) -> str:
