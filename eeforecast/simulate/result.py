@@ -229,7 +229,9 @@ class SimulationResult:
         """The simulated (not replayed) rounds that ran dry on more than ``share`` of the paths:
         ``date, category, invitations`` (asked), ``invited`` (median) [candidates] and
         ``dry_share`` [fraction]. A round that ran dry invited everybody eligible."""
-        frame = self.to_frame()[["date", "category", "invitations", "invited", "dry_share"]]
+        frame = self.to_frame(levels=())[
+            ["date", "category", "invitations", "invited", "dry_share"]
+        ]
         return frame[frame["dry_share"] > share].reset_index(drop=True)
 
     def warn_shortfalls(
