@@ -66,7 +66,7 @@ odds-backtest: $(STAMP) ## Backtest of the odds at monthly origins 2023-2025 aga
 scenarios: $(STAMP) ## The policy questions of notebook 04 on the bundled data (writes docs/results/scenarios.md)
 	$(PY) scripts/policy_scenarios.py --write-results
 
-fuzz: $(STAMP) ## Every adversarial case through every command (writes docs/results/fuzz.md; ~30 min)
+fuzz: $(STAMP) ## Every adversarial case through every command (writes docs/results/fuzz.md; about 6 min on 2 cores)
 	$(PY) tests/fuzz/explore.py --write-results
 
 notebooks: $(STAMP) ## Execute the notebooks and save executed copies in notebooks/executed/
