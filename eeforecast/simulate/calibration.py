@@ -24,7 +24,7 @@ from ..data import as_feed
 from ..errors import ParameterError
 from ..pool import PoolModel, cached_fit
 from ..scores import MAX_SCORE
-from .result import _quantile
+from .result import path_quantiles
 from .schedule import Invitations, Round
 
 __all__ = [
@@ -316,7 +316,7 @@ class ReplayCalibration:
         if not len(self.rows) or self.paths.shape[1] < 2:
             return np.full(len(self.rows), np.nan)
         a = (100 - level) / 200
-        lo, hi = _quantile(self.paths.T, [a, 1 - a])
+        lo, hi = path_quantiles(self.paths.T, [a, 1 - a])
         return _interval_scores(self.rows["actual"].to_numpy(dtype=float), lo, hi)
 
     def table(self, levels: Sequence[int] = LEVELS, categories=None) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from .schedule import Round
 if TYPE_CHECKING:
     from .calibration import ReplayCalibration
 
-__all__ = ["DRY_SHARE", "SimulationResult", "assumptions_text"]
+__all__ = ["DRY_SHARE", "SimulationResult", "assumptions_text", "path_quantiles"]
 
 #: A round running dry on more than this share of the paths is warned about [fraction].
 DRY_SHARE = 0.05
@@ -30,9 +30,12 @@ def assumptions_text(frame: pd.DataFrame) -> str:
     return "Sub-pool assumptions\n" + "\n".join("  " + line for line in body.splitlines())
 
 
-def _quantile(values: np.ndarray, q) -> np.ndarray:
-    """Column quantiles that are sample values (``inverted_cdf``), NaN-aware; ``q`` a number or
-    a list (then one row per ``q``)."""
+def path_quantiles(values: np.ndarray, q) -> np.ndarray:
+    """Quantiles over the paths (axis 0) of a ``(n_paths, n_rounds)`` array [its units].
+
+    The quantiles are sample values (``inverted_cdf``), so a cutoff stays a whole score; NaN
+    (nobody invited on that path) is left out. ``q`` is a probability or a list of them (then
+    one row per probability)."""
     if not np.isnan(values).any():  # the common case, vectorised (nanquantile loops by column)
         return np.quantile(values, q, axis=0, method="inverted_cdf")
     with warnings.catch_warnings():
@@ -180,13 +183,13 @@ class SimulationResult:
                 "date": [r.date for r in self.rounds],
                 "category": [r.category for r in self.rounds],
                 "invitations": np.median(self.requested, axis=0),
-                "cutoff": _quantile(cut, 0.5),
+                "cutoff": path_quantiles(cut, 0.5),
             }
         )
         bounds = [(lv, (100 - lv) / 200) for lv in levels] if self.n_paths > 1 else []
         qs = [q for _, a in bounds for q in (a, 1 - a)]
         if bounds:
-            rows = _quantile(cut, qs)
+            rows = path_quantiles(cut, qs)
             for (level, _), lo, hi in zip(bounds, rows[0::2], rows[1::2], strict=True):
                 frame[f"cutoff_lo_{level}"], frame[f"cutoff_hi_{level}"] = lo, hi
         quantities = {"pool": self.pool, **{f"above_{t}": arr for t, arr in self.above.items()}}
