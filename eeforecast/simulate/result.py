@@ -14,7 +14,7 @@ from ..checks import LEVELS
 from ..scores import MAX_SCORE
 from .schedule import Round
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: the calibration module imports this one
     from .calibration import ReplayCalibration
 
 __all__ = ["DRY_SHARE", "SimulationResult", "assumptions_text", "path_quantiles"]
