@@ -454,17 +454,11 @@ def fit_odds_calibration(
         The day (default: the feed's last round).
     regime : tuple of bool, optional
         The day's invite-all regime per category (:func:`regime_of`; default: all False).
-    months : int
-        Look-back of the earlier origins [months].
-    min_residuals : int
-        Fewest residuals that calibrate [residuals].
-    n_paths : int or None
-        Monte Carlo paths of each earlier projection [paths].
     span : str, optional
         Span of the earlier projections (default: ``within``); a longer one gives the residuals
         :func:`fit_odds_calibrations` reads for ``within`` beside longer windows.
-    rng : int, numpy.random.Generator or None
-        Randomness; earlier origin ``k`` gets the ``k``-th stream spawned from it.
+    months, min_residuals, n_paths, rng
+        As in :func:`fit_odds_calibrations` [months, residuals, paths].
 
     Returns
     -------
