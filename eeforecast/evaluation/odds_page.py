@@ -19,6 +19,7 @@ from .odds_history import (
     odds_backtest,
     odds_summary,
     reliability,
+    window_key,
 )
 from .results import write_page, write_summary
 
@@ -95,7 +96,9 @@ def _vs_model(summary: pd.DataFrame) -> list[str]:
     lines = ["", "## Calibrated against *model* (Brier difference, 90% interval)", "",
              "| category | W | grid | " + " | ".join(f"{f} - model" for f in names) + " |",
              "|---|---|---|" + "---|" * len(names)]  # fmt: skip
-    for r in summary.sort_values(["grid", "category", "window"]).to_dict("records"):
+    for r in summary.sort_values(
+        ["grid", "category", "window"], key=window_key, kind="stable"
+    ).to_dict("records"):
         cells = [r["category"], r["window"], r["grid"]]
         cells += [_interval(r, f"{f}_vs_model", f"{f}_vs_model_lo", f"{f}_vs_model_hi")
                   for f in names]  # fmt: skip
@@ -115,7 +118,8 @@ def _calibration_use(frame: pd.DataFrame) -> list[str]:
              "only (the warm-up months before the first origin included), so a long window has "
              "fewer of them than the look-back of 24 months gives the product on a day.", "",
              "| category | W | origins calibrated | mean residuals |", "|---|---|---:|---:|"]  # fmt: skip
-    for (cat, w), part in per.groupby(["category", "window"], sort=True):
+    per = per.sort_values(["category", "window"], key=window_key, kind="stable")
+    for (cat, w), part in per.groupby(["category", "window"], sort=False):
         lines.append(
             f"| {cat} | {w} | {int(part['calibrated_used'].sum())} of {len(part)} | "
             f"{part['calibrated_n'].mean():.1f} |"
@@ -240,7 +244,8 @@ def odds_markdown(
     )
     lines += ["", "## What *auto* chose (focus grid, origins)", "", "| category | W | choices |",
               "|---|---|---|"]  # fmt: skip
-    for (cat, w), part in picks.groupby(["category", "window"], sort=True):
+    picks = picks.sort_values(["category", "window"], key=window_key, kind="stable")
+    for (cat, w), part in picks.groupby(["category", "window"], sort=False):
         text = ", ".join(
             f"{m} {n}" for m, n in zip(part["auto_model"], part["origins"], strict=True)
         )
