@@ -9,8 +9,9 @@ cutoff ``A`` of ``(t, t + W]`` minus the median ``M`` of the simulated ``L`` at 
 the share of the pairs of a simulated path and a residual with ``L + r <= s``
 (:func:`calibrated_probability`): every path's lowest cutoff moved by the errors the model made
 before.
-:func:`fit_odds_calibration` runs the earlier projections; :func:`eeforecast.odds.odds` applies it
-with ``calibrate=True``.
+:func:`fit_odds_calibrations` runs one projection per earlier origin and reads every category
+set's and window's residuals from it (:func:`fit_odds_calibration` for one of them);
+:func:`eeforecast.odds.odds` applies it with ``calibrate=True``, the report for its odds figure.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ __all__ = [
     "calibration_origins",
     "eligible_rounds",
     "fit_odds_calibration",
+    "fit_odds_calibrations",
     "lowest_cutoffs",
     "lowest_median",
     "odds_residuals",
     "regime_of",
+    "set_name",
     "window_lowest",
 ]
 
@@ -303,6 +306,126 @@ def regime_of(projection: Projection, categories) -> tuple[bool, ...]:
     return tuple(projection.invite_all(c) for c in eligible_categories(categories))
 
 
+def set_name(categories) -> str:
+    """The name of a category set: its categories other than general joined with ``+``
+    (``general`` for a candidate with none), as in
+    :meth:`eeforecast.projection.Projection.curves`.
+
+    Examples
+    --------
+    >>> set_name(("cec", "french")), set_name(())
+    ('cec+french', 'general')
+    """
+    return "+".join(eligible_categories(categories)[1:]) or "general"
+
+
+def _longest(spans) -> str:
+    """The longest of typed spans (the first of equal ones)."""
+    day = pd.Timestamp("2000-01-01")
+    return max(spans, key=lambda w: day + as_span(w, "withins"))
+
+
+def fit_odds_calibrations(
+    source: Feed | str | os.PathLike | None = None,
+    *,
+    category_sets,
+    withins=("3m", "6m", "12m"),
+    as_of: object = None,
+    regimes: Mapping[str, tuple[bool, ...]] | None = None,
+    months: int = CALIBRATION_MONTHS,
+    min_residuals: int = MIN_RESIDUALS,
+    n_paths: int | None = CALIBRATION_PATHS,
+    span: str | None = None,
+    rng: int | np.random.Generator | None = None,
+) -> dict[tuple[str, str], OddsCalibration]:
+    """Project once at every earlier origin and read the residuals of every category set and
+    window from it.
+
+    Parameters
+    ----------
+    source : Feed, path or None
+        The feed (None: the default feed); each origin sees it as it stood then.
+    category_sets : iterable of (str or iterable of str)
+        The candidates' category sets (``general`` always counts), e.g. ``[("cec",), ("pnp",)]``.
+    withins : iterable of str
+        The windows (typed spans, :func:`eeforecast.checks.as_span`).
+    as_of : date-like, optional
+        The day (default: the feed's last round).
+    regimes : mapping of str to tuple of bool, optional
+        The day's invite-all regime of each set's categories (:func:`regime_of`), keyed by the
+        set's name (:func:`set_name`); a set not in it: all False.
+    months : int
+        Look-back of the earlier origins [months].
+    min_residuals : int
+        Fewest residuals that calibrate [residuals].
+    n_paths : int or None
+        Monte Carlo paths of each earlier projection [paths].
+    span : str, optional
+        Span of the earlier projections (default: the longest window; never shorter).
+    rng : int, numpy.random.Generator or None
+        Randomness; the ``k``-th month of the look-back gets the ``k``-th stream spawned from
+        it, whatever the windows, so an origin's projection is the same for every window.
+
+    Returns
+    -------
+    dict of (str, str) to OddsCalibration
+        Keyed by ``(set name, within)``.
+
+    Notes
+    -----
+    One projection per earlier origin of the shortest window (about ``months`` of them), over
+    ``span``, on the feed cut at its origin; every set's and window's median lowest eligible
+    cutoff is read from it (:func:`lowest_median`), so the cost does not grow with the sets and
+    windows. An origin where nothing can be projected (no pool snapshot yet, no round expected)
+    gives no residual. :func:`fit_odds_calibration` is this function for one set and window.
+    """
+    feed = as_feed(source)
+    day = feed.rounds["date"].max() if as_of is None else as_day(as_of, "as_of")
+    feed = feed.truncate(as_of=day)
+    sets = {}
+    for cats in category_sets:
+        cats = eligible_categories(cats)
+        sets.setdefault(set_name(cats), cats)
+    withins = tuple(dict.fromkeys(str(w) for w in withins))
+    if not sets or not withins:
+        raise ParameterError("category_sets, withins: at least one of each")
+    n_paths = as_n_paths(n_paths)
+    longest = _longest(withins if span is None else (*withins, span))
+    shortest = min(withins, key=lambda w: pd.Timestamp("2000-01-01") + as_span(w, "withins"))
+    origins = calibration_origins(day, shortest, months)
+    # the k-th origin is the k-th month of the look-back for every window: the same stream
+    streams = as_generator(rng).spawn(len(origins))
+    regimes = dict(regimes or {})
+    medians: dict = {(name, w): {} for name in sets for w in withins}
+    for t, gen in zip(origins, streams, strict=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                proj = project(feed.truncate(as_of=t), as_of=t, span=longest, n_paths=n_paths,
+                               rng=gen)  # fmt: skip
+            except ParameterError:
+                continue
+        for name, cats in sets.items():
+            reg = regime_of(proj, cats)
+            for w in withins:
+                if t + as_span(w, "withins") <= day:
+                    medians[name, w][t] = (lowest_median(proj, cats, w), reg)
+    return {
+        (name, w): odds_residuals(
+            feed.rounds,
+            medians[name, w],
+            categories=cats,
+            within=w,
+            as_of=day,
+            regime=tuple(regimes.get(name, (False,) * len(cats))),
+            months=months,
+            min_residuals=min_residuals,
+        )  # fmt: skip
+        for name, cats in sets.items()
+        for w in withins
+    }
+
+
 def fit_odds_calibration(
     source: Feed | str | os.PathLike | None = None,
     *,
@@ -313,9 +436,11 @@ def fit_odds_calibration(
     months: int = CALIBRATION_MONTHS,
     min_residuals: int = MIN_RESIDUALS,
     n_paths: int | None = CALIBRATION_PATHS,
+    span: str | None = None,
     rng: int | np.random.Generator | None = None,
 ) -> OddsCalibration:
-    """Project at every earlier origin and collect the residuals that calibrate the odds.
+    """Project at every earlier origin and collect the residuals that calibrate the odds of one
+    category set within one window (:func:`fit_odds_calibrations` for one set and window).
 
     Parameters
     ----------
@@ -329,42 +454,20 @@ def fit_odds_calibration(
         The day (default: the feed's last round).
     regime : tuple of bool, optional
         The day's invite-all regime per category (:func:`regime_of`; default: all False).
-    months : int
-        Look-back of the earlier origins [months].
-    min_residuals : int
-        Fewest residuals that calibrate [residuals].
-    n_paths : int or None
-        Monte Carlo paths of each earlier projection [paths].
-    rng : int, numpy.random.Generator or None
-        Randomness; earlier origin ``k`` gets the ``k``-th stream spawned from it.
+    span : str, optional
+        Span of the earlier projections (default: ``within``); a longer one gives the residuals
+        :func:`fit_odds_calibrations` reads for ``within`` beside longer windows.
+    months, min_residuals, n_paths, rng
+        As in :func:`fit_odds_calibrations` [months, residuals, paths].
 
     Returns
     -------
     OddsCalibration
-
-    Notes
-    -----
-    One projection per earlier origin (about ``months`` of them, fewer by the window's length),
-    each on the feed cut at its origin; a cached pool fit makes each cheap. An origin where
-    nothing can be projected (no pool snapshot yet, no round expected) gives no residual.
     """
-    feed = as_feed(source)
-    day = feed.rounds["date"].max() if as_of is None else as_day(as_of, "as_of")
-    feed = feed.truncate(as_of=day)
     cats = eligible_categories(categories)
-    n_paths = as_n_paths(n_paths)
-    regime = tuple(regime) if regime is not None else tuple(False for _ in cats)
-    origins = calibration_origins(day, within, months)
-    streams = as_generator(rng).spawn(len(origins))
-    medians = {}
-    for t, gen in zip(origins, streams, strict=True):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                proj = project(feed.truncate(as_of=t), as_of=t, span=within, n_paths=n_paths,
-                               rng=gen)  # fmt: skip
-            except ParameterError:
-                continue
-        medians[t] = (lowest_median(proj, cats, within), regime_of(proj, cats))
-    return odds_residuals(feed.rounds, medians, categories=cats, within=within, as_of=day,
-                          regime=regime, months=months, min_residuals=min_residuals)  # fmt: skip
+    regimes = None if regime is None else {set_name(cats): tuple(regime)}
+    fits = fit_odds_calibrations(
+        source, category_sets=[cats], withins=[within], as_of=as_of, regimes=regimes,
+        months=months, min_residuals=min_residuals, n_paths=n_paths, span=span, rng=rng,
+    )  # fmt: skip
+    return fits[set_name(cats), str(within)]

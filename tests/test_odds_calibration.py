@@ -16,7 +16,9 @@ from eeforecast.odds_calibration import (
     calibrated_probability,
     calibration_origins,
     fit_odds_calibration,
+    fit_odds_calibrations,
     odds_residuals,
+    set_name,
 )
 
 
@@ -135,6 +137,69 @@ def test_fit_same_seed_same_residuals(feed, fitted):
         again = fit_odds_calibration(feed, categories="cec", within="3m", as_of="2024-07-01",
                                      months=9, n_paths=50, rng=7)  # fmt: skip
     assert again.residuals.tobytes() == fitted.residuals.tobytes()
+
+
+@pytest.fixture(scope="module")
+def shared(feed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_odds_calibrations(feed, category_sets=[("cec",), ("french", "cec")],
+                                     withins=("6m", "3m"), as_of="2024-07-01", months=9,
+                                     n_paths=50, rng=7)  # fmt: skip
+
+
+def test_shared_projections_give_every_set_and_window(shared):
+    assert set(shared) == {(n, w) for n in ("cec", "french+cec") for w in ("3m", "6m")}
+    assert shared["french+cec", "3m"].categories == ("general", "french", "cec")
+    # 3m reads the windows ended by the day from projections over 6m: more origins than 6m
+    assert len(shared["cec", "3m"].origins) > len(shared["cec", "6m"].origins)
+    for cal in shared.values():
+        assert cal.origins.max() + pd.DateOffset(months=int(cal.within[:-1])) <= cal.as_of
+
+
+def test_shared_projections_equal_the_one_set_function(feed, shared):
+    # one set and window projected on its own, over the same span, with the same seed: the
+    # same residuals to the byte (an origin's stream does not depend on the sets or windows)
+    kwargs = dict(as_of="2024-07-01", months=9, n_paths=50, rng=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        six = fit_odds_calibration(feed, categories=("french", "cec"), within="6m", **kwargs)
+        three = fit_odds_calibration(feed, categories="cec", within="3m", span="6m", **kwargs)
+        alone = fit_odds_calibration(feed, categories="cec", within="3m", **kwargs)
+    assert six.residuals.tobytes() == shared["french+cec", "6m"].residuals.tobytes()
+    assert three.residuals.tobytes() == shared["cec", "3m"].residuals.tobytes()
+    assert list(three.origins) == list(shared["cec", "3m"].origins)
+    # projected over 3m only, the paths differ (other draws): the residuals agree within
+    # Monte Carlo, not to the byte
+    assert list(alone.origins) == list(three.origins)
+    assert np.abs(np.median(alone.residuals) - np.median(three.residuals)) <= 10
+
+
+def test_shared_projections_same_seed_same_bytes(feed, shared):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = fit_odds_calibrations(feed, category_sets=[("cec",), ("french", "cec")],
+                                      withins=("6m", "3m"), as_of="2024-07-01", months=9,
+                                      n_paths=50, rng=7)  # fmt: skip
+    for key, cal in shared.items():
+        assert again[key].residuals.tobytes() == cal.residuals.tobytes(), key
+
+
+def test_shared_projections_keep_the_regime_rule(feed):
+    # a day in another regime than every origin: no residual, the simulated odds are kept
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = fit_odds_calibrations(feed, category_sets=["cec"], withins=["3m"],
+                                     as_of="2024-07-01", months=9, n_paths=20, rng=1,
+                                     regimes={"cec": (True, True)})  # fmt: skip
+    cal = fits["cec", "3m"]
+    assert len(cal.residuals) == 0 and cal.skipped > 0 and not cal.usable
+    assert set_name(()) == "general" and set_name(["french", "cec"]) == "french+cec"
+
+
+def test_shared_projections_need_a_set_and_a_window(feed):
+    with pytest.raises(ParameterError, match="at least one"):
+        fit_odds_calibrations(feed, category_sets=[], withins=["3m"])
 
 
 def test_odds_calibrated_same_seed_same_answer_and_says_so(feed):

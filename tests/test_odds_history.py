@@ -242,3 +242,21 @@ def test_bad_arguments_are_named():
         odds_backtest(load_feed(), start="2025-06-01", grid="broad", n_paths=5, progress=False)
     with pytest.raises(ParameterError, match="start"):
         odds_backtest(load_feed(), start="2025-11-01", n_paths=5, progress=False)
+
+
+@pytest.mark.slow
+def test_twelve_months_scored_where_it_ended_and_beside_the_targets():
+    frame = odds_backtest(load_feed(), start="2024-06-01", windows=("3m", "12m"),
+                          categories=["cec"], n_paths=20, warmup_months=0, rng=3,
+                          progress=False)  # fmt: skip
+    year = frame[frame["window"] == "12m"]
+    assert len(year) and year["origin"].max() == pd.Timestamp("2024-12-01")  # ended by 2025-12-17
+    assert frame.loc[frame["window"] == "3m", "origin"].max() == pd.Timestamp("2025-09-01")
+    for col in ("model", "calibrated", "last", "clim"):
+        assert year[col].between(0, 1).all(), col
+    summary = odds_summary(frame, n_boot=50)
+    page = odds_markdown(frame, summary, seconds=1.0, n_paths=20,
+                         feed_day=pd.Timestamp("2025-12-17"))  # fmt: skip
+    brier, targets = page.split("## Targets")[0], page.split("## Targets")[1].split("\n## ")[0]
+    assert "| cec | 12m |" in brier and "| cec | 3m |" in brier
+    assert "| cec | 3m |" in targets and "| cec | 12m |" not in targets

@@ -3,6 +3,7 @@ summary numbers are the forecast objects' numbers."""
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eeforecast import cli, config, report
+from eeforecast import cli, config, plots, report
 from eeforecast.errors import FeedError, ParameterError
 from eeforecast.forecast import Drift, Naive, WindowMean
 
@@ -23,6 +24,7 @@ FAST = dict(
     calibration_days=150,
     models=(Naive(), WindowMean(k=3), Drift()),
     n_jobs=1,
+    calibration_paths=60,
 )
 
 
@@ -250,3 +252,77 @@ def test_subpools_and_assumptions_are_shown(built):
         if row["dry_share"] >= 0.05 and not row["invites_all"]:
             assert not row["supported"] and "not supported by the data" in row["why"]
     assert set(rep.projection.assumptions["category"]) == set(dry.index)
+
+
+def test_odds_are_calibrated_where_there_are_residuals(built):
+    _, path, rep, *_ = built
+    odds = rep.odds
+    assert {"probability", "simulated", "residuals"} <= set(odds.columns)
+    simulated = rep.projection.curves([(c,) for c in odds["category"].unique()], report.ODDS_SPANS)
+    np.testing.assert_array_equal(odds["simulated"].to_numpy(), simulated["probability"].to_numpy())
+    assert odds["probability"].between(0, 1).all()
+    used = 0
+    for (cat, within), part in odds.groupby(["category", "within"]):
+        cal = rep.calibrations[cat, within]
+        part = part.sort_values("score")
+        assert np.all(np.diff(part["probability"]) >= 0), (cat, within)
+        if cal.usable:
+            used += 1
+            assert (part["residuals"] == len(cal.residuals)).all()
+            assert not np.array_equal(part["probability"], part["simulated"]), (cat, within)
+        else:  # too few residuals: the simulated odds, and the figure says so
+            assert (part["residuals"] == 0).all()
+            np.testing.assert_array_equal(part["probability"], part["simulated"])
+    assert used >= 6  # CEC, French and healthcare have residuals at 3m and 6m
+
+
+def test_notes_and_methods_name_the_residuals(built):
+    _, path, rep, *_ = built
+    text = path.read_text(encoding="utf-8")
+    assert "id='odds-calibration'" in text
+    for (cat, within), cal in rep.calibrations.items():
+        note = next(n for n in rep.notes if n.startswith(f"odds calibration: {plots.label(cat)}:"))
+        n = len(cal.residuals)
+        if cal.usable:
+            assert f"within {within} on {n} residuals" in note
+            assert f"origins {cal.origins.min():%Y-%m} to {cal.origins.max():%Y-%m}" in note
+        else:
+            assert f"within {within} only {n} residual(s)" in note
+            assert "the simulated odds are shown" in note
+    assert "calibrated on the simulation's errors" in html.unescape(text)  # figure 7's caption
+
+
+def test_same_seed_same_calibrated_odds(built):
+    rep = built[2]
+    again = report.run(settings=report.Settings(seed=42, **FAST), progress=False)
+    pd.testing.assert_frame_equal(again.odds, rep.odds)
+    assert again.notes == rep.notes
+
+
+def test_simulated_odds_when_asked(tmp_path, built):
+    rep = built[2]
+    cfg = report.Settings(seed=42, calibrate_odds=False, **FAST)
+    plain = report.run(settings=cfg, progress=False)
+    assert plain.calibrations == {} and "residuals" not in plain.odds.columns
+    np.testing.assert_array_equal(plain.odds["probability"], rep.odds["simulated"])
+    assert not any(n.startswith("odds calibration") for n in plain.notes)
+    images = {s: report.figure_bytes(plain.figures[s], "png") for s in report.FIGURES}
+    text = html.unescape(report.render_html(plain, images))
+    assert "shows the simulated odds, not calibrated" in text and ", as simulated." in text
+    with pytest.raises(ParameterError, match="calibrate_odds: expected True or False"):
+        report.Settings(calibrate_odds="no")
+
+
+def test_cli_simulated_odds_flag(monkeypatch, built):
+    out, path, rep, *_ = built
+    calls = {}
+
+    def fake(out_dir, **kwargs):
+        calls.update(kwargs)
+        return path, rep
+
+    monkeypatch.setattr(report, "build_report", fake)
+    assert cli.main(["report", "--out", str(out), "--quiet"]) == 0
+    assert calls["calibrate_odds"] is True
+    assert cli.main(["report", "--out", str(out), "--quiet", "--simulated-odds"]) == 0
+    assert calls["calibrate_odds"] is False

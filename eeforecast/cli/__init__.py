@@ -311,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--paths", type=paths_type, default=None, dest="n_paths", help="Monte Carlo paths [paths]"
     )
+    sub.add_argument(
+        "--simulated-odds",
+        action="store_true",
+        help="show the simulated odds in figure 7 instead of the odds calibrated on the "
+        "simulation's errors at the monthly origins of the 24 months before the day (the "
+        "default; it adds one projection per earlier origin)",
+    )
     sub.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     sub.set_defaults(func=commands.report_command)
 

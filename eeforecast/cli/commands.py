@@ -414,6 +414,7 @@ def report_command(args) -> int:
         rng=args.seed,
         n_paths=args.n_paths,
         progress=_progress(args),
+        calibrate_odds=not args.simulated_odds,
     )
     print(report.text_summary())
     print(f"report written to {path.resolve()}")

@@ -43,6 +43,7 @@ __all__ = [
     "odds_backtest",
     "odds_summary",
     "reliability",
+    "window_key",
 ]
 
 #: The categories backtested by default: CEC, French and PNP (the categories the odds target
@@ -64,6 +65,15 @@ AUTO_CANDIDATES = ("model", "last", "clim", "anchor", "evt")
 
 #: The two baselines every forecaster is measured against.
 BASELINES = ("last", "clim")
+
+
+def window_key(column: pd.Series) -> pd.Series:
+    """Sort key of ``DataFrame.sort_values``: a ``window`` column by the length of its spans
+    (3m before 12m), any other column as it is."""
+    if column.name != "window":
+        return column
+    day = pd.Timestamp("2000-01-01")
+    return column.map(lambda w: (day + as_span(w, "window")).value)
 
 
 def _grids(grid, rounds, category, origin) -> dict[str, np.ndarray]:
@@ -393,7 +403,11 @@ def odds_summary(
             row[f"{f}_vs_model"] = row[f] - row["model"]
             row[f"{f}_vs_model_lo"], row[f"{f}_vs_model_hi"] = lo, hi
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    order = ["category", "window", "grid"]
+    return out.sort_values(order, key=window_key, kind="stable").reset_index(drop=True)
 
 
 #: Forecast bins of :func:`reliability` [fraction].
@@ -430,4 +444,4 @@ def reliability(
         .reset_index()
         .drop(columns="_order")
     )
-    return out
+    return out.sort_values([*by], key=window_key, kind="stable").reset_index(drop=True)

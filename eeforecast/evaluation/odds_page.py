@@ -19,10 +19,19 @@ from .odds_history import (
     odds_backtest,
     odds_summary,
     reliability,
+    window_key,
 )
 from .results import write_page, write_summary
 
-__all__ = ["main", "odds_markdown"]
+__all__ = ["TARGET_WINDOWS", "WINDOWS", "main", "odds_markdown"]
+
+
+#: The windows of ``make odds-backtest``: the targets' and the report's longest span.
+WINDOWS = ("3m", "6m", "12m")
+
+
+#: The windows the targets are set on (the others are reported beside them).
+TARGET_WINDOWS = ("3m", "6m")
 
 
 #: The forecasters measured against the baselines (``auto`` besides).
@@ -87,7 +96,9 @@ def _vs_model(summary: pd.DataFrame) -> list[str]:
     lines = ["", "## Calibrated against *model* (Brier difference, 90% interval)", "",
              "| category | W | grid | " + " | ".join(f"{f} - model" for f in names) + " |",
              "|---|---|---|" + "---|" * len(names)]  # fmt: skip
-    for r in summary.sort_values(["grid", "category", "window"]).to_dict("records"):
+    for r in summary.sort_values(
+        ["grid", "category", "window"], key=window_key, kind="stable"
+    ).to_dict("records"):
         cells = [r["category"], r["window"], r["grid"]]
         cells += [_interval(r, f"{f}_vs_model", f"{f}_vs_model_lo", f"{f}_vs_model_hi")
                   for f in names]  # fmt: skip
@@ -103,9 +114,12 @@ def _calibration_use(frame: pd.DataFrame) -> list[str]:
     per = frame.drop_duplicates(["origin", "window", "category"])
     lines = ["", "## The residuals behind *calibrated* (focus grid, origins)", "",
              "Origins where *calibrated* had at least 6 residuals (else it is *model*), and the "
-             "mean number of residuals per origin.", "",
+             "mean number of residuals per origin. The residuals come from this run's origins "
+             "only (the warm-up months before the first origin included), so a long window has "
+             "fewer of them than the look-back of 24 months gives the product on a day.", "",
              "| category | W | origins calibrated | mean residuals |", "|---|---|---:|---:|"]  # fmt: skip
-    for (cat, w), part in per.groupby(["category", "window"], sort=True):
+    per = per.sort_values(["category", "window"], key=window_key, kind="stable")
+    for (cat, w), part in per.groupby(["category", "window"], sort=False):
         lines.append(
             f"| {cat} | {w} | {int(part['calibrated_used'].sum())} of {len(part)} | "
             f"{part['calibrated_n'].mean():.1f} |"
@@ -190,12 +204,15 @@ def odds_markdown(
         "",
         "## Targets: Brier below both baselines (focus grid)",
         "",
+        f"The targets are set on {' and '.join(TARGET_WINDOWS)}; the other windows are in the "
+        "Brier tables above.",
+        "",
         "| category | W | model | calibrated | auto | best baseline |",
         "|---|---|---|---|---|---:|",
     ]
     focus = summary[summary["grid"] == "focus"]
     for r in focus.to_dict("records"):
-        if r["category"] not in ("cec", "french", "pnp"):
+        if r["category"] not in ("cec", "french", "pnp") or r["window"] not in TARGET_WINDOWS:
             continue
         yes = {
             f: "yes" if r.get(f"{f}_wins") else "**no**" for f in ("model", "calibrated", "auto")
@@ -227,7 +244,8 @@ def odds_markdown(
     )
     lines += ["", "## What *auto* chose (focus grid, origins)", "", "| category | W | choices |",
               "|---|---|---|"]  # fmt: skip
-    for (cat, w), part in picks.groupby(["category", "window"], sort=True):
+    picks = picks.sort_values(["category", "window"], key=window_key, kind="stable")
+    for (cat, w), part in picks.groupby(["category", "window"], sort=False):
         text = ", ".join(
             f"{m} {n}" for m, n in zip(part["auto_model"], part["origins"], strict=True)
         )
@@ -269,14 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", default=None)
     parser.add_argument("--n-paths", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20251217)
+    parser.add_argument(
+        "--windows", nargs="+", default=list(WINDOWS), help="windows, e.g. 3m 6m 12m"
+    )
     parser.add_argument("--csv", default=None, help="write the per-cell frame to this CSV")
     parser.add_argument("--write-results", action="store_true", help="write the results page")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", FeedWarning)
     t0 = time.perf_counter()
     frame = odds_backtest(
-        args.source, start=args.start, end=args.end, grid=("focus", "tail"),
-        n_paths=args.n_paths, rng=args.seed,
+        args.source, start=args.start, end=args.end, windows=args.windows,
+        grid=("focus", "tail"), n_paths=args.n_paths, rng=args.seed,
     )  # fmt: skip
     summary = odds_summary(frame)
     seconds = time.perf_counter() - t0

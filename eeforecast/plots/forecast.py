@@ -226,7 +226,9 @@ def odds_curves(
     ----------
     odds : pandas.DataFrame
         ``category, within, score, probability`` (fraction 0..1), one row per combination; the
-        ``category`` is the eligibility the curve assumes (general rounds always count).
+        ``category`` is the eligibility the curve assumes (general rounds always count). With a
+        ``residuals`` column the odds are calibrated: a curve with 0 residuals (too few to
+        calibrate) is labelled simulated.
     as_of : date-like, optional
         Printed in the footer.
     xlim : (int, int), optional
@@ -237,6 +239,7 @@ def odds_curves(
         statistical forecast disagree).
     """
     flags = flags or {}
+    calibrated = "residuals" in odds.columns and len(odds) > 0
     cats = list(dict.fromkeys(odds["category"])) if len(odds) else []
     horizons = list(dict.fromkeys(odds["within"])) if len(odds) else []
     n = max(len(cats), 1)
@@ -249,13 +252,14 @@ def odds_curves(
         part = odds[odds["category"] == cat]
         for h, ls in zip(horizons, _HORIZON_STYLES, strict=False):
             curve = part[part["within"] == h].sort_values("score")
+            simulated = calibrated and len(curve) and (curve["residuals"] == 0).all()
             ax.plot(
                 curve["score"],
                 curve["probability"] * 100,
                 color=colour(cat),
                 ls=ls,
                 lw=1.6,
-                label=f"within {h}",
+                label=f"within {h}" + (" (simulated)" if simulated else ""),
                 drawstyle="steps-post",
             )
         lim = xlim
@@ -293,7 +297,8 @@ def odds_curves(
         empty_panel(axes[0], "no odds available")
     return finish(
         fig,
-        "A candidate's odds of an invitation",
+        "A candidate's odds of an invitation"
+        + (", calibrated on the simulation's past errors" if calibrated else ""),
         "Read: the chance a candidate with a given score is invited within 3, 6 or 12 months if "
         "rounds continue at the forecast pace.",
         as_of,

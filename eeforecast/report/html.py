@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
+from ..odds_calibration import CALIBRATION_MONTHS
 from ..plots import label
 
 if TYPE_CHECKING:  # for annotations only: the pipeline imports this module
@@ -312,6 +313,59 @@ def _assumptions_html(report: Report) -> str:
     )
 
 
+def _calibration_html(report: Report) -> str:
+    """What the odds of figure 7 were calibrated on: the origins and the residuals per category
+    and span, from the run."""
+    fits = report.calibrations
+    if not fits:
+        return (
+            "<h3 id='odds-calibration'>The odds</h3><p>Figure 7 shows the simulated odds, not "
+            "calibrated on the simulation's past errors.</p>"
+        )
+    withins = list(dict.fromkeys(w for _, w in fits))
+    cats = list(dict.fromkeys(c for c, _ in fits))
+    rows = []
+    for cat in cats:
+        cells = [html.escape(label(cat))]
+        for w in withins:
+            cal = fits[cat, w]
+            n = len(cal.residuals)
+            cells.append(fmt_int(n) if cal.usable else f"{fmt_int(n)} (simulated)")
+        rows.append(cells)
+    origins = [t for cal in fits.values() for t in cal.origins]
+    first = min(origins) if origins else None
+    last = max(origins) if origins else None
+    any_cal = next(iter(fits.values()))
+    span = f" (here {fmt_date(first)} to {fmt_date(last)})" if first is not None else ""
+    regime = [c for c in cats if any(any(fits[c, w].regime) for w in withins)]
+    text = (
+        "<h3 id='odds-calibration'>How the odds were calibrated</h3><p>The simulated spread of "
+        "a window's lowest cutoff is what the model knows, and the odds backtest shows it too "
+        "narrow. Figure 7 therefore shows the odds calibrated on the simulation's own past "
+        "errors. At the first day of every month of the "
+        f"{CALIBRATION_MONTHS} months before "
+        f"{fmt_date(report.as_of)} whose window had ended by then{span}, the forecast schedule "
+        f"was projected on the data of that day ({report.settings.calibration_paths:,} paths, "
+        "one projection per origin shared by every category and span, apart from the day's "
+        "simulation); a residual is the actual lowest cutoff of the rounds a candidate is "
+        "eligible for in the window minus the projection's median. Every simulated path's "
+        "lowest cutoff is moved by every residual, each pair equally likely. With fewer than "
+        f"{any_cal.min_residuals} residuals the simulated odds are kept (marked below and in "
+        "the figure). A longer span has fewer origins, and older ones, whose window had ended: "
+        "each span is calibrated on its own errors, so a longer span's curve can lie below a "
+        "shorter one's at some scores. The odds backtest measures the calibrated odds at 3, 6 "
+        "and 12 months against simple baselines."
+    )
+    if regime:
+        names = ", ".join(html.escape(label(c)) for c in regime)
+        text += (
+            f" For {names}, whose rounds invite every nominee on the day, only origins in the "
+            "same regime count."
+        )
+    header = ["Category", *[f"Residuals within {w}" for w in withins]]
+    return text + "</p>" + _table(header, rows, 1)
+
+
 def _by_size_html(report: Report) -> str:
     table = report.by_size
     if table is None or table.empty:
@@ -380,7 +434,13 @@ def _caption(report: Report, stem: str) -> str:
         "06-backtest": "Mean absolute error of each model by horizon (all categories), against "
         "naive; and the share of actual cutoffs inside the intervals against their nominal level.",
         "07-odds": "Probability that a candidate with a given CRS score, eligible for the "
-        "category shown (and always for general rounds), is invited within 3, 6 and 12 months.",
+        "category shown (and always for general rounds), is invited within 3, 6 and 12 months"
+        + (
+            ", calibrated on the simulation's errors at earlier monthly origins (see the "
+            "methods); a curve marked simulated had too few of them."
+            if report.calibrations
+            else ", as simulated."
+        ),
         "08-records": "The largest rounds ever, the largest round of each category and the lowest "
         "and highest cutoff of each category, with round numbers and dates.",
     }
@@ -413,7 +473,12 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
             f"<a href='figures/{stem}.svg'>SVG</a>]</span></figcaption></figure>"
         )
     parts += ["<h2 id='backtest'>Backtest</h2>", _backtest_html(report)]
-    parts += ["<h2 id='methods'>Methods and assumptions</h2>", _METHODS, _assumptions_html(report)]
+    parts += [
+        "<h2 id='methods'>Methods and assumptions</h2>",
+        _METHODS,
+        _calibration_html(report),
+        _assumptions_html(report),
+    ]
     if report.notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
         parts.append(f"<h2 id='notes'>Data notes</h2><ul class='notes'>{items}</ul>")

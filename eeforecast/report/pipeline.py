@@ -20,6 +20,7 @@ from ..data import load_feed
 from ..errors import EEForecastError, FeedError, ParameterError
 from ..evaluation import summarize
 from ..forecast import forecast, next_round_day
+from ..odds_calibration import CALIBRATION_PATHS, fit_odds_calibrations, lowest_cutoffs, regime_of
 from ..pool import cached_fit, density_from_bands
 from ..progress import bar as progress_bar
 from ..projection import DRY_SHARE, project
@@ -61,6 +62,12 @@ class Settings:
         Processes for the backtest (None: up to the cores available).
     models : sequence of model specifications or None
         Cutoff models (None: :data:`eeforecast.forecast.DEFAULT_MODELS`).
+    calibrate_odds : bool
+        Show the odds calibrated on the simulation's errors at the earlier monthly origins
+        (:func:`eeforecast.odds_calibration.fit_odds_calibrations`, one projection per origin
+        shared by every category and span); False shows the simulated odds.
+    calibration_paths : int
+        Monte Carlo paths of each earlier origin's projection [paths].
     """
 
     seed: int = 20251217
@@ -72,12 +79,24 @@ class Settings:
     threshold: int = 501
     n_jobs: int | None = None
     models: tuple | None = None
+    calibrate_odds: bool = True
+    calibration_paths: int = CALIBRATION_PATHS
 
     def __post_init__(self) -> None:
         seed = self.seed
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ParameterError(f"seed: expected a whole number >= 0, got {seed!r}")
-        for name in ("n_paths", "horizon", "calibration_days", "backlog_weeks"):
+        if not isinstance(self.calibrate_odds, bool):
+            raise ParameterError(
+                f"calibrate_odds: expected True or False, got {self.calibrate_odds!r}"
+            )
+        for name in (
+            "n_paths",
+            "horizon",
+            "calibration_days",
+            "backlog_weeks",
+            "calibration_paths",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ParameterError(f"{name}: expected a whole number >= 1, got {value!r}")
@@ -128,7 +147,13 @@ class Report:
         Its weekly frame with ``above_<threshold>`` renamed ``above``: ``date, pool, above``
         and their interval columns [candidates].
     odds : pandas.DataFrame or None
-        ``category, within, score, probability`` (from ``projection``).
+        ``category, within, score, probability`` [fraction 0..1], read from ``projection``;
+        with ``calibrate_odds`` also ``simulated`` (the simulated probability) and
+        ``residuals`` (the residuals ``probability`` was calibrated on, 0 where there were too
+        few and it is the simulated one) [residuals].
+    calibrations : dict of (str, str) to OddsCalibration
+        The calibration of each category's odds within each span, keyed by ``(category,
+        within)`` (empty when the odds are simulated).
     by_size : pandas.DataFrame or None
         The next round's simulated cutoff of each main category at several sizes, on its
         expected day (:func:`eeforecast.simulate.cutoff_by_size`): ``category, date,
@@ -162,6 +187,7 @@ class Report:
     backlog_result: object = None
     backlog: pd.DataFrame | None = None
     odds: pd.DataFrame | None = None
+    calibrations: dict = field(default_factory=dict)
     by_size: pd.DataFrame | None = None
     figures: dict[str, Figure] = field(default_factory=dict)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -265,11 +291,13 @@ def run(
     Stages: feed -> pool (:func:`eeforecast.pool.fit_pool`) -> forecast with its rolling-origin
     backtest (:func:`eeforecast.forecast.forecast`) -> one Monte Carlo simulation of the forecast
     schedule on the pool (:func:`eeforecast.projection.project`), read for the odds and the
-    backlog -> the next cutoff by size -> figures. The simulation and the by-size table draw
-    from streams spawned from ``settings.seed``.
+    backlog -> the odds calibrated on the errors of projections at earlier origins
+    (:func:`eeforecast.odds_calibration.fit_odds_calibrations`, separate from the day's one
+    simulation) -> the next cutoff by size -> figures. The simulation, the calibration and the
+    by-size table draw from streams spawned from ``settings.seed``.
     """
     settings = settings or Settings()
-    stages = ["feed", "pool", "forecast", "simulation", "sizes", "figures"]
+    stages = ["feed", "pool", "forecast", "simulation", "calibration", "sizes", "figures"]
     bar = progress_bar(len(stages), desc="report", unit="step", show=progress)
     try:
         bar.set_postfix_str("feed")
@@ -283,11 +311,17 @@ def run(
         day = feed.as_of if feed.as_of is not None else feed.rounds["date"].max()
         report = Report(feed=feed, as_of=pd.Timestamp(day), settings=settings)
         _note_warnings(report, "feed", caught)
-        sim_seed, _, size_seed = np.random.SeedSequence(settings.seed).spawn(3)
+        sim_seed, _, size_seed, cal_seed = np.random.SeedSequence(settings.seed).spawn(4)
         report.pool = _stage(report, bar, "pool", lambda: _fit_pool(feed, report))
         _stage(report, bar, "forecast", lambda: _forecast(feed, report, progress))
         _stage(
             report, bar, "simulation", lambda: _simulate(report, np.random.default_rng(sim_seed))
+        )
+        _stage(
+            report,
+            bar,
+            "calibration",
+            lambda: _calibrate_odds(report, np.random.default_rng(cal_seed)),
         )
         _stage(report, bar, "sizes", lambda: _by_size(report, np.random.default_rng(size_seed)))
         _stage(report, bar, "figures", lambda: _figures(report))
@@ -393,6 +427,72 @@ def _simulate(report: Report, rng: np.random.Generator) -> None:
     report.backlog = result.weekly.rename(
         columns=lambda c: c.replace(at, "above") if c.startswith(at) else c
     )
+
+
+def _calibrate_odds(report: Report, rng: np.random.Generator) -> None:
+    """The odds of every category and span calibrated on the errors of projections at the
+    earlier monthly origins (one projection per origin, shared), where there are enough
+    residuals; the notes say what each was calibrated on."""
+    cfg = report.settings
+    if not cfg.calibrate_odds or report.odds is None or report.odds.empty:
+        return
+    projection = report.projection
+    cats = list(dict.fromkeys(report.odds["category"]))
+    try:
+        fits = fit_odds_calibrations(
+            report.feed,
+            category_sets=[(c,) for c in cats],
+            withins=ODDS_SPANS,
+            as_of=report.as_of,
+            regimes={c: regime_of(projection, (c,)) for c in cats},
+            n_paths=cfg.calibration_paths,
+            span=cfg.span,
+            rng=rng,
+        )
+    except EEForecastError as exc:
+        _missing(report, "calibrated odds (the simulated odds are shown)", exc)
+        return
+    odds = report.odds.assign(simulated=report.odds["probability"], residuals=0)
+    for (cat, within), part in odds.groupby(["category", "within"], sort=False):
+        cal = fits[cat, within]
+        if cal.usable:
+            low = lowest_cutoffs(projection, (cat,), within)
+            odds.loc[part.index, "probability"] = cal.probability(low, part["score"].to_numpy())
+            odds.loc[part.index, "residuals"] = len(cal.residuals)
+    report.odds = odds
+    report.calibrations = fits
+    report.notes.extend(calibration_notes(fits))
+
+
+def calibration_notes(fits) -> list[str]:
+    """One note per category: what its odds within each span were calibrated on."""
+    notes = []
+    cats = list(dict.fromkeys(cat for cat, _ in fits))
+    for cat in cats:
+        parts, regime = [], False
+        for (c, within), cal in fits.items():
+            if c != cat:
+                continue
+            regime = regime or any(cal.regime)
+            n = len(cal.residuals)
+            if cal.usable:
+                empty = int(np.isinf(cal.residuals).sum())
+                parts.append(
+                    f"within {within} on {n} residuals (origins {cal.origins.min():%Y-%m} to "
+                    f"{cal.origins.max():%Y-%m}"
+                    + (f", {empty} without an eligible round" if empty else "")
+                    + ")"
+                )
+            else:
+                parts.append(
+                    f"within {within} only {n} residual(s), fewer than {cal.min_residuals}: "
+                    "the simulated odds are shown"
+                )
+        text = f"odds calibration: {plots.label(cat)}: " + "; ".join(parts)
+        if regime:
+            text += "; only origins in the day's invite-all regime count"
+        notes.append(text)
+    return notes
 
 
 def _dry_table(report: Report, projection) -> pd.DataFrame:
