@@ -276,6 +276,28 @@ def test_odds_are_calibrated_where_there_are_residuals(built):
     assert used >= 6  # CEC, French and healthcare have residuals at 3m and 6m
 
 
+def test_a_longer_span_never_has_lower_odds(built):
+    _, _, rep, *_ = built
+    wide = rep.odds.pivot_table(index=["category", "score"], columns="within", values="probability")
+    spans = list(report.ODDS_SPANS)
+    for shorter, longer in zip(spans, spans[1:]):
+        assert (wide[longer] >= wide[shorter]).all(), (shorter, longer)
+
+
+def test_nested_spans_lift_only_where_a_longer_span_dips():
+    odds = pd.DataFrame(
+        {
+            "category": ["cec"] * 4,
+            "within": ["6m", "3m", "6m", "3m"],
+            "score": [500, 500, 510, 510],
+            "probability": [0.40, 0.55, 0.90, 0.60],
+        }
+    )
+    out = report.pipeline._nested_spans(odds)
+    assert out.index.equals(odds.index)  # rows stay where they were
+    assert out["probability"].tolist() == [0.55, 0.55, 0.90, 0.60]
+
+
 def test_notes_and_methods_name_the_residuals(built):
     _, path, rep, *_ = built
     text = path.read_text(encoding="utf-8")

@@ -299,7 +299,7 @@ def odds_curves(
         fig,
         "A candidate's odds of an invitation"
         + (", calibrated on the simulation's past errors" if calibrated else ""),
-        "Read: the chance a candidate with a given score is invited within 3, 6 or 12 months if "
+        "Read: the chance a candidate with a given score is invited within the span shown if "
         "rounds continue at the forecast pace.",
         as_of,
     )

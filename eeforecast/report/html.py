@@ -352,9 +352,10 @@ def _calibration_html(report: Report) -> str:
         "lowest cutoff is moved by every residual, each pair equally likely. With fewer than "
         f"{any_cal.min_residuals} residuals the simulated odds are kept (marked below and in "
         "the figure). A longer span has fewer origins, and older ones, whose window had ended: "
-        "each span is calibrated on its own errors, so a longer span's curve can lie below a "
-        "shorter one's at some scores. The odds backtest measures the calibrated odds at 3, 6 "
-        "and 12 months against simple baselines."
+        "each span is calibrated on its own errors, and where the 6-month curve would dip below "
+        "the 3-month one it takes its value (an invitation within 3 months is one within 6). "
+        "The odds backtest measures the calibrated odds at 3, 6 and 12 months against simple "
+        "baselines; the figure stops at 6 months."
     )
     if regime:
         names = ", ".join(html.escape(label(c)) for c in regime)
@@ -434,7 +435,7 @@ def _caption(report: Report, stem: str) -> str:
         "06-backtest": "Mean absolute error of each model by horizon (all categories), against "
         "naive; and the share of actual cutoffs inside the intervals against their nominal level.",
         "07-odds": "Probability that a candidate with a given CRS score, eligible for the "
-        "category shown (and always for general rounds), is invited within 3, 6 and 12 months"
+        "category shown (and always for general rounds), is invited within 3 and 6 months"
         + (
             ", calibrated on the simulation's errors at earlier monthly origins (see the "
             "methods); a curve marked simulated had too few of them."

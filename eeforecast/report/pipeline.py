@@ -31,8 +31,9 @@ from .tables import backtest_views, pool_trend, summary_table
 
 __all__ = ["ODDS_SPANS", "Report", "Settings", "run"]
 
-#: Spans of the odds figure.
-ODDS_SPANS: tuple[str, ...] = ("3m", "6m", "12m")
+#: Spans of the odds figure, shortest first: those the odds backtest scores against its targets
+#: (``make odds-backtest``); ``eeforecast odds --within`` answers for any other span.
+ODDS_SPANS: tuple[str, ...] = ("3m", "6m")
 
 
 @dataclass
@@ -52,7 +53,8 @@ class Settings:
         Span of the rolling-origin backtest before the as-of day that chooses each category's
         model, calibrates the intervals and is shown in the report [days].
     span : str
-        Span of the simulated schedule (the longest odds span), e.g. ``"12m"``.
+        Span of the simulated schedule (at least the longest odds span; the notes read run-dry
+        shares over it), e.g. ``"12m"``.
     backlog_weeks : int
         Weeks the backlog is projected [weeks].
     threshold : int
@@ -459,9 +461,20 @@ def _calibrate_odds(report: Report, rng: np.random.Generator) -> None:
             low = lowest_cutoffs(projection, (cat,), within)
             odds.loc[part.index, "probability"] = cal.probability(low, part["score"].to_numpy())
             odds.loc[part.index, "residuals"] = len(cal.residuals)
-    report.odds = odds
+    report.odds = _nested_spans(odds)
     report.calibrations = fits
     report.notes.extend(calibration_notes(fits))
+
+
+def _nested_spans(odds: pd.DataFrame) -> pd.DataFrame:
+    """A span's odds at least those of every shorter span, at each category and score: an
+    invitation within 3 months is one within 6. Calibrated on different origins, a longer span's
+    curve can otherwise dip below a shorter one's; where it does, it takes the shorter one's
+    value."""
+    order = {w: i for i, w in enumerate(ODDS_SPANS)}
+    out = odds.sort_values("within", key=lambda w: w.map(order), kind="stable")
+    out["probability"] = out.groupby(["category", "score"])["probability"].cummax()
+    return out.loc[odds.index]
 
 
 def calibration_notes(fits) -> list[str]:
