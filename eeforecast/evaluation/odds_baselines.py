@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import as_day, as_generator, as_span
-from ..odds_calibration import eligible_rounds
-from ..odds_calibration import window_lowest as _window_min
+from ..odds_calibration import eligible_rounds, window_lowest
 from ..pool.nominees import fit_nominee_tail
 from ..projection import ELIGIBLE_FLOOR
 from ..scores import MAX_SCORE
@@ -89,7 +88,7 @@ def odds_outcome(rounds: pd.DataFrame, category: str, origin, window: str, score
     """
     origin = as_day(origin, "origin")
     dates, cutoffs = eligible_rounds(rounds, category)
-    low = _window_min(dates, cutoffs, origin, origin + as_span(window, "window"))
+    low = window_lowest(dates, cutoffs, origin, origin + as_span(window, "window"))
     return (np.asarray(scores, dtype=float) >= low).astype(float)
 
 
@@ -176,7 +175,7 @@ def clim_odds(rounds: pd.DataFrame, category: str, origin, window: str, scores) 
     scores = np.asarray(scores, dtype=float)
     if not len(starts):
         return np.full(scores.shape, np.nan)
-    lows = np.array([_window_min(dates, cutoffs, t, t + span) for t in starts])
+    lows = np.array([window_lowest(dates, cutoffs, t, t + span) for t in starts])
     return (lows[None, :] <= scores[:, None]).mean(axis=1)
 
 
@@ -207,7 +206,7 @@ def anchor_odds(
         before = _last_before(dates, cutoffs, t)
         if np.isnan(before):
             continue
-        change.append(_window_min(dates, cutoffs, t, t + span) - before)
+        change.append(window_lowest(dates, cutoffs, t, t + span) - before)
         weight.append(0.5 ** ((origin - t).days / half_life))
     if np.isnan(last) or not change:
         return np.full(scores.shape, np.nan)
