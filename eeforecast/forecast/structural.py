@@ -38,18 +38,24 @@ class Structural:
     min_obs: int = 1
 
     def fit(self, history: History) -> FittedModel:
-        feed = history.feed
-        if feed is None or not len(feed.snapshots):
-            return NaiveFallback(self, history, "no pool snapshot before the origin")
-        try:
-            with quiet():
-                model = cached_fit(feed, as_of=history.as_of)
-        except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
-            return NaiveFallback(self, history, f"pool fit failed: {exc}")
-        state = model.state()
-        if history.category != "general" and history.category not in state.eligible:
-            return NaiveFallback(self, history, "the pool model has no eligible estimate")
-        return _StructuralFit(self, history, model)
+        model = _origin_pool(self, history)
+        return model if isinstance(model, NaiveFallback) else _StructuralFit(self, history, model)
+
+
+def _origin_pool(spec, history: History):
+    """The pool model fitted on the data at the origin, or the :class:`NaiveFallback` that says
+    why there is none (no snapshot yet, a failed fit, no eligible estimate for the category)."""
+    feed = history.feed
+    if feed is None or not len(feed.snapshots):
+        return NaiveFallback(spec, history, "no pool snapshot before the origin")
+    try:
+        with quiet():
+            model = cached_fit(feed, as_of=history.as_of)
+    except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+        return NaiveFallback(spec, history, f"pool fit failed: {exc}")
+    if history.category != "general" and history.category not in model.state().eligible:
+        return NaiveFallback(spec, history, "the pool model has no eligible estimate")
+    return model
 
 
 class _StructuralFit(FittedModel):
@@ -145,17 +151,8 @@ class SizeMixture:
     min_obs: int = 1
 
     def fit(self, history: History) -> FittedModel:
-        feed = history.feed
-        if feed is None or not len(feed.snapshots):
-            return NaiveFallback(self, history, "no pool snapshot before the origin")
-        try:
-            with quiet():
-                model = cached_fit(feed, as_of=history.as_of)
-        except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
-            return NaiveFallback(self, history, f"pool fit failed: {exc}")
-        if history.category != "general" and history.category not in model.state().eligible:
-            return NaiveFallback(self, history, "the pool model has no eligible estimate")
-        return _SizeMixtureFit(self, history, model)
+        model = _origin_pool(self, history)
+        return model if isinstance(model, NaiveFallback) else _SizeMixtureFit(self, history, model)
 
 
 class _SizeMixtureFit(FittedModel):
